@@ -1,0 +1,132 @@
+"""The built-in action kinds: mail, document, notification, account, waiting list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from pydantic import Field
+
+from ..spec.common import Identifier, SpecModel, Text, one_or_many
+from ..spec.recipients import FieldRecipient, Recipient, RoleRecipient, SettingRecipient
+from .effects import (
+    CreateAccount,
+    Effect,
+    GenerateDocument,
+    Notify,
+    PlaceOnWaitingList,
+    SendMail,
+)
+from .registry import ActionKind, ActionRegistry, PlanContext, Reference
+
+
+class SendMailParams(SpecModel):
+    template: Identifier = Field(description="a folder of mail_templates/")
+    to: one_or_many(Recipient)  # type: ignore[valid-type]
+    cc: one_or_many(Recipient) = ()  # type: ignore[valid-type]
+    attachments: tuple[Identifier, ...] = Field(default=(), description="ids of documents")
+
+
+class GenerateDocumentParams(SpecModel):
+    document: Identifier
+
+
+class NotifyParams(SpecModel):
+    role: Identifier
+    message: Text = Field(description="a one-line text; may use template variables")
+
+
+class NoParams(SpecModel):
+    """For kinds that take nothing: `- create_account: {}` or `- create_account:`."""
+
+
+def _recipient_references(
+    recipients: Iterable[Any], key: str
+) -> Iterator[Reference]:
+    for index, recipient in enumerate(recipients):
+        path: tuple[str | int, ...] = (key, index)
+        if isinstance(recipient, RoleRecipient):
+            yield Reference("role", recipient.role, (*path, "role"))
+        elif isinstance(recipient, FieldRecipient):
+            kind = "email_field" if recipient.attribute is None else "reference_field"
+            name = recipient.field if recipient.attribute is None else (
+                f"{recipient.field}.{recipient.attribute}"
+            )
+            yield Reference(kind, name, (*path, "field"))
+        elif isinstance(recipient, SettingRecipient):
+            yield Reference("email_setting", recipient.setting, (*path, "setting"))
+        elif recipient == "applicant":
+            yield Reference("applicant", "email", path)
+
+
+def _send_mail_references(params: SendMailParams) -> Iterator[Reference]:
+    yield Reference("template", params.template, ("template",))
+    yield from _recipient_references(params.to, "to")
+    yield from _recipient_references(params.cc, "cc")
+    for index, document in enumerate(params.attachments):
+        yield Reference("document", document, ("attachments", index))
+
+
+def _plan_send_mail(params: SendMailParams, ctx: PlanContext, key: str) -> Iterator[Effect]:
+    to = tuple(address for recipient in params.to for address in ctx.resolve(recipient))
+    cc = tuple(address for recipient in params.cc for address in ctx.resolve(recipient))
+    # Documents are attached from the request's stored copy, generated once, so the operator's
+    # copy of a mail carries the same bytes as the institution's.
+    for document in params.attachments:
+        yield GenerateDocument(f"{key}:{document}", document, ctx.layout_of(document))
+    yield SendMail(key, params.template, to, cc, params.attachments)
+
+
+def _plan_generate_document(
+    params: GenerateDocumentParams, ctx: PlanContext, key: str
+) -> Iterator[Effect]:
+    yield GenerateDocument(key, params.document, ctx.layout_of(params.document))
+
+
+def _plan_notify(params: NotifyParams, ctx: PlanContext, key: str) -> Iterator[Effect]:
+    message = ctx.render_text(params.message)
+    yield Notify(key, params.role, message)
+
+
+def _plan_create_account(_: NoParams, ctx: PlanContext, key: str) -> Iterator[Effect]:
+    yield CreateAccount(
+        key,
+        email=ctx.applicant_answer("email"),
+        first_name=ctx.applicant_answer("first_name"),
+        last_name=ctx.applicant_answer("last_name"),
+    )
+
+
+def _plan_waiting_list(_: NoParams, ctx: PlanContext, key: str) -> Iterator[Effect]:
+    yield PlaceOnWaitingList(key, ctx.session_code)
+
+
+def _no_references(_: Any) -> Iterator[Reference]:
+    return iter(())
+
+
+def register_builtin_actions(registry: ActionRegistry) -> None:
+    registry.register(ActionKind(
+        "send_mail", SendMailParams, _plan_send_mail, _send_mail_references,
+        "queue a mail rendered from a template, to recipients, with documents attached",
+    ))
+    registry.register(ActionKind(
+        "generate_document", GenerateDocumentParams, _plan_generate_document,
+        lambda params: [Reference("document", params.document, ("document",))],
+        "render a declared document (PDF) and keep it with the request",
+    ))
+    registry.register(ActionKind(
+        "notify", NotifyParams, _plan_notify,
+        lambda params: [Reference("role", params.role, ("role",)),
+                        Reference("text_template", "message", ("message",))],
+        "show a notification in the backoffice to the users holding a role",
+    ))
+    registry.register(ActionKind(
+        "create_account", NoParams, _plan_create_account,
+        lambda _: [Reference("applicant", "email", ())],
+        "create the applicant's account (login) from the applicant's answers",
+    ))
+    registry.register(ActionKind(
+        "place_on_waiting_list", NoParams, _plan_waiting_list, _no_references,
+        "put the request on the waiting list of its training session",
+    ))

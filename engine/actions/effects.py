@@ -1,0 +1,58 @@
+"""Typed effects: what firing a transition asks the outside world to do.
+
+The engine only plans them; the store writes them to the outbox in the same transaction as the
+state change, and workers carry them out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Addressee:
+    """A resolved address, or a role whose members the delivery layer looks up."""
+
+    email: str | None = None
+    role: str | None = None
+
+    def __str__(self) -> str:
+        return self.email if self.email is not None else f"role:{self.role}"
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """Base of every effect; `key` is unique within one firing so a replay can be detected."""
+
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class SendMail(Effect):
+    template: str
+    to: tuple[Addressee, ...]
+    cc: tuple[Addressee, ...] = ()
+    attachments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class GenerateDocument(Effect):
+    document: str
+    layout: str
+
+
+@dataclass(frozen=True, slots=True)
+class Notify(Effect):
+    role: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreateAccount(Effect):
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceOnWaitingList(Effect):
+    session: str | None

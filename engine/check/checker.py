@@ -1,0 +1,46 @@
+"""Runs every check on a loaded workflow and returns all diagnostics at once."""
+
+from __future__ import annotations
+
+from ..spec.loader import LoadedWorkflow
+from .context import CheckContext
+from .diagnostics import Diagnostic, Severity, sort_key
+from .expressions import check_expressions
+from .graph import check_graph
+from .names import check_names
+from .references import check_process_references, check_workflow_references
+from .rules import check_field_rules, check_translations, check_values
+from .scope import Scope
+from .templates import check_layouts, check_mail_templates, check_workflow_texts
+
+CHECKS = (
+    check_names,
+    check_workflow_references,
+    check_process_references,
+    check_graph,
+    check_expressions,
+    check_field_rules,
+    check_values,
+    check_translations,
+    check_mail_templates,
+    check_workflow_texts,
+    check_layouts,
+)
+
+
+def check_workflow(loaded: LoadedWorkflow) -> list[Diagnostic]:
+    """Shape problems found while loading, then, if the shape is sound, the semantic checks."""
+    diagnostics = list(loaded.diagnostics)
+    if loaded.workflow is not None:
+        ctx = CheckContext(loaded, loaded.workflow, Scope.of(loaded.workflow))
+        for check in CHECKS:
+            check(ctx)
+        diagnostics.extend(ctx.diagnostics)
+    unique: dict[tuple[str, str, object], Diagnostic] = {}
+    for diagnostic in diagnostics:
+        unique.setdefault((diagnostic.code, diagnostic.message, diagnostic.position), diagnostic)
+    return sorted(unique.values(), key=sort_key)
+
+
+def has_errors(diagnostics: list[Diagnostic]) -> bool:
+    return any(d.severity is Severity.ERROR for d in diagnostics)

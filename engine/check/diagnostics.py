@@ -1,0 +1,104 @@
+"""Diagnostics: what a check reports, and the table of stable codes.
+
+Codes never change meaning once published: CI scripts and editors match on them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+
+from ..spec.source import Position
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+CODES: dict[str, str] = {
+    # reading the files
+    "E001": "YAML syntax error",
+    "E002": "empty file or wrong top-level shape",
+    "E003": "unknown key",
+    "E004": "missing key",
+    "E005": "invalid value",
+    "E006": "unknown type",
+    "E007": "file not found or unreadable",
+    "E008": "duplicate key in a mapping",
+    # names and references
+    "E010": "duplicate id",
+    "E011": "unknown field",
+    "E012": "unknown reference list",
+    "E013": "unknown role",
+    "E014": "unknown state",
+    "E015": "unknown mail template",
+    "E016": "unknown PDF layout",
+    "E017": "unknown setting",
+    "E018": "unknown document",
+    "E019": "unknown form",
+    "E020": "unknown action kind",
+    "E021": "unknown link",
+    "E022": "unknown entry, status or category",
+    "E023": "reference of the wrong kind",
+    "E024": "reserved name",
+    # the process graph
+    "E030": "state unreachable from the initial state",
+    "E031": "non-final state with no way out",
+    "E032": "final state with outgoing transitions",
+    "E033": "transition that cannot be fired as declared",
+    # expressions
+    "E040": "expression does not parse",
+    "E041": "expression reads an undeclared name",
+    "E042": "expression reads a field of a later step",
+    # templates and layouts
+    "E050": "template syntax error",
+    "E051": "template uses a variable the workflow cannot supply",
+    "E052": "mail template part missing",
+    # field and value rules
+    "E060": "contradictory bounds",
+    "E061": "invalid regular expression",
+    "E062": "value does not match its declared type",
+    "E063": "sub-form does not fit its reference list",
+    "E064": "translation missing for the default locale",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str
+    message: str
+    position: Position
+    hint: str | None = None
+    severity: Severity = Severity.ERROR
+
+    def __str__(self) -> str:
+        text = f"{self.position}: {self.code} {self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+    def to_json(self) -> dict[str, object]:
+        data = asdict(self)
+        data["position"] = None
+        data.update(
+            file=self.position.file, line=self.position.line, column=self.position.column,
+            severity=str(self.severity),
+        )
+        del data["position"]
+        return data
+
+
+def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, str]:
+    position = diagnostic.position
+    return (position.file, position.line, position.column, diagnostic.code)
+
+
+def render_text(diagnostics: Iterable[Diagnostic]) -> str:
+    return "\n".join(str(d) for d in sorted(diagnostics, key=sort_key))
+
+
+def render_json(diagnostics: Iterable[Diagnostic]) -> str:
+    return json.dumps([d.to_json() for d in sorted(diagnostics, key=sort_key)],
+                      ensure_ascii=False, indent=2)

@@ -1,0 +1,194 @@
+"""Every name the workflow uses must be declared: states, roles, lists, forms, documents..."""
+
+from __future__ import annotations
+
+from ..actions.registry import Reference, default_registry
+from ..spec.common import is_duration
+from ..spec.fields import EmailField, ReferenceChoiceField
+from ..spec.process import ByLink, ByRoles, ByTimer
+from .context import CheckContext, PathT
+
+
+def _check_duration(ctx: CheckContext, value: str, path: PathT) -> None:
+    if is_duration(value):
+        return
+    settings = {s.id: s for s in ctx.workflow.settings}
+    setting = settings.get(value)
+    if setting is None:
+        ctx.unknown("E017", "setting", value, settings, path,
+                    "write a duration such as 7d, 48h or 30min, or the id of a duration setting")
+    elif setting.type != "duration":
+        ctx.report("E023", f"setting '{value}' is of type {setting.type}, not duration", path)
+
+
+def check_process_references(ctx: CheckContext) -> None:
+    wf = ctx.workflow
+    states = {s.id for s in wf.process.states}
+    categories = {c.id for c in wf.process.categories}
+    roles = {r.id for r in wf.roles}
+    links = {link.id for link in wf.links}
+    if wf.process.initial not in states:
+        ctx.unknown("E014", "initial state", wf.process.initial, states, ("process", "initial"))
+    for i, state in enumerate(wf.process.states):
+        if state.category not in categories:
+            ctx.unknown("E022", "category", state.category, categories,
+                        ("process", "states", i, "category"))
+    for i, transition in enumerate(wf.process.transitions):
+        path = ("process", "transitions", i)
+        for j, source in enumerate(transition.source):
+            if source not in states:
+                ctx.unknown("E014", "state", source, states, (*path, "from", j))
+        if transition.to is not None and transition.to not in states:
+            ctx.unknown("E014", "state", transition.to, states, (*path, "to"))
+        by = transition.by
+        if isinstance(by, ByRoles):
+            for j, role in enumerate(by.roles):
+                if role not in roles:
+                    ctx.unknown("E013", "role", role, roles, (*path, "by", "roles", j))
+        elif isinstance(by, ByLink) and by.link not in links:
+            ctx.unknown("E021", "link", by.link, links, (*path, "by", "link"))
+        elif isinstance(by, ByTimer):
+            _check_duration(ctx, by.timer, (*path, "by", "timer"))
+        for j, action in enumerate(transition.actions):
+            kind = default_registry().get(action.kind)
+            if kind is None:
+                continue
+            for reference in kind.references(action.params):
+                _check_reference(ctx, reference, (*path, "actions", j, action.kind))
+
+
+def _check_reference(ctx: CheckContext, ref: Reference, base: PathT) -> None:
+    wf = ctx.workflow
+    path = (*base, *ref.path)
+    fields = ctx.scope.fields
+    if ref.kind == "template":
+        if ref.name not in ctx.loaded.mails:
+            ctx.unknown("E015", "mail template", ref.name, ctx.loaded.mails, path,
+                        f"create the folder mail_templates/{ref.name}/ with subject.txt, "
+                        "body.txt and body.html")
+    elif ref.kind == "document":
+        documents = {d.id for d in wf.documents}
+        if ref.name not in documents:
+            ctx.unknown("E018", "document", ref.name, documents, path)
+    elif ref.kind == "role":
+        roles = {r.id for r in wf.roles}
+        if ref.name not in roles:
+            ctx.unknown("E013", "role", ref.name, roles, path)
+    elif ref.kind == "email_field":
+        field = fields.get(ref.name)
+        if field is None:
+            ctx.unknown("E011", "field", ref.name, ctx.scope.answer_fields(), path)
+        elif not isinstance(field, EmailField):
+            ctx.report("E023", f"field '{ref.name}' is not an email field", path)
+    elif ref.kind == "reference_field":
+        field_id, attribute = ref.name.split(".", 1)
+        field = fields.get(field_id)
+        if not isinstance(field, ReferenceChoiceField):
+            if field is None:
+                ctx.unknown("E011", "field", field_id, ctx.scope.entry_attributes, path)
+            else:
+                ctx.report("E023", f"field '{field_id}' is not a reference choice", path)
+            return
+        lists = {r.id: r for r in wf.reference_lists}
+        ref_list = lists.get(field.list)
+        if ref_list is None:
+            return  # reported on the field
+        list_fields = {f.id: f for f in ref_list.fields}
+        if attribute not in list_fields:
+            ctx.unknown("E011", f"field of list '{ref_list.id}'", attribute, list_fields,
+                        (*base, *ref.path[:-1], "attribute"))
+        elif list_fields[attribute].type != "email":
+            ctx.report("E023", f"field '{attribute}' of list '{ref_list.id}' is not an email",
+                       (*base, *ref.path[:-1], "attribute"))
+    elif ref.kind == "email_setting":
+        settings = {s.id: s for s in wf.settings}
+        setting = settings.get(ref.name)
+        if setting is None:
+            ctx.unknown("E017", "setting", ref.name, settings, path)
+        elif setting.type != "email":
+            ctx.report("E023", f"setting '{ref.name}' is not of type email", path)
+
+
+def check_workflow_references(ctx: CheckContext) -> None:
+    wf = ctx.workflow
+    lists = {r.id: r for r in wf.reference_lists}
+    for i, ref_list in enumerate(wf.reference_lists):
+        base = ("reference_lists", i)
+        statuses = {s.id for s in ref_list.statuses}
+        if ref_list.default_status is not None and ref_list.default_status not in statuses:
+            ctx.unknown("E022", "status", ref_list.default_status, statuses,
+                        (*base, "default_status"))
+        for j, list_field in enumerate(ref_list.fields):
+            if list_field.type == "reference":
+                if list_field.list is None:
+                    ctx.report("E004", "missing key 'list' for a field of type reference",
+                               (*base, "fields", j))
+                elif list_field.list not in lists:
+                    ctx.unknown("E012", "reference list", list_field.list, lists,
+                                (*base, "fields", j, "list"))
+        for j, entry in enumerate(ref_list.entries):
+            if entry.status is not None and entry.status not in statuses:
+                ctx.unknown("E022", "status", entry.status, statuses,
+                            (*base, "entries", j, "status"))
+    for i, step in enumerate(wf.wizard.steps):
+        for j, item in enumerate(step.fields):
+            if not isinstance(item, ReferenceChoiceField):
+                continue
+            path = ("wizard", "steps", i, "fields", j)
+            ref_list = lists.get(item.list)
+            if ref_list is None:
+                ctx.unknown("E012", "reference list", item.list, lists, (*path, "list"))
+                continue
+            list_fields = {f.id for f in ref_list.fields}
+            for k, name in enumerate(item.search_fields):
+                if name not in list_fields:
+                    ctx.unknown("E011", f"field of list '{ref_list.id}'", name, list_fields,
+                                (*path, "search_fields", k))
+            if item.not_found is not None:
+                if item.not_found.form not in ctx.loaded.forms:
+                    ctx.unknown("E019", "form", item.not_found.form, ctx.loaded.forms,
+                                (*path, "not_found", "form"),
+                                f"create forms/{item.not_found.form}.yaml")
+                statuses = {s.id for s in ref_list.statuses}
+                if item.not_found.status not in statuses:
+                    ctx.unknown("E022", "status", item.not_found.status, statuses,
+                                (*path, "not_found", "status"))
+    for i, document in enumerate(wf.documents):
+        if document.layout not in ctx.loaded.layouts:
+            ctx.unknown("E016", "PDF layout", document.layout, ctx.loaded.layouts,
+                        ("documents", i, "layout"),
+                        f"create pdf_layouts/{document.layout}.yaml")
+    for i, link in enumerate(wf.links):
+        _check_duration(ctx, link.lifetime, ("links", i, "lifetime"))
+    _check_applicant(ctx)
+    _check_delivery(ctx)
+
+
+def _check_applicant(ctx: CheckContext) -> None:
+    applicant = ctx.workflow.applicant
+    fields = ctx.scope.fields
+    for key in ("email", "first_name", "last_name"):
+        name = getattr(applicant, key)
+        if name is None:
+            continue
+        if name not in fields:
+            ctx.unknown("E011", "field", name, ctx.scope.answer_fields(), ("applicant", key))
+        elif key == "email" and not isinstance(fields[name], EmailField):
+            ctx.report("E023", f"the applicant's email must be an email field; '{name}' is not",
+                       ("applicant", key))
+
+
+def _check_delivery(ctx: CheckContext) -> None:
+    delivery = ctx.workflow.delivery
+    settings = {s.id: s for s in ctx.workflow.settings}
+    roles = {r.id for r in ctx.workflow.roles}
+    name = delivery.test_mode_setting
+    if name is not None:
+        if name not in settings:
+            ctx.unknown("E017", "setting", name, settings, ("delivery", "test_mode_setting"))
+        elif settings[name].type != "boolean":
+            ctx.report("E023", f"the test mode setting '{name}' must be of type boolean",
+                       ("delivery", "test_mode_setting"))
+    role = delivery.test_recipients_role
+    if role is not None and role not in roles:
+        ctx.unknown("E013", "role", role, roles, ("delivery", "test_recipients_role"))

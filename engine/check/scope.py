@@ -1,0 +1,110 @@
+"""The names a workflow makes available to conditions and to templates.
+
+The runtime builds its contexts with exactly these names (see `engine.context`), and the checker
+verifies every expression and template against them, so a typo is found when the YAML is
+validated rather than when a mail is sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..spec.fields import BaseField, ReferenceChoiceField
+from ..spec.workflow import Workflow
+
+SESSION_ATTRIBUTES = frozenset({
+    "code", "title", "starts_at", "ends_at", "dates", "place", "capacity", "seats_taken",
+    "seats_left", "is_open",
+})
+REQUEST_ATTRIBUTES = frozenset({
+    "reference", "state", "state_label", "created_at", "submitted_at", "locale",
+})
+ACCOUNT_ATTRIBUTES = frozenset({"login", "email"})
+TRANSITION_ATTRIBUTES = frozenset({"id", "label", "comment"})
+WORKFLOW_ATTRIBUTES = frozenset({"id", "title"})
+ENTRY_ATTRIBUTES = frozenset({"id", "label", "status", "status_label", "is_new"})
+
+# Roots of expressions besides field ids; a field may not take one of these ids.
+EXPRESSION_ROOTS = frozenset({"session", "request", "settings", "entries"})
+TEMPLATE_ROOTS = frozenset({
+    "workflow", "organisation", "request", "answers", "display", "entries", "session", "links",
+    "settings", "account", "transition",
+})
+RESERVED_FIELD_IDS = EXPRESSION_ROOTS | TEMPLATE_ROOTS
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Everything a workflow declares that expressions and templates may read."""
+
+    fields: dict[str, BaseField]
+    field_step: dict[str, int]  # field id -> index of its step
+    entry_attributes: dict[str, frozenset[str]]  # reference-choice field -> readable attributes
+    settings: frozenset[str]
+    links: frozenset[str]
+    organisation: frozenset[str]
+
+    @classmethod
+    def of(cls, workflow: Workflow) -> Scope:
+        fields: dict[str, BaseField] = {}
+        field_step: dict[str, int] = {}
+        for index, step in enumerate(workflow.wizard.steps):
+            for item in step.fields:
+                if isinstance(item, BaseField) and item.id not in fields:
+                    fields[item.id] = item
+                    field_step[item.id] = index
+        lists = {ref.id: ref for ref in workflow.reference_lists}
+        entry_attributes = {}
+        for field_id, field in fields.items():
+            if isinstance(field, ReferenceChoiceField):
+                ref = lists.get(field.list)
+                own = {f.id for f in ref.fields} if ref is not None else set()
+                entry_attributes[field_id] = ENTRY_ATTRIBUTES | own
+        return cls(
+            fields=fields,
+            field_step=field_step,
+            entry_attributes=entry_attributes,
+            settings=frozenset(s.id for s in workflow.settings),
+            links=frozenset(link.id for link in workflow.links),
+            organisation=frozenset(workflow.organisation),
+        )
+
+    def answer_fields(self) -> frozenset[str]:
+        return frozenset(fid for fid, field in self.fields.items() if field.has_answer)
+
+    def attributes_of(self, root: str) -> frozenset[str] | None:
+        """The attributes a root name offers, or None when the root takes a field id next."""
+        fixed = {
+            "session": SESSION_ATTRIBUTES, "request": REQUEST_ATTRIBUTES,
+            "account": ACCOUNT_ATTRIBUTES, "transition": TRANSITION_ATTRIBUTES,
+            "workflow": WORKFLOW_ATTRIBUTES, "settings": self.settings, "links": self.links,
+            "organisation": self.organisation,
+        }
+        if root in fixed:
+            return fixed[root]
+        if root in {"answers", "display"}:
+            return self.answer_fields()
+        if root == "entries":
+            return frozenset(self.entry_attributes)
+        return None
+
+    def unknown_in_path(self, parts: list[str]) -> str | None:
+        """For a dotted path such as ['entries', 'establishment', 'city'], the message part
+        explaining the first unknown segment, or None when the whole path is known."""
+        root = parts[0]
+        allowed = self.attributes_of(root)
+        if allowed is None or len(parts) < 2:
+            return None
+        if parts[1] not in allowed:
+            return _unknown(f"{root}.{parts[1]}", parts[1], allowed)
+        if root == "entries" and len(parts) >= 3:
+            attributes = self.entry_attributes[parts[1]]
+            if parts[2] not in attributes:
+                return _unknown(".".join(parts[:3]), parts[2], attributes)
+        return None
+
+
+def _unknown(name: str, segment: str, allowed: frozenset[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(segment, sorted(allowed), n=1)
+    return f"'{name}'" + (f" (did you mean '{close[0]}'?)" if close else "")

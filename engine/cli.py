@@ -1,0 +1,127 @@
+"""The `onboarding` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .check.checker import check_workflow, has_errors
+from .check.diagnostics import render_json, render_text
+from .spec.loader import load_workflow
+
+
+def _workflow_paths(given: Sequence[str]) -> list[Path]:
+    if given:
+        return [Path(p) for p in given]
+    return sorted(Path("workflows").glob("*.yaml"))
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    paths = _workflow_paths(args.paths)
+    if not paths:
+        print("no workflow found: give a path, or run from a folder with workflows/*.yaml",
+              file=sys.stderr)
+        return 2
+    diagnostics = []
+    for path in paths:
+        diagnostics.extend(check_workflow(load_workflow(path)))
+    if args.format == "json":
+        print(render_json(diagnostics))
+    elif diagnostics:
+        print(render_text(diagnostics))
+        errors = sum(1 for d in diagnostics if d.severity == "error")
+        print(f"{errors} error(s) in {len(paths)} workflow(s)", file=sys.stderr)
+    else:
+        print(f"{len(paths)} workflow(s) valid: {', '.join(str(p) for p in paths)}")
+    return 1 if has_errors(diagnostics) else 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .schema import SCHEMAS, schema_text
+
+    if args.write:
+        folder = Path(args.write)
+        folder.mkdir(parents=True, exist_ok=True)
+        for kind in SCHEMAS:
+            (folder / f"{kind}.schema.json").write_text(schema_text(kind), encoding="utf-8")
+            print(f"wrote {folder / f'{kind}.schema.json'}")
+        return 0
+    sys.stdout.write(schema_text(args.kind))
+    return 0
+
+
+def _load_or_report(path: str) -> object | None:
+    from .compiled import SpecError, load_compiled
+
+    try:
+        return load_compiled(Path(path))
+    except SpecError as error:
+        print(render_text(error.diagnostics), file=sys.stderr)
+        return None
+
+
+def cmd_diagram(args: argparse.Namespace) -> int:
+    from .compiled import CompiledWorkflow
+    from .diagram import mermaid
+
+    compiled = _load_or_report(args.workflow)
+    if not isinstance(compiled, CompiledWorkflow):
+        return 1
+    sys.stdout.write(mermaid(compiled.spec))
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from .compiled import CompiledWorkflow
+    from .simulate import simulate
+
+    compiled = _load_or_report(args.workflow)
+    if not isinstance(compiled, CompiledWorkflow):
+        return 1
+    return simulate(compiled, sys.stdout)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="onboarding",
+        description="Declarative training registrations: check and run workflows written in YAML.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = commands.add_parser("validate", help="check workflows and report every problem")
+    validate.add_argument("paths", nargs="*", metavar="PATH",
+                          help="workflow files (default: workflows/*.yaml)")
+    validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.set_defaults(handler=cmd_validate)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of a YAML format")
+    schema.add_argument("--kind", choices=("workflow", "form", "pdf_layout"), default="workflow")
+    schema.add_argument("--write", metavar="DIR", help="write every schema into DIR")
+    schema.set_defaults(handler=cmd_schema)
+
+    diagram = commands.add_parser("diagram", help="print the process as a Mermaid diagram")
+    diagram.add_argument("workflow", metavar="WORKFLOW")
+    diagram.set_defaults(handler=cmd_diagram)
+
+    simulate = commands.add_parser(
+        "simulate", help="walk a workflow's wizard and main path with sample answers"
+    )
+    simulate.add_argument("workflow", metavar="WORKFLOW")
+    simulate.set_defaults(handler=cmd_simulate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""A workflow compiled once for running: conditions parsed, the wizard plan and the state
+machine built, templates prepared. Compiled workflows are cached by the content hash of every
+file they use, so each version is compiled once however many requests run under it."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from collections import OrderedDict
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import DictLoader, Template
+from transitions import Machine
+
+from .check.checker import check_workflow, has_errors
+from .check.diagnostics import Diagnostic
+from .expr import Expression
+from .process.machine import build_machine
+from .spec.common import localized, parse_duration
+from .spec.fields import BaseField, ReferenceChoiceField
+from .spec.layout import PdfLayout
+from .spec.loader import LoadedWorkflow, load_workflow
+from .spec.workflow import Document, Workflow
+from .templating import make_environment
+from .wizard.display import display_answers
+from .wizard.plan import WizardPlan
+
+if TYPE_CHECKING:
+    from .process.firing import ProcessRuntime, RequestSnapshot
+    from .spec.process import Transition
+
+
+class SpecError(Exception):
+    """The workflow has errors; `diagnostics` lists them all."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__(f"{len(diagnostics)} problem(s) in the workflow")
+        self.diagnostics = diagnostics
+
+
+class CompiledWorkflow:
+    def __init__(self, loaded: LoadedWorkflow) -> None:
+        if loaded.workflow is None:
+            raise SpecError(loaded.diagnostics)
+        self.spec: Workflow = loaded.workflow
+        self.content_hash = loaded.content_hash
+        self.files = dict(loaded.files)
+        self.fields: dict[str, BaseField] = {
+            item.id: item for step in self.spec.wizard.steps for item in step.fields
+            if isinstance(item, BaseField)
+        }
+        forms = {
+            name: tuple(document.model.fields)
+            for name, document in loaded.forms.items() if document.model is not None
+        }
+        self.wizard = WizardPlan(self.spec, forms)
+        self.machine: Machine
+        self.conditions: dict[str, Expression]
+        self.machine, self.conditions = build_machine(self.spec.process)
+        self.states = {state.id: state for state in self.spec.process.states}
+        self.documents: dict[str, Document] = {d.id: d for d in self.spec.documents}
+        self.layouts: dict[str, PdfLayout] = {
+            name: document.model for name, document in loaded.layouts.items()
+            if document.model is not None
+        }
+        self.default_settings = {s.id: s.default for s in self.spec.settings}
+        mail_sources = {
+            f"{mail.name}/{part}": text
+            for mail in loaded.mails.values() for part, text in mail.parts.items()
+        }
+        self.environment = make_environment(DictLoader(mail_sources))
+        self._string_templates: dict[str, Template] = {}
+        self._lock = threading.Lock()
+        from .process.firing import ProcessRuntime
+
+        self.process: ProcessRuntime = ProcessRuntime(self)
+
+    # -- settings and durations ---------------------------------------------------------------
+
+    def settings_with(self, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+        settings = dict(self.default_settings)
+        if overrides:
+            settings.update({k: v for k, v in overrides.items() if k in settings})
+        return settings
+
+    def duration(
+        self, value: str, settings: Mapping[str, Any] | None = None
+    ) -> timedelta | None:
+        """A duration written in the spec: literal (`7d`) or the id of a duration setting."""
+        literal = parse_duration(value)
+        if literal is not None:
+            return literal
+        return parse_duration(str(self.settings_with(settings).get(value, "")))
+
+    # -- contexts -----------------------------------------------------------------------------
+
+    def condition_context(self, snapshot: RequestSnapshot) -> dict[str, Any]:
+        context: dict[str, Any] = dict(snapshot.answers)
+        context.update(
+            session=dict(snapshot.session),
+            request={"reference": snapshot.reference, "state": snapshot.state,
+                     **snapshot.extra},
+            settings=self.settings_with(snapshot.settings),
+            entries={k: dict(v) for k, v in snapshot.entries.items()},
+        )
+        return context
+
+    def template_context(
+        self, snapshot: RequestSnapshot, *, transition: Transition | None = None,
+        comment: str | None = None, state: str | None = None,
+        account: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        locale = snapshot.locale or self.spec.locale
+        state_id = state or snapshot.state
+        state_spec = self.states.get(state_id)
+        return {
+            "workflow": {"id": self.spec.id, "title": self.text(self.spec.title, locale)},
+            "organisation": dict(self.spec.organisation),
+            "request": {
+                "reference": snapshot.reference, "state": state_id, "locale": locale,
+                "state_label": self.text(state_spec.label, locale) if state_spec else state_id,
+                "created_at": snapshot.extra.get("created_at"),
+                "submitted_at": snapshot.extra.get("submitted_at"),
+            },
+            "answers": dict(snapshot.answers),
+            "display": display_answers(self.fields, snapshot.answers, locale, self.spec.locale,
+                                       snapshot.entries),
+            "entries": {k: dict(v) for k, v in snapshot.entries.items()},
+            "session": dict(snapshot.session),
+            "links": dict(snapshot.links),
+            "settings": self.settings_with(snapshot.settings),
+            "account": dict(account or {}),
+            "transition": {
+                "id": transition.id if transition else None,
+                "label": self.text(transition.label, locale) if transition else None,
+                "comment": comment,
+            },
+        }
+
+    def text(self, value: Any, locale: str | None = None) -> str:
+        return localized(value, locale or self.spec.locale, self.spec.locale)
+
+    def render_string(self, source: str, context: Mapping[str, Any]) -> str:
+        template = self._string_templates.get(source)
+        if template is None:
+            with self._lock:
+                template = self.environment.from_string(source)
+                self._string_templates[source] = template
+        return template.render(context)
+
+    def reference_fields(self) -> dict[str, ReferenceChoiceField]:
+        return {k: v for k, v in self.fields.items() if isinstance(v, ReferenceChoiceField)}
+
+
+_CACHE: OrderedDict[str, CompiledWorkflow] = OrderedDict()
+_CACHE_SIZE = 32
+_CACHE_LOCK = threading.Lock()
+
+
+def compile_loaded(loaded: LoadedWorkflow) -> CompiledWorkflow:
+    """Checks and compiles, reusing the compiled version of identical content."""
+    key = loaded.content_hash
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None:
+            _CACHE.move_to_end(key)
+            return cached
+    diagnostics = check_workflow(loaded)
+    if has_errors(diagnostics):
+        raise SpecError(diagnostics)
+    compiled = CompiledWorkflow(loaded)
+    with _CACHE_LOCK:
+        _CACHE[key] = compiled
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return compiled
+
+
+def load_compiled(path: Path) -> CompiledWorkflow:
+    """Loads, checks and compiles a workflow file; raises SpecError listing every problem."""
+    return compile_loaded(load_workflow(path))
+
+
+def clear_cache() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()

@@ -1,0 +1,39 @@
+"""The process as a Mermaid state diagram (`onboarding diagram`)."""
+
+from __future__ import annotations
+
+from .spec.common import localized
+from .spec.process import ByLink, ByRoles, ByTimer, Transition
+from .spec.workflow import Workflow
+
+
+def _who(transition: Transition) -> str:
+    by = transition.by
+    if isinstance(by, ByRoles):
+        return ", ".join(by.roles)
+    if isinstance(by, ByLink):
+        return f"link {by.link}"
+    if isinstance(by, ByTimer):
+        return f"after {by.timer}"
+    return "applicant"
+
+
+def _escape(text: str) -> str:
+    # Mermaid labels end at a colon-less newline and break on some characters.
+    return text.replace('"', "'").replace("\n", " ").replace(":", " -").replace(";", ",")
+
+
+def mermaid(workflow: Workflow) -> str:
+    locale = workflow.locale
+    lines = ["stateDiagram-v2", f"    [*] --> {workflow.process.initial}"]
+    for state in workflow.process.states:
+        label = _escape(localized(state.label, locale, locale))
+        lines.append(f'    state "{label}" as {state.id}')
+    for transition in workflow.process.transitions:
+        label = _escape(f"{localized(transition.label, locale, locale)} ({_who(transition)})")
+        for source in transition.source:
+            lines.append(f"    {source} --> {transition.to or source} : {label}")
+    for state in workflow.process.states:
+        if state.final:
+            lines.append(f"    {state.id} --> [*]")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,240 @@
+"""Firing a transition: role check, condition check, state change, and the plan of typed
+effects. Nothing here sends, writes or renders a file: the caller stores the new state and the
+effects in one database transaction, and workers carry the effects out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from transitions import MachineError
+
+from ..actions.effects import Addressee, Effect
+from ..actions.registry import default_registry
+from ..expr import parse
+from ..spec.common import localized
+from ..spec.process import Transition
+from ..spec.recipients import AddressRecipient, FieldRecipient, RoleRecipient, SettingRecipient
+from .actors import Actor, may_fire
+from .machine import StateHolder
+
+if TYPE_CHECKING:
+    from ..compiled import CompiledWorkflow
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSnapshot:
+    """What the engine needs to know of a request to fire a transition. The caller resolves
+    the reference entries chosen in the answers (`entries[field_id]` holds the entry's id,
+    label, status and fields) and the training session's figures."""
+
+    state: str
+    answers: Mapping[str, Any]
+    version: int = 0
+    reference: str | None = None
+    session: Mapping[str, Any] = field(default_factory=dict)
+    entries: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    settings: Mapping[str, Any] | None = None  # None: the workflow's defaults
+    links: Mapping[str, str] = field(default_factory=dict)
+    locale: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)  # created_at, submitted_at...
+
+
+class FireError(Exception):
+    """Why a transition was not fired; `code` is stable, `message` is for people."""
+
+    code = "fire_error"
+
+    def __init__(self, message: str, transition: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.transition = transition
+
+
+class UnknownTransition(FireError):
+    code = "unknown_transition"
+
+
+class NotFromThisState(FireError):
+    code = "not_from_this_state"
+
+
+class NotAllowed(FireError):
+    code = "not_allowed"
+
+
+class ConditionNotMet(FireError):
+    code = "condition_not_met"
+
+
+class CommentRequired(FireError):
+    code = "comment_required"
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    transition: Transition
+    enabled: bool
+    reason: str | None = None  # why it is disabled, for people
+
+
+@dataclass(frozen=True, slots=True)
+class FireResult:
+    transition: str
+    source: str
+    target: str
+    actor: Actor
+    comment: str | None
+    version: int
+    effects: tuple[Effect, ...]
+
+    @property
+    def changed_state(self) -> bool:
+        return self.source != self.target
+
+
+_DEFAULT_BLOCKED = {
+    "fr": "Cette action n'est pas possible pour le moment.",
+    "en": "This action is not possible at the moment.",
+}
+_COMMENT_REQUIRED = {"fr": "Un commentaire est obligatoire.", "en": "A comment is required."}
+
+
+class _Planner:
+    """The PlanContext handed to action planners during one firing."""
+
+    def __init__(self, compiled: CompiledWorkflow, snapshot: RequestSnapshot,
+                 template_context: Mapping[str, Any]) -> None:
+        self.compiled = compiled
+        self.snapshot = snapshot
+        self.template_context = template_context
+
+    def resolve(self, recipient: Any) -> tuple[Addressee, ...]:
+        answers = self.snapshot.answers
+        if recipient == "applicant":
+            email = answers.get(self.compiled.spec.applicant.email)
+            return (Addressee(email=email),) if isinstance(email, str) and email else ()
+        if isinstance(recipient, RoleRecipient):
+            return (Addressee(role=recipient.role),)
+        if isinstance(recipient, FieldRecipient):
+            if recipient.attribute is None:
+                value = answers.get(recipient.field)
+            else:
+                value = (self.snapshot.entries.get(recipient.field) or {}).get(recipient.attribute)
+            return (Addressee(email=value),) if isinstance(value, str) and value else ()
+        if isinstance(recipient, SettingRecipient):
+            value = self.compiled.settings_with(self.snapshot.settings).get(recipient.setting)
+            return (Addressee(email=value),) if isinstance(value, str) and value else ()
+        if isinstance(recipient, AddressRecipient):
+            return (Addressee(email=str(recipient.address)),)
+        return ()
+
+    def render_text(self, text: Any) -> str:
+        locale = self.snapshot.locale or self.compiled.spec.locale
+        source = localized(text, locale, self.compiled.spec.locale)
+        return self.compiled.render_string(source, self.template_context)
+
+    def answer(self, field_id: str) -> Any:
+        return self.snapshot.answers.get(field_id)
+
+    def applicant_answer(self, role: str) -> Any:
+        field_id = getattr(self.compiled.spec.applicant, role, None)
+        return self.snapshot.answers.get(field_id) if field_id else None
+
+    def layout_of(self, document_id: str) -> str:
+        return self.compiled.documents[document_id].layout
+
+    @property
+    def session_code(self) -> str | None:
+        code = self.snapshot.session.get("code")
+        return code if isinstance(code, str) else None
+
+
+class ProcessRuntime:
+    """The process of one compiled workflow: what an actor may do now, and firing."""
+
+    def __init__(self, compiled: CompiledWorkflow) -> None:
+        self.compiled = compiled
+        self.transitions = {t.id: t for t in compiled.spec.process.transitions}
+        self.when = {
+            (t.id, index): parse(action.when)
+            for t in compiled.spec.process.transitions
+            for index, action in enumerate(t.actions) if action.when is not None
+        }
+
+    def _locale(self, snapshot: RequestSnapshot) -> str:
+        return snapshot.locale or self.compiled.spec.locale
+
+    def _blocked_reason(self, transition: Transition, snapshot: RequestSnapshot) -> str:
+        locale = self._locale(snapshot)
+        if transition.blocked_message is not None:
+            return localized(transition.blocked_message, locale, self.compiled.spec.locale)
+        return _DEFAULT_BLOCKED.get(locale, _DEFAULT_BLOCKED["fr"])
+
+    def available(self, snapshot: RequestSnapshot, actor: Actor) -> list[Availability]:
+        """Transitions from the current state that the actor may fire, in declaration order;
+        those whose condition does not hold come with the reason, to show beside the button."""
+        context = self.compiled.condition_context(snapshot)
+        found = []
+        for transition in self.compiled.spec.process.transitions:
+            if snapshot.state not in transition.source or not may_fire(transition, actor):
+                continue
+            condition = self.compiled.conditions.get(transition.id)
+            if condition is None or condition.is_true(context):
+                found.append(Availability(transition, True))
+            else:
+                found.append(Availability(transition, False,
+                                          self._blocked_reason(transition, snapshot)))
+        return found
+
+    def fire(
+        self, snapshot: RequestSnapshot, transition_id: str, actor: Actor,
+        comment: str | None = None,
+    ) -> FireResult:
+        transition = self.transitions.get(transition_id)
+        if transition is None:
+            raise UnknownTransition(f"unknown transition '{transition_id}'", transition_id)
+        if snapshot.state not in transition.source:
+            raise NotFromThisState(
+                f"transition '{transition_id}' cannot be fired from state '{snapshot.state}'",
+                transition_id,
+            )
+        if not may_fire(transition, actor):
+            raise NotAllowed(f"{actor.kind} may not fire '{transition_id}'", transition_id)
+        comment = (comment or "").strip() or None
+        if transition.comment is not None and transition.comment.required and comment is None:
+            locale = self._locale(snapshot)
+            raise CommentRequired(_COMMENT_REQUIRED.get(locale, _COMMENT_REQUIRED["fr"]),
+                                  transition_id)
+        context = self.compiled.condition_context(snapshot)
+        holder = StateHolder(snapshot.state)
+        try:
+            fired = self.compiled.machine.events[transition_id].trigger(holder, context=context)
+        except MachineError as error:  # a state/trigger mismatch the checks above missed
+            raise NotFromThisState(str(error), transition_id) from error
+        if not fired:
+            raise ConditionNotMet(self._blocked_reason(transition, snapshot), transition_id)
+        effects = self._plan(transition, snapshot, holder.state, comment, context)
+        return FireResult(transition_id, snapshot.state, holder.state, actor, comment,
+                          snapshot.version + 1, effects)
+
+    def _plan(self, transition: Transition, snapshot: RequestSnapshot, target: str,
+              comment: str | None, context: Mapping[str, Any]) -> tuple[Effect, ...]:
+        if not transition.actions:
+            return ()
+        template_context = self.compiled.template_context(
+            snapshot, transition=transition, comment=comment, state=target,
+        )
+        planner = _Planner(self.compiled, snapshot, template_context)
+        registry = default_registry()
+        effects: list[Effect] = []
+        for index, action in enumerate(transition.actions):
+            when = self.when.get((transition.id, index))
+            if when is not None and not when.is_true(context):
+                continue
+            kind = registry.get(action.kind)
+            if kind is None:  # the checker refuses such a spec; stay safe if one slips through
+                continue
+            effects.extend(kind.plan(action.params, planner, f"{transition.id}.{index}"))
+        return tuple(effects)

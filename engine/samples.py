@@ -1,0 +1,135 @@
+"""Sample data derived from a workflow's own declarations: inputs for every field kind, the
+spec's reference entries as a catalog, a sample training session. Used by `onboarding
+simulate`, by the `--sample` renderings, and by tests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from .spec.fields import (
+    BaseField,
+    CheckboxField,
+    ChoiceField,
+    ConsentField,
+    DateField,
+    EmailField,
+    IntegerField,
+    LongTextField,
+    MultiChoiceField,
+    PhoneField,
+    PostalCodeField,
+    ReferenceChoiceField,
+    SessionField,
+    TextField,
+    YearField,
+    YesNoField,
+)
+from .spec.workflow import Workflow
+from .wizard.values import CONFIRM_SUFFIX
+
+SAMPLE_SESSION_CODE = "SAMPLE1"
+
+
+def sample_session(code: str = SAMPLE_SESSION_CODE) -> dict[str, Any]:
+    start = datetime(2026, 10, 2, 11, 0)
+    return {
+        "code": code, "title": "Session d'exemple", "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(minutes=75)).isoformat(),
+        "dates": "Du vendredi 2 octobre 2026, 11:00 au vendredi 2 octobre 2026, 12:15",
+        "place": "Salle d'exemple", "capacity": 20, "seats_taken": 3, "seats_left": 17,
+        "is_open": True,
+    }
+
+
+@dataclass
+class SpecCatalog:
+    """Reference entries as declared in the spec, and a given set of open session codes."""
+
+    workflow: Workflow
+    open_sessions: set[str] = field(default_factory=lambda: {SAMPLE_SESSION_CODE})
+
+    def has_entry(self, list_id: str, entry_id: str) -> bool:
+        return any(entry.id == entry_id and entry.active
+                   for ref in self.workflow.reference_lists if ref.id == list_id
+                   for entry in ref.entries)
+
+    def has_open_session(self, code: str) -> bool:
+        return code in self.open_sessions
+
+    def entry(self, list_id: str, entry_id: str) -> dict[str, Any] | None:
+        for ref in self.workflow.reference_lists:
+            if ref.id != list_id:
+                continue
+            for entry in ref.entries:
+                if entry.id == entry_id:
+                    status_labels = {s.id: s.label for s in ref.statuses}
+                    status = entry.status or ref.default_status
+                    label = entry.label if isinstance(entry.label, str) else next(
+                        iter(entry.label.values()))
+                    status_label = status_labels.get(status or "", "")
+                    return {"id": entry.id, "label": label, "status": status,
+                            "status_label": status_label if isinstance(status_label, str)
+                            else next(iter(status_label.values())), "is_new": False,
+                            **entry.values}
+        return None
+
+
+def sample_inputs(spec: BaseField, workflow: Workflow, today: date) -> dict[str, str | list[str]]:
+    """Valid form inputs for one field."""
+    value: str | list[str]
+    if isinstance(spec, EmailField):
+        inputs: dict[str, str | list[str]] = {spec.id: "camille.martin@example.org"}
+        if spec.confirm is not None:
+            inputs[spec.id + CONFIRM_SUFFIX] = "camille.martin@example.org"
+        return inputs
+    if isinstance(spec, PhoneField):
+        value = "06 12 34 56 78"
+    elif isinstance(spec, PostalCodeField):
+        value = "75001"
+    elif isinstance(spec, YearField):
+        value = str(today.year - 5)
+    elif isinstance(spec, IntegerField):
+        value = str(spec.min if spec.min is not None else 1)
+    elif isinstance(spec, DateField):
+        value = today.isoformat()
+    elif isinstance(spec, ChoiceField | MultiChoiceField):
+        value = spec.choices[0].id if isinstance(spec, ChoiceField) else [spec.choices[0].id]
+    elif isinstance(spec, YesNoField | CheckboxField | ConsentField):
+        value = "yes"
+    elif isinstance(spec, SessionField):
+        value = SAMPLE_SESSION_CODE
+    elif isinstance(spec, ReferenceChoiceField):
+        lists = {ref.id: ref for ref in workflow.reference_lists}
+        entries = lists[spec.list].entries if spec.list in lists else ()
+        value = entries[0].id if entries else ""
+    elif isinstance(spec, LongTextField):
+        value = "Texte d'exemple."
+    elif isinstance(spec, TextField):
+        value = "Exemple"
+    else:
+        return {}
+    return {spec.id: value}
+
+
+def sample_entries(
+    workflow: Workflow, answers: Mapping[str, Any], catalog: SpecCatalog
+) -> dict[str, dict[str, Any]]:
+    """The entries chosen in `answers`, as the store would resolve them."""
+    found: dict[str, dict[str, Any]] = {}
+    for step in workflow.wizard.steps:
+        for item in step.fields:
+            if not isinstance(item, ReferenceChoiceField):
+                continue
+            value = answers.get(item.id)
+            if isinstance(value, str):
+                entry = catalog.entry(item.list, value)
+                if entry is not None:
+                    found[item.id] = entry
+            elif isinstance(value, dict) and isinstance(value.get("new"), dict):
+                status = item.not_found.status if item.not_found else None
+                found[item.id] = {"id": None, "status": status, "status_label": status,
+                                  "is_new": True, **value["new"]}
+    return found

@@ -1,0 +1,1 @@
+"""The YAML format: pydantic models, and loading with positions kept for diagnostics."""

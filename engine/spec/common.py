@@ -1,0 +1,95 @@
+"""Building blocks shared by every spec model: strict models, identifiers, translatable text,
+durations."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+IDENTIFIER_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
+class SpecModel(BaseModel):
+    """Base of every model of the YAML format: immutable, and unknown keys are errors so that a
+    typo in the YAML is reported with its place instead of being silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+Identifier = Annotated[
+    str,
+    StringConstraints(pattern=IDENTIFIER_PATTERN, max_length=64),
+    Field(description="lower-case letters, digits and underscores, starting with a letter"),
+]
+
+LocaleCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(?:-[A-Z]{2})?$")]
+
+Text = str | dict[LocaleCode, str]
+"""A text shown to people: either one string in the workflow's default locale, or a mapping
+from locale to string (`{fr: "Prénom", en: "First name"}`)."""
+
+
+def localized(text: Text, locale: str, default_locale: str) -> str:
+    """The text in `locale`, falling back on the default locale, then on any translation."""
+    if isinstance(text, str):
+        return text
+    return text.get(locale) or text.get(default_locale) or next(iter(text.values()), "")
+
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(w|d|h|min|s)\s*$")
+_UNIT_SECONDS = {"w": 604_800, "d": 86_400, "h": 3_600, "min": 60, "s": 1}
+
+
+def parse_duration(value: str) -> timedelta | None:
+    """`"7d"`, `"48h"`, `"30min"`, `"2w"`, `"45s"` → timedelta; anything else → None."""
+    match = _DURATION.match(value)
+    if match is None:
+        return None
+    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+
+
+def is_duration(value: str) -> bool:
+    return parse_duration(value) is not None
+
+
+DURATION_DESCRIPTION = (
+    "a duration such as 7d, 48h, 30min, 2w, 45s, or the id of a setting of type duration"
+)
+
+DurationOrSetting = Annotated[str, Field(description=DURATION_DESCRIPTION)]
+
+
+def _one_or_many(value: Any) -> Any:
+    """Lets authors write `from: draft` as well as `from: [draft, pending]`."""
+    if isinstance(value, str | dict):
+        return [value]
+    return value
+
+
+class _OneOrManyJsonSchema:
+    """Documents in the JSON Schema that a single item may stand for a one-item list."""
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        array = handler(schema)
+        items = handler.resolve_ref_schema(array).get("items", {})
+        return {"anyOf": [items, array]}
+
+
+def one_or_many(item_type: Any) -> Any:
+    return Annotated[
+        tuple[item_type, ...], BeforeValidator(_one_or_many), _OneOrManyJsonSchema()
+    ]

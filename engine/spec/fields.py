@@ -1,0 +1,206 @@
+"""The field kinds a wizard step can hold, as one discriminated union on `type`.
+
+Each kind is its own class: new kinds are added by subclassing, not by flags on one class."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Discriminator, Field, Tag
+
+from .common import Identifier, SpecModel, Text
+
+Expression = Annotated[str, Field(description="a condition in the expression language")]
+
+
+class BaseField(SpecModel):
+    """What every field has: an id unique in the workflow and an optional visibility condition."""
+
+    id: Identifier
+    visible_if: Expression | None = None
+
+    # Whether the field stores an answer; a notice only shows text.
+    has_answer: ClassVar[bool] = True
+
+
+class InputField(BaseField):
+    label: Text
+    help: Text | None = None
+    required: bool = False
+    required_if: Expression | None = None
+
+
+class TextField(InputField):
+    type: Literal["text"]
+    min_length: int | None = Field(default=None, ge=0)
+    max_length: int = Field(default=200, ge=1, le=10_000)
+    pattern: str | None = Field(default=None, description="a regular expression the whole value must match")
+    pattern_message: Text | None = None
+    placeholder: Text | None = None
+
+
+class LongTextField(InputField):
+    type: Literal["long_text"]
+    min_length: int | None = Field(default=None, ge=0)
+    max_length: int = Field(default=5000, ge=1, le=100_000)
+    rows: int = Field(default=4, ge=1, le=40)
+
+
+class EmailField(InputField):
+    type: Literal["email"]
+    confirm: Text | None = Field(
+        default=None, description="label of a second input that must repeat the address"
+    )
+
+
+class PhoneField(InputField):
+    type: Literal["phone"]
+    region: Literal["FR"] = "FR"
+
+
+class PostalCodeField(InputField):
+    type: Literal["postal_code"]
+    country: Literal["FR"] = "FR"
+
+
+YearBound = int | Literal["current"]
+
+
+class YearField(InputField):
+    type: Literal["year"]
+    min: YearBound | None = None
+    max: YearBound | None = None
+
+
+class IntegerField(InputField):
+    type: Literal["integer"]
+    min: int | None = None
+    max: int | None = None
+
+
+DateBound = Annotated[str, Field(pattern=r"^(today|\d{4}-\d{2}-\d{2})$")]
+
+
+class DateField(InputField):
+    type: Literal["date"]
+    min: DateBound | None = None
+    max: DateBound | None = None
+
+
+class Choice(SpecModel):
+    id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+    label: Text
+
+
+class ChoiceField(InputField):
+    type: Literal["choice"]
+    choices: tuple[Choice, ...] = Field(min_length=1)
+    display: Literal["radio", "select"] = "radio"
+
+
+class MultiChoiceField(InputField):
+    type: Literal["multi_choice"]
+    choices: tuple[Choice, ...] = Field(min_length=1)
+    min_selected: int | None = Field(default=None, ge=0)
+    max_selected: int | None = Field(default=None, ge=1)
+
+
+class YesNoField(InputField):
+    type: Literal["yes_no"]
+    yes_label: Text = {"fr": "Oui", "en": "Yes"}
+    no_label: Text = {"fr": "Non", "en": "No"}
+
+
+class CheckboxField(InputField):
+    type: Literal["checkbox"]
+
+
+class ConsentDocument(SpecModel):
+    title: Text
+    url: Annotated[str, Field(min_length=1)]
+    version: Annotated[str, Field(min_length=1)]
+
+
+class ConsentField(InputField):
+    """Acceptance of a document: the answer records the version accepted."""
+
+    type: Literal["consent"]
+    document: ConsentDocument
+
+
+class NotFoundForm(SpecModel):
+    """What a "not in the list" link opens: a form whose answers create a new list entry."""
+
+    label: Text
+    form: Identifier
+    status: Identifier
+
+
+class ReferenceChoiceField(InputField):
+    type: Literal["reference_choice"]
+    list: Identifier
+    display: Literal["search", "radio", "select"] = "select"
+    search_fields: tuple[Identifier, ...] = ()
+    not_found: NotFoundForm | None = None
+
+
+class SessionField(InputField):
+    """Choice of a training session; the web layer fills it from the entry URL."""
+
+    type: Literal["session"]
+    only_open: bool = True
+
+
+class NoticeField(BaseField):
+    """Text shown in the step, with variables (`{{ settings.contact }}`) and Markdown links."""
+
+    type: Literal["notice"]
+    text: Text
+    style: Literal["info", "warning", "plain"] = "plain"
+
+    has_answer: ClassVar[bool] = False
+
+
+class IncludeItem(SpecModel):
+    """`- include: form_id` inserts the fields of `forms/form_id.yaml` here."""
+
+    include: Identifier
+
+
+AnyField = Annotated[
+    Annotated[TextField, Tag("text")]
+    | Annotated[LongTextField, Tag("long_text")]
+    | Annotated[EmailField, Tag("email")]
+    | Annotated[PhoneField, Tag("phone")]
+    | Annotated[PostalCodeField, Tag("postal_code")]
+    | Annotated[YearField, Tag("year")]
+    | Annotated[IntegerField, Tag("integer")]
+    | Annotated[DateField, Tag("date")]
+    | Annotated[ChoiceField, Tag("choice")]
+    | Annotated[MultiChoiceField, Tag("multi_choice")]
+    | Annotated[YesNoField, Tag("yes_no")]
+    | Annotated[CheckboxField, Tag("checkbox")]
+    | Annotated[ConsentField, Tag("consent")]
+    | Annotated[ReferenceChoiceField, Tag("reference_choice")]
+    | Annotated[SessionField, Tag("session")]
+    | Annotated[NoticeField, Tag("notice")],
+    Field(discriminator="type"),
+]
+
+FIELD_TYPES: tuple[str, ...] = (
+    "text", "long_text", "email", "phone", "postal_code", "year", "integer", "date", "choice",
+    "multi_choice", "yes_no", "checkbox", "consent", "reference_choice", "session", "notice",
+)
+
+
+def _field_or_include(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return "include" if "include" in value else "field"
+    return "field" if isinstance(value, BaseField) else "include"
+
+
+FieldItem = Annotated[
+    Annotated[AnyField, Tag("field")] | Annotated[IncludeItem, Tag("include")],
+    Discriminator(_field_or_include),
+]
+"""An element of a step's `fields`: a field, or an include that the loader expands first."""

@@ -1,0 +1,105 @@
+"""The root of a workflow file (`workflows/<id>.yaml`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from .common import DurationOrSetting, Identifier, LocaleCode, SpecModel, Text
+from .fields import Expression, FieldItem
+from .process import Process
+from .reference import ReferenceList
+
+
+class Setting(SpecModel):
+    """A value operators can change in the backoffice; the YAML gives its default."""
+
+    id: Identifier
+    label: Text
+    type: Literal["text", "email", "boolean", "integer", "duration", "url"]
+    default: Any = None
+    help: Text | None = None
+
+
+class Role(SpecModel):
+    id: Identifier
+    label: Text
+    description: Text | None = None
+
+
+class Link(SpecModel):
+    """A signed link mailed to the applicant; templates use it as `links.<id>`."""
+
+    id: Identifier
+    lifetime: DurationOrSetting
+    description: Text | None = None
+
+
+class Document(SpecModel):
+    """A generated document: a PDF layout and a file name (a template)."""
+
+    id: Identifier
+    layout: Identifier = Field(description="a file of pdf_layouts/, without .yaml")
+    filename: str = Field(min_length=1)
+    title: Text | None = None
+
+
+class StartAction(SpecModel):
+    """A choice on the wizard's first screen."""
+
+    kind: Literal["new_request", "log_in", "follow"]
+    label: Text
+
+
+class Step(SpecModel):
+    id: Identifier
+    title: Text
+    intro: Text | None = None
+    visible_if: Expression | None = None
+    fields: tuple[FieldItem, ...] = Field(min_length=1)
+
+
+class Wizard(SpecModel):
+    path: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")] = Field(
+        description="the URL segment of the wizard: /<path>/<session code>"
+    )
+    start_actions: tuple[StartAction, ...] = ()
+    submit_label: Text = {"fr": "Envoyer ma demande", "en": "Send my request"}
+    submitted_message: Text | None = None
+    steps: tuple[Step, ...] = Field(min_length=1)
+
+
+class Applicant(SpecModel):
+    """Which answers identify the applicant, so the engine can mail them and create accounts."""
+
+    email: Identifier
+    first_name: Identifier | None = None
+    last_name: Identifier | None = None
+
+
+class Delivery(SpecModel):
+    """Test mode: while the boolean setting is on, mail goes to the role's users instead."""
+
+    test_mode_setting: Identifier | None = None
+    test_recipients_role: Identifier | None = None
+
+
+class Workflow(SpecModel):
+    id: Identifier
+    title: Text
+    description: Text | None = None
+    locale: LocaleCode = "fr"
+    locales: tuple[LocaleCode, ...] = ("fr",)
+    organisation: dict[Identifier, str] = Field(
+        default_factory=dict, description="the organisation's identity, for mails and PDFs"
+    )
+    settings: tuple[Setting, ...] = ()
+    roles: tuple[Role, ...] = ()
+    reference_lists: tuple[ReferenceList, ...] = ()
+    applicant: Applicant
+    links: tuple[Link, ...] = ()
+    documents: tuple[Document, ...] = ()
+    delivery: Delivery = Delivery()
+    wizard: Wizard
+    process: Process

@@ -1,0 +1,55 @@
+"""The one Jinja configuration for everything organisations write: mails, notices, PDF texts.
+
+Sandboxed because these files are edited by organisations, not developers; StrictUndefined so
+that a missing variable is an error instead of an empty hole in a mail; HTML autoescaped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from jinja2 import BaseLoader, StrictUndefined, nodes, select_autoescape
+from jinja2.meta import find_undeclared_variables
+from jinja2.sandbox import SandboxedEnvironment
+
+
+def make_environment(loader: BaseLoader | None = None) -> SandboxedEnvironment:
+    return SandboxedEnvironment(
+        loader=loader,
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        keep_trailing_newline=False,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class VariableUse:
+    """A context variable read by a template: `parts` such as ["entries", "establishment",
+    "city"], and the template line where it is read."""
+
+    parts: tuple[str, ...]
+    line: int
+
+
+def _chain(node: nodes.Node) -> list[str] | None:
+    if isinstance(node, nodes.Name):
+        return [node.name]
+    if isinstance(node, nodes.Getattr):
+        inner = _chain(node.node)
+        return None if inner is None else [*inner, node.attr]
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+        inner = _chain(node.node)
+        if inner is None or not isinstance(node.arg.value, str):
+            return inner
+        return [*inner, node.arg.value]
+    return None
+
+
+def variable_uses(template_ast: nodes.Template) -> Iterator[VariableUse]:
+    """Every read of a context variable, with as much of its attribute path as is static.
+    Names the template sets itself ({% set %}, loop variables) are not context variables."""
+    context_names = find_undeclared_variables(template_ast)
+    for node in template_ast.find_all((nodes.Getattr, nodes.Getitem, nodes.Name)):
+        chain = _chain(node)
+        if chain and chain[0] in context_names:
+            yield VariableUse(tuple(chain), node.lineno)
