@@ -5,6 +5,7 @@ file they use, so each version is compiled once however many requests run under 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from datetime import timedelta
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -30,6 +31,13 @@ from .wizard.plan import WizardPlan
 if TYPE_CHECKING:
     from .process.firing import ProcessRuntime, RequestSnapshot
     from .spec.process import Transition
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMail:
+    subject: str
+    text: str
+    html: str
 
 
 class SpecError(Exception):
@@ -124,7 +132,10 @@ class CompiledWorkflow:
                 "created_at": snapshot.extra.get("created_at"),
                 "submitted_at": snapshot.extra.get("submitted_at"),
             },
-            "answers": dict(snapshot.answers),
+            # Every answer field is present, None when unanswered or hidden, so that a template
+            # can test `{% if answers.x %}` without tripping StrictUndefined.
+            "answers": {fid: snapshot.answers.get(fid) for fid, f in self.fields.items()
+                        if f.has_answer},
             "display": display_answers(self.fields, snapshot.answers, locale, self.spec.locale,
                                        snapshot.entries),
             "entries": {k: dict(v) for k, v in snapshot.entries.items()},
@@ -149,6 +160,15 @@ class CompiledWorkflow:
                 template = self.environment.from_string(source)
                 self._string_templates[source] = template
         return template.render(context)
+
+    def render_mail(self, name: str, context: Mapping[str, Any]) -> RenderedMail:
+        """Subject, text and HTML of a mail template; the subject is kept on one line."""
+        parts = {
+            part: self.environment.get_template(f"{name}/{part}").render(context)
+            for part in ("subject.txt", "body.txt", "body.html")
+        }
+        subject = " ".join(parts["subject.txt"].split())
+        return RenderedMail(subject, parts["body.txt"], parts["body.html"])
 
     def reference_fields(self) -> dict[str, ReferenceChoiceField]:
         return {k: v for k, v in self.fields.items() if isinstance(v, ReferenceChoiceField)}

@@ -24,7 +24,7 @@ def make_environment(loader: BaseLoader | None = None) -> SandboxedEnvironment:
 
 @dataclass(frozen=True, slots=True)
 class VariableUse:
-    """A context variable read by a template: `parts` such as ["entries", "establishment",
+    """A context variable read by a template: `parts` such as ["entries", "venue",
     "city"], and the template line where it is read."""
 
     parts: tuple[str, ...]

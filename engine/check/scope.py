@@ -88,7 +88,7 @@ class Scope:
         return None
 
     def unknown_in_path(self, parts: list[str]) -> str | None:
-        """For a dotted path such as ['entries', 'establishment', 'city'], the message part
+        """For a dotted path such as ['entries', 'venue', 'city'], the message part
         explaining the first unknown segment, or None when the whole path is known."""
         root = parts[0]
         allowed = self.attributes_of(root)

@@ -1,4 +1,4 @@
-"""Small conditions written by workflow authors in YAML, e.g. `mandate == 'autre' and not
+"""Small conditions written by workflow authors in YAML, e.g. `role == 'other' and not
 empty(other)`: parsed once when a spec is loaded, evaluated many times, and inspectable by the
 static checker through `Expression.names` / `Expression.roots`."""
 

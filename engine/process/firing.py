@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from transitions import MachineError
 
-from ..actions.effects import Addressee, Effect
+from ..actions.effects import Addressee, Effect, GenerateDocument
 from ..actions.registry import default_registry
 from ..expr import parse
 from ..spec.common import localized
@@ -151,6 +151,20 @@ class _Planner:
         return code if isinstance(code, str) else None
 
 
+def _generate_each_document_once(effects: list[Effect]) -> tuple[Effect, ...]:
+    """A document both generated and attached in one firing is produced once, so every mail
+    of the firing carries the same bytes."""
+    seen: set[str] = set()
+    kept: list[Effect] = []
+    for effect in effects:
+        if isinstance(effect, GenerateDocument):
+            if effect.document in seen:
+                continue
+            seen.add(effect.document)
+        kept.append(effect)
+    return tuple(kept)
+
+
 class ProcessRuntime:
     """The process of one compiled workflow: what an actor may do now, and firing."""
 
@@ -237,4 +251,4 @@ class ProcessRuntime:
             if kind is None:  # the checker refuses such a spec; stay safe if one slips through
                 continue
             effects.extend(kind.plan(action.params, planner, f"{transition.id}.{index}"))
-        return tuple(effects)
+        return _generate_each_document_once(effects)

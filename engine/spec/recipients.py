@@ -17,7 +17,7 @@ class RoleRecipient(SpecModel):
 
 class FieldRecipient(SpecModel):
     """The address answered in an email field, or held by the chosen entry of a reference-choice
-    field (`field: establishment`, `attribute: validation_email`)."""
+    field (`field: organisation_choice`, `attribute: contact_email`)."""
 
     field: Identifier
     attribute: Identifier | None = None

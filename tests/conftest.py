@@ -1,0 +1,25 @@
+"""Shared fixtures: the project's own workflows, compiled once per test session."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from engine.compiled import CompiledWorkflow, load_compiled
+from engine.samples import SpecCatalog
+
+PROJECT = Path(__file__).resolve().parent.parent
+WORKFLOWS = PROJECT / "workflows"
+TODAY = date(2026, 9, 1)
+
+
+@pytest.fixture(scope="session")
+def onboarding() -> CompiledWorkflow:
+    return load_compiled(WORKFLOWS / "onboarding.yaml")
+
+
+@pytest.fixture(scope="session")
+def catalog(onboarding: CompiledWorkflow) -> SpecCatalog:
+    return SpecCatalog(onboarding.spec, open_sessions={"26C03S1"})
