@@ -4,7 +4,7 @@ effects in one database transaction, and workers carry the effects out."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -104,11 +104,23 @@ _COMMENT_REQUIRED = {"fr": "Un commentaire est obligatoire.", "en": "A comment i
 class _Planner:
     """The PlanContext handed to action planners during one firing."""
 
-    def __init__(self, compiled: CompiledWorkflow, snapshot: RequestSnapshot,
-                 template_context: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        compiled: CompiledWorkflow,
+        snapshot: RequestSnapshot,
+        make_template_context: Callable[[], Mapping[str, Any]],
+    ) -> None:
         self.compiled = compiled
         self.snapshot = snapshot
-        self.template_context = template_context
+        self._make_template_context = make_template_context
+        self._template_context: Mapping[str, Any] | None = None
+
+    @property
+    def template_context(self) -> Mapping[str, Any]:
+        # Built only when an action renders text: most firings never need it.
+        if self._template_context is None:
+            self._template_context = self._make_template_context()
+        return self._template_context
 
     def resolve(self, recipient: Any) -> tuple[Addressee, ...]:
         answers = self.snapshot.answers
@@ -174,7 +186,8 @@ class ProcessRuntime:
         self.when = {
             (t.id, index): parse(action.when)
             for t in compiled.spec.process.transitions
-            for index, action in enumerate(t.actions) if action.when is not None
+            for index, action in enumerate(t.actions)
+            if action.when is not None
         }
 
     def _locale(self, snapshot: RequestSnapshot) -> str:
@@ -198,12 +211,16 @@ class ProcessRuntime:
             if condition is None or condition.is_true(context):
                 found.append(Availability(transition, True))
             else:
-                found.append(Availability(transition, False,
-                                          self._blocked_reason(transition, snapshot)))
+                found.append(
+                    Availability(transition, False, self._blocked_reason(transition, snapshot))
+                )
         return found
 
     def fire(
-        self, snapshot: RequestSnapshot, transition_id: str, actor: Actor,
+        self,
+        snapshot: RequestSnapshot,
+        transition_id: str,
+        actor: Actor,
         comment: str | None = None,
     ) -> FireResult:
         transition = self.transitions.get(transition_id)
@@ -219,8 +236,9 @@ class ProcessRuntime:
         comment = (comment or "").strip() or None
         if transition.comment is not None and transition.comment.required and comment is None:
             locale = self._locale(snapshot)
-            raise CommentRequired(_COMMENT_REQUIRED.get(locale, _COMMENT_REQUIRED["fr"]),
-                                  transition_id)
+            raise CommentRequired(
+                _COMMENT_REQUIRED.get(locale, _COMMENT_REQUIRED["fr"]), transition_id
+            )
         context = self.compiled.condition_context(snapshot)
         holder = StateHolder(snapshot.state)
         try:
@@ -230,17 +248,33 @@ class ProcessRuntime:
         if not fired:
             raise ConditionNotMet(self._blocked_reason(transition, snapshot), transition_id)
         effects = self._plan(transition, snapshot, holder.state, comment, context)
-        return FireResult(transition_id, snapshot.state, holder.state, actor, comment,
-                          snapshot.version + 1, effects)
+        return FireResult(
+            transition_id,
+            snapshot.state,
+            holder.state,
+            actor,
+            comment,
+            snapshot.version + 1,
+            effects,
+        )
 
-    def _plan(self, transition: Transition, snapshot: RequestSnapshot, target: str,
-              comment: str | None, context: Mapping[str, Any]) -> tuple[Effect, ...]:
+    def _plan(
+        self,
+        transition: Transition,
+        snapshot: RequestSnapshot,
+        target: str,
+        comment: str | None,
+        context: Mapping[str, Any],
+    ) -> tuple[Effect, ...]:
         if not transition.actions:
             return ()
-        template_context = self.compiled.template_context(
-            snapshot, transition=transition, comment=comment, state=target,
+        planner = _Planner(
+            self.compiled,
+            snapshot,
+            lambda: self.compiled.template_context(
+                snapshot, transition=transition, comment=comment, state=target
+            ),
         )
-        planner = _Planner(self.compiled, snapshot, template_context)
         registry = default_registry()
         effects: list[Effect] = []
         for index, action in enumerate(transition.actions):

@@ -60,7 +60,11 @@ class LoadedYaml:
     problems: list[YamlProblem] = field(default_factory=list)
 
 
-class _StrictBoolLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it: same nodes and marks, several times faster.
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictBoolLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     """SafeLoader resolving only true/false as booleans (YAML 1.2), not yes/no/on/off.
 
     YAML 1.1 turns a choice id such as `no` or `on` into a boolean, a classic trap for authors
@@ -118,8 +122,11 @@ class _Builder:
             key = self.build(key_node)
             if isinstance(key, list | dict):
                 self.problems.append(
-                    YamlProblem("syntax", "a mapping key must be a plain value",
-                                _position(self.file, key_node))
+                    YamlProblem(
+                        "syntax",
+                        "a mapping key must be a plain value",
+                        _position(self.file, key_node),
+                    )
                 )
                 continue
             # A key given explicitly may override a merged one; only repeats of own keys are errors.
@@ -172,16 +179,18 @@ def parse_yaml(text: str, file: str) -> LoadedYaml:
     try:
         node = loader.get_single_node()
         if node is None:
-            return LoadedYaml(None, [YamlProblem("empty", "the file is empty",
-                                                 Position(file, 1, 1))])
+            return LoadedYaml(
+                None, [YamlProblem("empty", "the file is empty", Position(file, 1, 1))]
+            )
         builder = _Builder(file, loader)
         value = builder.build(node)
         return LoadedYaml(value, builder.problems)
     except yaml.YAMLError as error:
         return LoadedYaml(None, [_syntax_problem(file, error)])
     except RecursionError:
-        return LoadedYaml(None, [YamlProblem("syntax", "the document is nested too deeply",
-                                             Position(file, 1, 1))])
+        return LoadedYaml(
+            None, [YamlProblem("syntax", "the document is nested too deeply", Position(file, 1, 1))]
+        )
     finally:
         loader.dispose()
 
@@ -191,9 +200,16 @@ def read_yaml(path: Path, display_name: str) -> LoadedYaml:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return LoadedYaml(None, [YamlProblem("unreadable", "file not found",
-                                             Position(display_name, 1, 1))])
+        return LoadedYaml(
+            None, [YamlProblem("unreadable", "file not found", Position(display_name, 1, 1))]
+        )
     except (OSError, UnicodeDecodeError) as error:
-        return LoadedYaml(None, [YamlProblem("unreadable", f"cannot read the file: {error}",
-                                             Position(display_name, 1, 1))])
+        return LoadedYaml(
+            None,
+            [
+                YamlProblem(
+                    "unreadable", f"cannot read the file: {error}", Position(display_name, 1, 1)
+                )
+            ],
+        )
     return parse_yaml(text, display_name)
