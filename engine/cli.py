@@ -21,8 +21,10 @@ def _workflow_paths(given: Sequence[str]) -> list[Path]:
 def cmd_validate(args: argparse.Namespace) -> int:
     paths = _workflow_paths(args.paths)
     if not paths:
-        print("no workflow found: give a path, or run from a folder with workflows/*.yaml",
-              file=sys.stderr)
+        print(
+            "no workflow found: give a path, or run from a folder with workflows/*.yaml",
+            file=sys.stderr,
+        )
         return 2
     diagnostics = []
     for path in paths:
@@ -91,8 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="check workflows and report every problem")
-    validate.add_argument("paths", nargs="*", metavar="PATH",
-                          help="workflow files (default: workflows/*.yaml)")
+    validate.add_argument(
+        "paths", nargs="*", metavar="PATH", help="workflow files (default: workflows/*.yaml)"
+    )
     validate.add_argument("--format", choices=("text", "json"), default="text")
     validate.set_defaults(handler=cmd_validate)
 

@@ -5,10 +5,10 @@ file they use, so each version is compiled once however many requests run under 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from datetime import timedelta
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,12 +56,15 @@ class CompiledWorkflow:
         self.content_hash = loaded.content_hash
         self.files = dict(loaded.files)
         self.fields: dict[str, BaseField] = {
-            item.id: item for step in self.spec.wizard.steps for item in step.fields
+            item.id: item
+            for step in self.spec.wizard.steps
+            for item in step.fields
             if isinstance(item, BaseField)
         }
         forms = {
             name: tuple(document.model.fields)
-            for name, document in loaded.forms.items() if document.model is not None
+            for name, document in loaded.forms.items()
+            if document.model is not None
         }
         self.wizard = WizardPlan(self.spec, forms)
         self.machine: Machine
@@ -70,13 +73,15 @@ class CompiledWorkflow:
         self.states = {state.id: state for state in self.spec.process.states}
         self.documents: dict[str, Document] = {d.id: d for d in self.spec.documents}
         self.layouts: dict[str, PdfLayout] = {
-            name: document.model for name, document in loaded.layouts.items()
+            name: document.model
+            for name, document in loaded.layouts.items()
             if document.model is not None
         }
         self.default_settings = {s.id: s.default for s in self.spec.settings}
         mail_sources = {
             f"{mail.name}/{part}": text
-            for mail in loaded.mails.values() for part, text in mail.parts.items()
+            for mail in loaded.mails.values()
+            for part, text in mail.parts.items()
         }
         self.environment = make_environment(DictLoader(mail_sources))
         self._string_templates: dict[str, Template] = {}
@@ -93,9 +98,7 @@ class CompiledWorkflow:
             settings.update({k: v for k, v in overrides.items() if k in settings})
         return settings
 
-    def duration(
-        self, value: str, settings: Mapping[str, Any] | None = None
-    ) -> timedelta | None:
+    def duration(self, value: str, settings: Mapping[str, Any] | None = None) -> timedelta | None:
         """A duration written in the spec: literal (`7d`) or the id of a duration setting."""
         literal = parse_duration(value)
         if literal is not None:
@@ -108,16 +111,19 @@ class CompiledWorkflow:
         context: dict[str, Any] = dict(snapshot.answers)
         context.update(
             session=dict(snapshot.session),
-            request={"reference": snapshot.reference, "state": snapshot.state,
-                     **snapshot.extra},
+            request={"reference": snapshot.reference, "state": snapshot.state, **snapshot.extra},
             settings=self.settings_with(snapshot.settings),
             entries={k: dict(v) for k, v in snapshot.entries.items()},
         )
         return context
 
     def template_context(
-        self, snapshot: RequestSnapshot, *, transition: Transition | None = None,
-        comment: str | None = None, state: str | None = None,
+        self,
+        snapshot: RequestSnapshot,
+        *,
+        transition: Transition | None = None,
+        comment: str | None = None,
+        state: str | None = None,
         account: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         locale = snapshot.locale or self.spec.locale
@@ -127,18 +133,22 @@ class CompiledWorkflow:
             "workflow": {"id": self.spec.id, "title": self.text(self.spec.title, locale)},
             "organisation": dict(self.spec.organisation),
             "request": {
-                "reference": snapshot.reference, "state": state_id, "locale": locale,
+                "reference": snapshot.reference,
+                "state": state_id,
+                "locale": locale,
                 "state_label": self.text(state_spec.label, locale) if state_spec else state_id,
                 "created_at": snapshot.extra.get("created_at"),
                 "submitted_at": snapshot.extra.get("submitted_at"),
             },
             # Every answer field is present, None when unanswered or hidden, so that a template
             # can test `{% if answers.x %}` without tripping StrictUndefined.
-            "answers": {fid: snapshot.answers.get(fid) for fid, f in self.fields.items()
-                        if f.has_answer},
-            "display": display_answers(self.fields, snapshot.answers, locale, self.spec.locale,
-                                       snapshot.entries),
-            "entries": {k: dict(v) for k, v in snapshot.entries.items()},
+            "answers": {
+                fid: snapshot.answers.get(fid) for fid, f in self.fields.items() if f.has_answer
+            },
+            "display": display_answers(
+                self.fields, snapshot.answers, locale, self.spec.locale, snapshot.entries
+            ),
+            "entries": self._entries_for_templates(snapshot.entries),
             "session": dict(snapshot.session),
             "links": dict(snapshot.links),
             "settings": self.settings_with(snapshot.settings),
@@ -149,6 +159,21 @@ class CompiledWorkflow:
                 "comment": comment,
             },
         }
+
+    def _entries_for_templates(
+        self, entries: Mapping[str, Mapping[str, Any]]
+    ) -> dict[str, dict[str, Any]]:
+        """Every attribute a template may read is present (None when the entry has no value),
+        so an optional list field left empty does not break a mail under StrictUndefined."""
+        lists = {ref.id: ref for ref in self.spec.reference_lists}
+        result: dict[str, dict[str, Any]] = {}
+        for field_id, field in self.reference_fields().items():
+            ref = lists.get(field.list)
+            names = ["id", "label", "status", "status_label", "is_new"]
+            names += [column.id for column in ref.fields] if ref else []
+            entry = entries.get(field_id) or {}
+            result[field_id] = {name: entry.get(name) for name in names}
+        return result
 
     def text(self, value: Any, locale: str | None = None) -> str:
         return localized(value, locale or self.spec.locale, self.spec.locale)

@@ -36,10 +36,15 @@ SAMPLE_SESSION_CODE = "SAMPLE1"
 def sample_session(code: str = SAMPLE_SESSION_CODE) -> dict[str, Any]:
     start = datetime(2026, 10, 2, 11, 0)
     return {
-        "code": code, "title": "Session d'exemple", "starts_at": start.isoformat(),
+        "code": code,
+        "title": "Session d'exemple",
+        "starts_at": start.isoformat(),
         "ends_at": (start + timedelta(minutes=75)).isoformat(),
         "dates": "Du vendredi 2 octobre 2026, 11:00 au vendredi 2 octobre 2026, 12:15",
-        "place": "Salle d'exemple", "capacity": 20, "seats_taken": 3, "seats_left": 17,
+        "place": "Salle d'exemple",
+        "capacity": 20,
+        "seats_taken": 3,
+        "seats_left": 17,
         "is_open": True,
     }
 
@@ -52,9 +57,12 @@ class SpecCatalog:
     open_sessions: set[str] = field(default_factory=lambda: {SAMPLE_SESSION_CODE})
 
     def has_entry(self, list_id: str, entry_id: str) -> bool:
-        return any(entry.id == entry_id and entry.active
-                   for ref in self.workflow.reference_lists if ref.id == list_id
-                   for entry in ref.entries)
+        return any(
+            entry.id == entry_id and entry.active
+            for ref in self.workflow.reference_lists
+            if ref.id == list_id
+            for entry in ref.entries
+        )
 
     def has_open_session(self, code: str) -> bool:
         return code in self.open_sessions
@@ -67,13 +75,22 @@ class SpecCatalog:
                 if entry.id == entry_id:
                     status_labels = {s.id: s.label for s in ref.statuses}
                     status = entry.status or ref.default_status
-                    label = entry.label if isinstance(entry.label, str) else next(
-                        iter(entry.label.values()))
+                    label = (
+                        entry.label
+                        if isinstance(entry.label, str)
+                        else next(iter(entry.label.values()))
+                    )
                     status_label = status_labels.get(status or "", "")
-                    return {"id": entry.id, "label": label, "status": status,
-                            "status_label": status_label if isinstance(status_label, str)
-                            else next(iter(status_label.values())), "is_new": False,
-                            **entry.values}
+                    return {
+                        "id": entry.id,
+                        "label": label,
+                        "status": status,
+                        "status_label": status_label
+                        if isinstance(status_label, str)
+                        else next(iter(status_label.values())),
+                        "is_new": False,
+                        **entry.values,
+                    }
         return None
 
 
@@ -130,6 +147,11 @@ def sample_entries(
                     found[item.id] = entry
             elif isinstance(value, dict) and isinstance(value.get("new"), dict):
                 status = item.not_found.status if item.not_found else None
-                found[item.id] = {"id": None, "status": status, "status_label": status,
-                                  "is_new": True, **value["new"]}
+                found[item.id] = {
+                    "id": None,
+                    "status": status,
+                    "status_label": status,
+                    "is_new": True,
+                    **value["new"],
+                }
     return found

@@ -26,8 +26,9 @@ def simulate(compiled: CompiledWorkflow, out: TextIO) -> int:
         inputs: dict[str, str | list[str]] = {}
         for item in step.fields:
             inputs.update(sample_inputs(item.spec, spec, today))
-        result = compiled.wizard.validate_step(step.id, inputs, answers, catalog=catalog,
-                                               today=today, extras=extras)
+        result = compiled.wizard.validate_step(
+            step.id, inputs, answers, catalog=catalog, today=today, extras=extras
+        )
         status = "ok" if result.ok else f"errors: {result.errors}"
         out.write(f"step {step.index + 1} {step.id}: {len(result.values)} answer(s), {status}\n")
         if not result.ok:
@@ -42,8 +43,12 @@ def simulate(compiled: CompiledWorkflow, out: TextIO) -> int:
         if compiled.states[state].final:
             break
         snapshot = RequestSnapshot(
-            state=state, answers=answers, version=version, reference="SAMPLE1-0001",
-            session=session, entries=sample_entries(spec, answers, catalog),
+            state=state,
+            answers=answers,
+            version=version,
+            reference="SAMPLE1-0001",
+            session=session,
+            entries=sample_entries(spec, answers, catalog),
         )
         choice = None
         for transition in spec.process.transitions:
@@ -52,11 +57,20 @@ def simulate(compiled: CompiledWorkflow, out: TextIO) -> int:
             if transition.to in visited or transition.to is None:
                 continue
             by = transition.by
-            actor = (Actor.user("simulation", set(by.roles)) if isinstance(by, ByRoles)
-                     else Actor.via_link(by.link) if isinstance(by, ByLink)
-                     else Actor.timer() if isinstance(by, ByTimer) else Actor.applicant())
-            enabled = [a for a in compiled.process.available(snapshot, actor)
-                       if a.transition.id == transition.id and a.enabled]
+            actor = (
+                Actor.user("simulation", set(by.roles))
+                if isinstance(by, ByRoles)
+                else Actor.via_link(by.link)
+                if isinstance(by, ByLink)
+                else Actor.timer()
+                if isinstance(by, ByTimer)
+                else Actor.applicant()
+            )
+            enabled = [
+                a
+                for a in compiled.process.available(snapshot, actor)
+                if a.transition.id == transition.id and a.enabled
+            ]
             if enabled:
                 choice = (transition, actor)
                 break

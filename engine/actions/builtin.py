@@ -40,17 +40,17 @@ class NoParams(SpecModel):
     """For kinds that take nothing: `- create_account: {}` or `- create_account:`."""
 
 
-def _recipient_references(
-    recipients: Iterable[Any], key: str
-) -> Iterator[Reference]:
+def _recipient_references(recipients: Iterable[Any], key: str) -> Iterator[Reference]:
     for index, recipient in enumerate(recipients):
         path: tuple[str | int, ...] = (key, index)
         if isinstance(recipient, RoleRecipient):
             yield Reference("role", recipient.role, (*path, "role"))
         elif isinstance(recipient, FieldRecipient):
             kind = "email_field" if recipient.attribute is None else "reference_field"
-            name = recipient.field if recipient.attribute is None else (
-                f"{recipient.field}.{recipient.attribute}"
+            name = (
+                recipient.field
+                if recipient.attribute is None
+                else (f"{recipient.field}.{recipient.attribute}")
             )
             yield Reference(kind, name, (*path, "field"))
         elif isinstance(recipient, SettingRecipient):
@@ -106,27 +106,51 @@ def _no_references(_: Any) -> Iterator[Reference]:
 
 
 def register_builtin_actions(registry: ActionRegistry) -> None:
-    registry.register(ActionKind(
-        "send_mail", SendMailParams, _plan_send_mail, _send_mail_references,
-        "queue a mail rendered from a template, to recipients, with documents attached",
-    ))
-    registry.register(ActionKind(
-        "generate_document", GenerateDocumentParams, _plan_generate_document,
-        lambda params: [Reference("document", params.document, ("document",))],
-        "render a declared document (PDF) and keep it with the request",
-    ))
-    registry.register(ActionKind(
-        "notify", NotifyParams, _plan_notify,
-        lambda params: [Reference("role", params.role, ("role",)),
-                        Reference("text_template", "message", ("message",))],
-        "show a notification in the backoffice to the users holding a role",
-    ))
-    registry.register(ActionKind(
-        "create_account", NoParams, _plan_create_account,
-        lambda _: [Reference("applicant", "email", ())],
-        "create the applicant's account (login) from the applicant's answers",
-    ))
-    registry.register(ActionKind(
-        "place_on_waiting_list", NoParams, _plan_waiting_list, _no_references,
-        "put the request on the waiting list of its training session",
-    ))
+    registry.register(
+        ActionKind(
+            "send_mail",
+            SendMailParams,
+            _plan_send_mail,
+            _send_mail_references,
+            "queue a mail rendered from a template, to recipients, with documents attached",
+        )
+    )
+    registry.register(
+        ActionKind(
+            "generate_document",
+            GenerateDocumentParams,
+            _plan_generate_document,
+            lambda params: [Reference("document", params.document, ("document",))],
+            "render a declared document (PDF) and keep it with the request",
+        )
+    )
+    registry.register(
+        ActionKind(
+            "notify",
+            NotifyParams,
+            _plan_notify,
+            lambda params: [
+                Reference("role", params.role, ("role",)),
+                Reference("text_template", "message", ("message",)),
+            ],
+            "show a notification in the backoffice to the users holding a role",
+        )
+    )
+    registry.register(
+        ActionKind(
+            "create_account",
+            NoParams,
+            _plan_create_account,
+            lambda _: [Reference("applicant", "email", ())],
+            "create the applicant's account (login) from the applicant's answers",
+        )
+    )
+    registry.register(
+        ActionKind(
+            "place_on_waiting_list",
+            NoParams,
+            _plan_waiting_list,
+            _no_references,
+            "put the request on the waiting list of its training session",
+        )
+    )

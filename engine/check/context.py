@@ -27,16 +27,29 @@ class CheckContext:
         return self.loaded.locator
 
     def report(
-        self, code: str, message: str, path: PathT, hint: str | None = None, *,
-        key: bool = False, locator: Locator | None = None, where: bool = True,
+        self,
+        code: str,
+        message: str,
+        path: PathT,
+        hint: str | None = None,
+        *,
+        key: bool = False,
+        locator: Locator | None = None,
+        where: bool = True,
     ) -> None:
         locator = locator or self.locator
         text = message + (describe(locator, path) if where else "")
         self.diagnostics.append(Diagnostic(code, text, locator.at(path, key=key), hint))
 
     def unknown(
-        self, code: str, what: str, name: str, known: Iterable[str], path: PathT,
-        hint: str | None = None, locator: Locator | None = None,
+        self,
+        code: str,
+        what: str,
+        name: str,
+        known: Iterable[str],
+        path: PathT,
+        hint: str | None = None,
+        locator: Locator | None = None,
     ) -> None:
         """`unknown state 'valdated' in transition 'approve' (did you mean 'validated'?)`"""
         known = list(known)
@@ -44,6 +57,4 @@ class CheckContext:
         message = f"unknown {what} '{name}'{where}{suggestion(name, known)}"
         if hint is None and known and len(known) <= 12:
             hint = f"declared: {', '.join(sorted(known))}"
-        self.diagnostics.append(
-            Diagnostic(code, message, (locator or self.locator).at(path), hint)
-        )
+        self.diagnostics.append(Diagnostic(code, message, (locator or self.locator).at(path), hint))

@@ -83,7 +83,9 @@ class Diagnostic:
         data = asdict(self)
         data["position"] = None
         data.update(
-            file=self.position.file, line=self.position.line, column=self.position.column,
+            file=self.position.file,
+            line=self.position.line,
+            column=self.position.column,
             severity=str(self.severity),
         )
         del data["position"]
@@ -100,5 +102,6 @@ def render_text(diagnostics: Iterable[Diagnostic]) -> str:
 
 
 def render_json(diagnostics: Iterable[Diagnostic]) -> str:
-    return json.dumps([d.to_json() for d in sorted(diagnostics, key=sort_key)],
-                      ensure_ascii=False, indent=2)
+    return json.dumps(
+        [d.to_json() for d in sorted(diagnostics, key=sort_key)], ensure_ascii=False, indent=2
+    )

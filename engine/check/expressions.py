@@ -28,18 +28,26 @@ def expression_position(locator: Locator, path: PathT, column: int) -> Position:
 
 
 def check_expression(
-    ctx: CheckContext, source: str, path: PathT, *, max_step: int | None,
-    locator: Locator | None = None, what: str = "condition",
+    ctx: CheckContext,
+    source: str,
+    path: PathT,
+    *,
+    max_step: int | None,
+    locator: Locator | None = None,
+    what: str = "condition",
 ) -> None:
     """`max_step`: the last step whose fields may be read (None: any step)."""
     locator = locator or ctx.locator
     try:
         expression = parse(source)
     except ExpressionError as error:
-        ctx.diagnostics.append(Diagnostic(
-            "E040", f"{what} does not parse: {error.message}",
-            expression_position(locator, path, error.column),
-        ))
+        ctx.diagnostics.append(
+            Diagnostic(
+                "E040",
+                f"{what} does not parse: {error.message}",
+                expression_position(locator, path, error.column),
+            )
+        )
         return
     for name in sorted(expression.names):
         parts = name.split(".")
@@ -47,20 +55,30 @@ def check_expression(
         if root in EXPRESSION_ROOTS:
             problem = ctx.scope.unknown_in_path(parts)
             if problem is not None:
-                ctx.report("E041", f"{what} reads an undeclared name {problem}", path,
-                           locator=locator)
+                ctx.report(
+                    "E041", f"{what} reads an undeclared name {problem}", path, locator=locator
+                )
             continue
         field = ctx.scope.fields.get(root)
         if field is None or not field.has_answer:
             known = sorted(ctx.scope.answer_fields() | EXPRESSION_ROOTS)
-            ctx.report("E041", f"{what} reads an undeclared name '{root}'"
-                       f"{suggestion(root, known)}", path, locator=locator)
+            ctx.report(
+                "E041",
+                f"{what} reads an undeclared name '{root}'{suggestion(root, known)}",
+                path,
+                locator=locator,
+            )
             continue
         step = ctx.scope.field_step[root]
         if max_step is not None and step > max_step:
             later = ctx.workflow.wizard.steps[step].id
-            ctx.report("E042", f"{what} reads '{root}', a field of the later step '{later}'",
-                       path, "a condition can only read answers already given", locator=locator)
+            ctx.report(
+                "E042",
+                f"{what} reads '{root}', a field of the later step '{later}'",
+                path,
+                "a condition can only read answers already given",
+                locator=locator,
+            )
 
 
 def _field_conditions(ctx: CheckContext) -> Iterator[tuple[str, PathT, int]]:
@@ -93,9 +111,15 @@ def check_expressions(ctx: CheckContext) -> None:
             continue
         for i, block in enumerate(layout.model.blocks):
             if block.when is not None:
-                check_expression(ctx, block.when, ("blocks", i, "when"), max_step=None,
-                                 locator=layout.locator)
+                check_expression(
+                    ctx, block.when, ("blocks", i, "when"), max_step=None, locator=layout.locator
+                )
             for j, row in enumerate(getattr(block, "rows", ())):
                 if row.when is not None:
-                    check_expression(ctx, row.when, ("blocks", i, "rows", j, "when"),
-                                     max_step=None, locator=layout.locator)
+                    check_expression(
+                        ctx,
+                        row.when,
+                        ("blocks", i, "rows", j, "when"),
+                        max_step=None,
+                        locator=layout.locator,
+                    )

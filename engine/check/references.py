@@ -15,8 +15,14 @@ def _check_duration(ctx: CheckContext, value: str, path: PathT) -> None:
     settings = {s.id: s for s in ctx.workflow.settings}
     setting = settings.get(value)
     if setting is None:
-        ctx.unknown("E017", "setting", value, settings, path,
-                    "write a duration such as 7d, 48h or 30min, or the id of a duration setting")
+        ctx.unknown(
+            "E017",
+            "setting",
+            value,
+            settings,
+            path,
+            "write a duration such as 7d, 48h or 30min, or the id of a duration setting",
+        )
     elif setting.type != "duration":
         ctx.report("E023", f"setting '{value}' is of type {setting.type}, not duration", path)
 
@@ -31,8 +37,9 @@ def check_process_references(ctx: CheckContext) -> None:
         ctx.unknown("E014", "initial state", wf.process.initial, states, ("process", "initial"))
     for i, state in enumerate(wf.process.states):
         if state.category not in categories:
-            ctx.unknown("E022", "category", state.category, categories,
-                        ("process", "states", i, "category"))
+            ctx.unknown(
+                "E022", "category", state.category, categories, ("process", "states", i, "category")
+            )
     for i, transition in enumerate(wf.process.transitions):
         path = ("process", "transitions", i)
         for j, source in enumerate(transition.source):
@@ -57,15 +64,31 @@ def check_process_references(ctx: CheckContext) -> None:
                 _check_reference(ctx, reference, (*path, "actions", j, action.kind))
 
 
+def _on_disk(ctx: CheckContext, folder: str, *, directories: bool) -> list[str]:
+    """Names available in a project folder, for "did you mean" hints."""
+    path = ctx.loaded.root / folder
+    if not path.is_dir():
+        return []
+    if directories:
+        return sorted(p.name for p in path.iterdir() if p.is_dir())
+    return sorted(p.stem for p in path.glob("*.yaml"))
+
+
 def _check_reference(ctx: CheckContext, ref: Reference, base: PathT) -> None:
     wf = ctx.workflow
     path = (*base, *ref.path)
     fields = ctx.scope.fields
     if ref.kind == "template":
         if ref.name not in ctx.loaded.mails:
-            ctx.unknown("E015", "mail template", ref.name, ctx.loaded.mails, path,
-                        f"create the folder mail_templates/{ref.name}/ with subject.txt, "
-                        "body.txt and body.html")
+            ctx.unknown(
+                "E015",
+                "mail template",
+                ref.name,
+                _on_disk(ctx, "mail_templates", directories=True),
+                path,
+                f"create the folder mail_templates/{ref.name}/ with subject.txt, "
+                "body.txt and body.html",
+            )
     elif ref.kind == "document":
         documents = {d.id for d in wf.documents}
         if ref.name not in documents:
@@ -95,11 +118,19 @@ def _check_reference(ctx: CheckContext, ref: Reference, base: PathT) -> None:
             return  # reported on the field
         list_fields = {f.id: f for f in ref_list.fields}
         if attribute not in list_fields:
-            ctx.unknown("E011", f"field of list '{ref_list.id}'", attribute, list_fields,
-                        (*base, *ref.path[:-1], "attribute"))
+            ctx.unknown(
+                "E011",
+                f"field of list '{ref_list.id}'",
+                attribute,
+                list_fields,
+                (*base, *ref.path[:-1], "attribute"),
+            )
         elif list_fields[attribute].type != "email":
-            ctx.report("E023", f"field '{attribute}' of list '{ref_list.id}' is not an email",
-                       (*base, *ref.path[:-1], "attribute"))
+            ctx.report(
+                "E023",
+                f"field '{attribute}' of list '{ref_list.id}' is not an email",
+                (*base, *ref.path[:-1], "attribute"),
+            )
     elif ref.kind == "email_setting":
         settings = {s.id: s for s in wf.settings}
         setting = settings.get(ref.name)
@@ -116,20 +147,30 @@ def check_workflow_references(ctx: CheckContext) -> None:
         base = ("reference_lists", i)
         statuses = {s.id for s in ref_list.statuses}
         if ref_list.default_status is not None and ref_list.default_status not in statuses:
-            ctx.unknown("E022", "status", ref_list.default_status, statuses,
-                        (*base, "default_status"))
+            ctx.unknown(
+                "E022", "status", ref_list.default_status, statuses, (*base, "default_status")
+            )
         for j, list_field in enumerate(ref_list.fields):
             if list_field.type == "reference":
                 if list_field.list is None:
-                    ctx.report("E004", "missing key 'list' for a field of type reference",
-                               (*base, "fields", j))
+                    ctx.report(
+                        "E004",
+                        "missing key 'list' for a field of type reference",
+                        (*base, "fields", j),
+                    )
                 elif list_field.list not in lists:
-                    ctx.unknown("E012", "reference list", list_field.list, lists,
-                                (*base, "fields", j, "list"))
+                    ctx.unknown(
+                        "E012",
+                        "reference list",
+                        list_field.list,
+                        lists,
+                        (*base, "fields", j, "list"),
+                    )
         for j, entry in enumerate(ref_list.entries):
             if entry.status is not None and entry.status not in statuses:
-                ctx.unknown("E022", "status", entry.status, statuses,
-                            (*base, "entries", j, "status"))
+                ctx.unknown(
+                    "E022", "status", entry.status, statuses, (*base, "entries", j, "status")
+                )
     for i, step in enumerate(wf.wizard.steps):
         for j, item in enumerate(step.fields):
             if not isinstance(item, ReferenceChoiceField):
@@ -142,22 +183,42 @@ def check_workflow_references(ctx: CheckContext) -> None:
             list_fields = {f.id for f in ref_list.fields}
             for k, name in enumerate(item.search_fields):
                 if name not in list_fields:
-                    ctx.unknown("E011", f"field of list '{ref_list.id}'", name, list_fields,
-                                (*path, "search_fields", k))
+                    ctx.unknown(
+                        "E011",
+                        f"field of list '{ref_list.id}'",
+                        name,
+                        list_fields,
+                        (*path, "search_fields", k),
+                    )
             if item.not_found is not None:
                 if item.not_found.form not in ctx.loaded.forms:
-                    ctx.unknown("E019", "form", item.not_found.form, ctx.loaded.forms,
-                                (*path, "not_found", "form"),
-                                f"create forms/{item.not_found.form}.yaml")
+                    ctx.unknown(
+                        "E019",
+                        "form",
+                        item.not_found.form,
+                        _on_disk(ctx, "forms", directories=False),
+                        (*path, "not_found", "form"),
+                        f"create forms/{item.not_found.form}.yaml",
+                    )
                 statuses = {s.id for s in ref_list.statuses}
                 if item.not_found.status not in statuses:
-                    ctx.unknown("E022", "status", item.not_found.status, statuses,
-                                (*path, "not_found", "status"))
+                    ctx.unknown(
+                        "E022",
+                        "status",
+                        item.not_found.status,
+                        statuses,
+                        (*path, "not_found", "status"),
+                    )
     for i, document in enumerate(wf.documents):
         if document.layout not in ctx.loaded.layouts:
-            ctx.unknown("E016", "PDF layout", document.layout, ctx.loaded.layouts,
-                        ("documents", i, "layout"),
-                        f"create pdf_layouts/{document.layout}.yaml")
+            ctx.unknown(
+                "E016",
+                "PDF layout",
+                document.layout,
+                _on_disk(ctx, "pdf_layouts", directories=False),
+                ("documents", i, "layout"),
+                f"create pdf_layouts/{document.layout}.yaml",
+            )
     for i, link in enumerate(wf.links):
         _check_duration(ctx, link.lifetime, ("links", i, "lifetime"))
     _check_applicant(ctx)
@@ -174,8 +235,11 @@ def _check_applicant(ctx: CheckContext) -> None:
         if name not in fields:
             ctx.unknown("E011", "field", name, ctx.scope.answer_fields(), ("applicant", key))
         elif key == "email" and not isinstance(fields[name], EmailField):
-            ctx.report("E023", f"the applicant's email must be an email field; '{name}' is not",
-                       ("applicant", key))
+            ctx.report(
+                "E023",
+                f"the applicant's email must be an email field; '{name}' is not",
+                ("applicant", key),
+            )
 
 
 def _check_delivery(ctx: CheckContext) -> None:
@@ -187,8 +251,11 @@ def _check_delivery(ctx: CheckContext) -> None:
         if name not in settings:
             ctx.unknown("E017", "setting", name, settings, ("delivery", "test_mode_setting"))
         elif settings[name].type != "boolean":
-            ctx.report("E023", f"the test mode setting '{name}' must be of type boolean",
-                       ("delivery", "test_mode_setting"))
+            ctx.report(
+                "E023",
+                f"the test mode setting '{name}' must be of type boolean",
+                ("delivery", "test_mode_setting"),
+            )
     role = delivery.test_recipients_role
     if role is not None and role not in roles:
         ctx.unknown("E013", "role", role, roles, ("delivery", "test_recipients_role"))

@@ -25,7 +25,7 @@ from ..wizard.values import POSTAL_CODE_FR
 from .context import CheckContext, PathT
 
 
-def _numeric(bound: Any, current: int) -> int | None:
+def _numeric(bound: Any, current: int | None) -> int | None:
     if bound == "current":
         return current
     return bound if isinstance(bound, int) else None
@@ -36,28 +36,44 @@ def check_field_rules(ctx: CheckContext) -> None:
         for j, item in enumerate(step.fields):
             path = ("wizard", "steps", i, "fields", j)
             if isinstance(item, IntegerField | YearField):
-                low, high = _numeric(item.min, 9999), _numeric(item.max, 9999)
+                # "current" moves every year: only fixed bounds can contradict each other.
+                low, high = _numeric(item.min, None), _numeric(item.max, None)
                 if low is not None and high is not None and low > high:
-                    ctx.report("E060", f"min {item.min} is greater than max {item.max}",
-                               (*path, "min"))
-            if isinstance(item, DateField) and item.min and item.max and "today" not in (
-                item.min, item.max) and item.min > item.max:
+                    ctx.report(
+                        "E060", f"min {item.min} is greater than max {item.max}", (*path, "min")
+                    )
+            if (
+                isinstance(item, DateField)
+                and item.min
+                and item.max
+                and "today" not in (item.min, item.max)
+                and item.min > item.max
+            ):
                 ctx.report("E060", f"min {item.min} is after max {item.max}", (*path, "min"))
             if isinstance(item, TextField):
                 if item.min_length is not None and item.min_length > item.max_length:
-                    ctx.report("E060", f"min_length {item.min_length} is greater than "
-                               f"max_length {item.max_length}", (*path, "min_length"))
+                    ctx.report(
+                        "E060",
+                        f"min_length {item.min_length} is greater than "
+                        f"max_length {item.max_length}",
+                        (*path, "min_length"),
+                    )
                 if item.pattern is not None:
                     try:
                         re.compile(item.pattern)
                     except re.error as error:
-                        ctx.report("E061", f"pattern does not compile: {error}",
-                                   (*path, "pattern"))
-            if isinstance(item, MultiChoiceField) and item.min_selected is not None and (
-                item.max_selected is not None and item.min_selected > item.max_selected
+                        ctx.report("E061", f"pattern does not compile: {error}", (*path, "pattern"))
+            if (
+                isinstance(item, MultiChoiceField)
+                and item.min_selected is not None
+                and (item.max_selected is not None and item.min_selected > item.max_selected)
             ):
-                ctx.report("E060", f"min_selected {item.min_selected} is greater than "
-                           f"max_selected {item.max_selected}", (*path, "min_selected"))
+                ctx.report(
+                    "E060",
+                    f"min_selected {item.min_selected} is greater than "
+                    f"max_selected {item.max_selected}",
+                    (*path, "min_selected"),
+                )
             if isinstance(item, ReferenceChoiceField) and item.not_found is not None:
                 _check_sub_form(ctx, item, path)
 
@@ -73,17 +89,24 @@ def _check_sub_form(ctx: CheckContext, field: ReferenceChoiceField, path: PathT)
     answered = {f.id for f in form.model.fields if isinstance(f, BaseField) and f.has_answer}
     for k, sub in enumerate(form.model.fields):
         if sub.has_answer and sub.id != "label" and sub.id not in columns:
-            ctx.report("E063", f"field '{sub.id}' of form '{form.name}' is not a field of list "
-                       f"'{ref_list.id}'", ("fields", k, "id"),
-                       f"the list's fields: label, {', '.join(columns)}", locator=form.locator,
-                       where=False)
+            ctx.report(
+                "E063",
+                f"field '{sub.id}' of form '{form.name}' is not a field of list '{ref_list.id}'",
+                ("fields", k, "id"),
+                f"the list's fields: label, {', '.join(columns)}",
+                locator=form.locator,
+                where=False,
+            )
     missing = [c.id for c in ref_list.fields if c.required and c.id not in answered]
     if "label" not in answered:
         missing.insert(0, "label")
     if missing:
-        ctx.report("E063", f"form '{form.name}' does not ask for {', '.join(missing)}, "
-                   f"required to create an entry of list '{ref_list.id}'",
-                   (*path, "not_found", "form"))
+        ctx.report(
+            "E063",
+            f"form '{form.name}' does not ask for {', '.join(missing)}, "
+            f"required to create an entry of list '{ref_list.id}'",
+            (*path, "not_found", "form"),
+        )
 
 
 def value_problem(kind: str, value: Any) -> str | None:
@@ -116,8 +139,12 @@ def check_values(ctx: CheckContext) -> None:
     for i, setting in enumerate(wf.settings):
         problem = value_problem(setting.type, setting.default)
         if problem:
-            ctx.report("E062", f"default of setting '{setting.id}' does not fit type "
-                       f"{setting.type}: {problem}", ("settings", i, "default"), where=False)
+            ctx.report(
+                "E062",
+                f"default of setting '{setting.id}' does not fit type {setting.type}: {problem}",
+                ("settings", i, "default"),
+                where=False,
+            )
     lists = {r.id: r for r in wf.reference_lists}
     for i, ref_list in enumerate(wf.reference_lists):
         columns: dict[str, ListField] = {f.id: f for f in ref_list.fields}
@@ -126,32 +153,46 @@ def check_values(ctx: CheckContext) -> None:
             for key, value in entry.values.items():
                 column = columns.get(key)
                 if column is None:
-                    ctx.unknown("E011", f"field of list '{ref_list.id}'", key, columns,
-                                (*base, key), locator=None)
+                    ctx.unknown(
+                        "E011",
+                        f"field of list '{ref_list.id}'",
+                        key,
+                        columns,
+                        (*base, key),
+                        locator=None,
+                    )
                     continue
                 if column.type == "reference":
                     target = lists.get(column.list or "")
                     ids = {e.id for e in target.entries} if target else set()
-                    if target is not None and value not in ids:
-                        ctx.unknown("E022", f"entry of list '{target.id}'", str(value), ids,
-                                    (*base, key))
+                    if target is not None and (not isinstance(value, str) or value not in ids):
+                        ctx.unknown(
+                            "E022", f"entry of list '{target.id}'", str(value), ids, (*base, key)
+                        )
                     continue
                 problem = value_problem(column.type, value)
                 if problem:
-                    ctx.report("E062", f"value of '{key}' does not fit type {column.type}: "
-                               f"{problem}", (*base, key))
+                    ctx.report(
+                        "E062",
+                        f"value of '{key}' does not fit type {column.type}: {problem}",
+                        (*base, key),
+                    )
             for column in ref_list.fields:
                 if column.required and entry.values.get(column.id) in (None, ""):
-                    ctx.report("E004", f"missing key '{column.id}', required by list "
-                               f"'{ref_list.id}'", base)
+                    ctx.report(
+                        "E004", f"missing key '{column.id}', required by list '{ref_list.id}'", base
+                    )
 
 
 def _texts(node: Any, path: PathT) -> Iterator[tuple[dict[str, Any], PathT]]:
     """Every translation mapping in the raw tree: a mapping whose keys are all locale codes."""
     if isinstance(node, SourceMap):
         keys = list(node)
-        if keys and all(isinstance(k, str) and re.fullmatch(r"[a-z]{2}(-[A-Z]{2})?", k)
-                        for k in keys) and all(isinstance(v, str) for v in node.values()):
+        if (
+            keys
+            and all(isinstance(k, str) and re.fullmatch(r"[a-z]{2}(-[A-Z]{2})?", k) for k in keys)
+            and all(isinstance(v, str) for v in node.values())
+        ):
             yield node, path
             return
         for key, value in node.items():
@@ -166,9 +207,18 @@ def check_translations(ctx: CheckContext) -> None:
     declared = set(ctx.workflow.locales) | {default}
     for mapping, path in _texts(ctx.loaded.raw, ()):
         if default not in mapping:
-            ctx.report("E064", f"text has no '{default}' translation", path,
-                       "every text needs the workflow's default locale")
+            ctx.report(
+                "E064",
+                f"text has no '{default}' translation",
+                path,
+                "every text needs the workflow's default locale",
+            )
         for locale in mapping:
             if locale not in declared:
-                ctx.report("E064", f"translation '{locale}' is not among the declared locales "
-                           f"({', '.join(sorted(declared))})", (*path, locale), key=True)
+                ctx.report(
+                    "E064",
+                    f"translation '{locale}' is not among the declared locales "
+                    f"({', '.join(sorted(declared))})",
+                    (*path, locale),
+                    key=True,
+                )

@@ -11,13 +11,30 @@ from dataclasses import dataclass
 from ..spec.fields import BaseField, ReferenceChoiceField
 from ..spec.workflow import Workflow
 
-SESSION_ATTRIBUTES = frozenset({
-    "code", "title", "starts_at", "ends_at", "dates", "place", "capacity", "seats_taken",
-    "seats_left", "is_open",
-})
-REQUEST_ATTRIBUTES = frozenset({
-    "reference", "state", "state_label", "created_at", "submitted_at", "locale",
-})
+SESSION_ATTRIBUTES = frozenset(
+    {
+        "code",
+        "title",
+        "starts_at",
+        "ends_at",
+        "dates",
+        "place",
+        "capacity",
+        "seats_taken",
+        "seats_left",
+        "is_open",
+    }
+)
+REQUEST_ATTRIBUTES = frozenset(
+    {
+        "reference",
+        "state",
+        "state_label",
+        "created_at",
+        "submitted_at",
+        "locale",
+    }
+)
 ACCOUNT_ATTRIBUTES = frozenset({"login", "email"})
 TRANSITION_ATTRIBUTES = frozenset({"id", "label", "comment"})
 WORKFLOW_ATTRIBUTES = frozenset({"id", "title"})
@@ -25,11 +42,25 @@ ENTRY_ATTRIBUTES = frozenset({"id", "label", "status", "status_label", "is_new"}
 
 # Roots of expressions besides field ids; a field may not take one of these ids.
 EXPRESSION_ROOTS = frozenset({"session", "request", "settings", "entries"})
-TEMPLATE_ROOTS = frozenset({
-    "workflow", "organisation", "request", "answers", "display", "entries", "session", "links",
-    "settings", "account", "transition",
-})
-RESERVED_FIELD_IDS = EXPRESSION_ROOTS | TEMPLATE_ROOTS
+TEMPLATE_ROOTS = frozenset(
+    {
+        "workflow",
+        "organisation",
+        "request",
+        "answers",
+        "display",
+        "entries",
+        "session",
+        "links",
+        "settings",
+        "account",
+        "transition",
+    }
+)
+# Templates read answers as `answers.<id>`, and Jinja looks up attributes before keys: a field
+# named like a method of a mapping would print the method instead of the answer.
+MAPPING_METHODS = frozenset(name for name in dir(dict) if not name.startswith("_"))
+RESERVED_FIELD_IDS = EXPRESSION_ROOTS | TEMPLATE_ROOTS | MAPPING_METHODS
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +105,13 @@ class Scope:
     def attributes_of(self, root: str) -> frozenset[str] | None:
         """The attributes a root name offers, or None when the root takes a field id next."""
         fixed = {
-            "session": SESSION_ATTRIBUTES, "request": REQUEST_ATTRIBUTES,
-            "account": ACCOUNT_ATTRIBUTES, "transition": TRANSITION_ATTRIBUTES,
-            "workflow": WORKFLOW_ATTRIBUTES, "settings": self.settings, "links": self.links,
+            "session": SESSION_ATTRIBUTES,
+            "request": REQUEST_ATTRIBUTES,
+            "account": ACCOUNT_ATTRIBUTES,
+            "transition": TRANSITION_ATTRIBUTES,
+            "workflow": WORKFLOW_ATTRIBUTES,
+            "settings": self.settings,
+            "links": self.links,
             "organisation": self.organisation,
         }
         if root in fixed:

@@ -15,11 +15,24 @@ from ..spec.source import SourceMap, YamlProblem
 from .diagnostics import Diagnostic
 
 _SINGULAR = {
-    "steps": "step", "fields": "field", "states": "state", "transitions": "transition",
-    "settings": "setting", "roles": "role", "reference_lists": "reference list",
-    "entries": "entry", "links": "link", "documents": "document", "categories": "category",
-    "choices": "choice", "blocks": "block", "rows": "row", "actions": "action",
-    "statuses": "status", "start_actions": "start action", "boxes": "box",
+    "steps": "step",
+    "fields": "field",
+    "states": "state",
+    "transitions": "transition",
+    "settings": "setting",
+    "roles": "role",
+    "reference_lists": "reference list",
+    "entries": "entry",
+    "links": "link",
+    "documents": "document",
+    "categories": "category",
+    "choices": "choice",
+    "blocks": "block",
+    "rows": "row",
+    "actions": "action",
+    "statuses": "status",
+    "start_actions": "start action",
+    "boxes": "box",
 }
 
 _YAML_CODES = {"syntax": "E001", "empty": "E002", "unreadable": "E007", "duplicate_key": "E008"}
@@ -81,7 +94,9 @@ def _field_name(path: Sequence[str | int]) -> str:
     return "value"
 
 
-def _diagnostic_for(error: ErrorDetails, locator: Locator, prefix: Sequence[str | int]) -> Diagnostic:
+def _diagnostic_for(
+    error: ErrorDetails, locator: Locator, prefix: Sequence[str | int]
+) -> Diagnostic | None:
     path = (*prefix, *error["loc"])
     kind = error["type"]
     where = describe(locator, path)
@@ -90,41 +105,55 @@ def _diagnostic_for(error: ErrorDetails, locator: Locator, prefix: Sequence[str 
         key = str(path[-1])
         parent = locator.node(path[:-1])
         expected = [k for k in _all_key_names() if not (isinstance(parent, dict) and k in parent)]
-        return Diagnostic("E003", f"unknown key '{key}'{where}{suggestion(key, expected)}",
-                          locator.at(path, key=True))
+        return Diagnostic(
+            "E003",
+            f"unknown key '{key}'{where}{suggestion(key, expected)}",
+            locator.at(path, key=True),
+        )
     if kind == "missing":
         return Diagnostic("E004", f"missing key '{path[-1]}'{where}", locator.at(path[:-1]))
     if kind == "union_tag_invalid":
         tag = str(ctx.get("tag"))
         expected = [t.strip(" '") for t in str(ctx.get("expected_tags", "")).split(",")]
         return Diagnostic(
-            "E006", f"unknown type '{tag}'{where}{suggestion(tag, expected)}",
+            "E006",
+            f"unknown type '{tag}'{where}{suggestion(tag, expected)}",
             locator.at((*path, "type")),
             f"the known types are: {', '.join(expected)}",
         )
     if kind == "union_tag_not_found":
         return Diagnostic("E004", f"missing key 'type'{where}", locator.at(path))
     if kind == "unknown_action":
-        return Diagnostic("E020", f"{error['msg']}{where}", locator.at(path),
-                          f"the known action kinds are: {ctx.get('known')}")
+        return Diagnostic(
+            "E020",
+            f"{error['msg']}{where}",
+            locator.at(path),
+            f"the known action kinds are: {ctx.get('known')}",
+        )
+    if kind == "too_short" and isinstance(locator.node(path), list) and locator.node(path):
+        return None  # the items are there but invalid: their own errors say why
     if kind in {"model_type", "model_attributes_type", "dict_type"}:
-        return Diagnostic("E005", f"'{_field_name(path)}'{where} must be a mapping",
-                          locator.at(path))
+        return Diagnostic(
+            "E005", f"'{_field_name(path)}'{where} must be a mapping", locator.at(path)
+        )
     message = error["msg"]
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == r"^[a-z][a-z0-9_]*$":
         message = "an id uses lower-case letters, digits and underscores, starting with a letter"
-    return Diagnostic("E005", f"invalid value for '{_field_name(path)}'{where}: {message}",
-                      locator.at(path))
+    return Diagnostic(
+        "E005", f"invalid value for '{_field_name(path)}'{where}: {message}", locator.at(path)
+    )
 
 
 def validation_diagnostics(
     error: ValidationError, locator: Locator, prefix: Sequence[str | int] = ()
 ) -> list[Diagnostic]:
-    return [_diagnostic_for(e, locator, prefix) for e in error.errors(include_url=False)]
+    found = (_diagnostic_for(e, locator, prefix) for e in error.errors(include_url=False))
+    return [diagnostic for diagnostic in found if diagnostic is not None]
 
 
 def must_be_mapping(value: Any, locator: Locator, what: str) -> list[Diagnostic]:
     if isinstance(value, SourceMap):
         return []
-    return [Diagnostic("E002", f"{what} must be a YAML mapping (key: value lines)",
-                       locator.fallback)]
+    return [
+        Diagnostic("E002", f"{what} must be a YAML mapping (key: value lines)", locator.fallback)
+    ]

@@ -35,9 +35,11 @@ def _check_source(
     try:
         template_ast = _ENV.parse(source)
     except TemplateSyntaxError as error:
-        ctx.diagnostics.append(Diagnostic(
-            "E050", f"{what}: template syntax error: {error.message}", at(error.lineno or 1)
-        ))
+        ctx.diagnostics.append(
+            Diagnostic(
+                "E050", f"{what}: template syntax error: {error.message}", at(error.lineno or 1)
+            )
+        )
         return
     reported: set[str] = set()
     for use in variable_uses(template_ast):
@@ -48,12 +50,16 @@ def _check_source(
             problem = ctx.scope.unknown_in_path(list(use.parts)) or ""
         if problem and problem not in reported:
             reported.add(problem)
-            ctx.diagnostics.append(Diagnostic(
-                "E051", f"{what} uses {problem}, which the workflow does not supply",
-                at(use.line),
-                f"available: {', '.join(sorted(TEMPLATE_ROOTS))}" if root not in TEMPLATE_ROOTS
-                else None,
-            ))
+            ctx.diagnostics.append(
+                Diagnostic(
+                    "E051",
+                    f"{what} uses {problem}, which the workflow does not supply",
+                    at(use.line),
+                    f"available: {', '.join(sorted(TEMPLATE_ROOTS))}"
+                    if root not in TEMPLATE_ROOTS
+                    else None,
+                )
+            )
 
 
 def _translations(text: Text) -> Iterator[tuple[str | None, str]]:
@@ -83,36 +89,53 @@ def check_mail_templates(ctx: CheckContext) -> None:
             source = mail.parts.get(part)
             where = f"{mail.folder}/{part}"
             if source is None:
-                ctx.diagnostics.append(Diagnostic(
-                    "E052", f"mail template '{mail.name}' has no {part}",
-                    Position(mail.folder, 1, 1),
-                    "a mail has three parts: subject.txt, body.txt and body.html",
-                ))
+                ctx.diagnostics.append(
+                    Diagnostic(
+                        "E052",
+                        f"mail template '{mail.name}' has no {part}",
+                        Position(mail.folder, 1, 1),
+                        "a mail has three parts: subject.txt, body.txt and body.html",
+                    )
+                )
                 continue
             _check_source(ctx, source, Position(where, 1, 1), 0, f"mail '{mail.name}' {part}")
             if part == "subject.txt" and len(source.strip().splitlines()) > 1:
-                ctx.diagnostics.append(Diagnostic(
-                    "E005", f"mail '{mail.name}': the subject must be one line",
-                    Position(where, 2, 1),
-                ))
+                ctx.diagnostics.append(
+                    Diagnostic(
+                        "E005",
+                        f"mail '{mail.name}': the subject must be one line",
+                        Position(where, 2, 1),
+                    )
+                )
 
 
 def check_workflow_texts(ctx: CheckContext) -> None:
     for i, step in enumerate(ctx.workflow.wizard.steps):
         for j, item in enumerate(step.fields):
             if isinstance(item, NoticeField) and isinstance(item, BaseField):
-                check_text(ctx, item.text, ("wizard", "steps", i, "fields", j, "text"),
-                           f"notice '{item.id}'")
+                check_text(
+                    ctx,
+                    item.text,
+                    ("wizard", "steps", i, "fields", j, "text"),
+                    f"notice '{item.id}'",
+                )
     for i, document in enumerate(ctx.workflow.documents):
-        check_text(ctx, document.filename, ("documents", i, "filename"),
-                   f"file name of document '{document.id}'")
+        check_text(
+            ctx,
+            document.filename,
+            ("documents", i, "filename"),
+            f"file name of document '{document.id}'",
+        )
     for i, transition in enumerate(ctx.workflow.process.transitions):
         for j, action in enumerate(transition.actions):
             message = getattr(action.params, "message", None)
             if message is not None:
-                check_text(ctx, message,
-                           ("process", "transitions", i, "actions", j, action.kind, "message"),
-                           f"message of transition '{transition.id}'")
+                check_text(
+                    ctx,
+                    message,
+                    ("process", "transitions", i, "actions", j, action.kind, "message"),
+                    f"message of transition '{transition.id}'",
+                )
 
 
 def _layout_texts(layout: PdfLayout) -> Iterator[tuple[Text, PathT]]:

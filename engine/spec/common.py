@@ -90,6 +90,4 @@ class _OneOrManyJsonSchema:
 
 
 def one_or_many(item_type: Any) -> Any:
-    return Annotated[
-        tuple[item_type, ...], BeforeValidator(_one_or_many), _OneOrManyJsonSchema()
-    ]
+    return Annotated[tuple[item_type, ...], BeforeValidator(_one_or_many), _OneOrManyJsonSchema()]

@@ -34,7 +34,9 @@ class TextField(InputField):
     type: Literal["text"]
     min_length: int | None = Field(default=None, ge=0)
     max_length: int = Field(default=200, ge=1, le=10_000)
-    pattern: str | None = Field(default=None, description="a regular expression the whole value must match")
+    pattern: str | None = Field(
+        default=None, description="a regular expression the whole value must match"
+    )
     pattern_message: Text | None = None
     placeholder: Text | None = None
 
@@ -188,8 +190,22 @@ AnyField = Annotated[
 ]
 
 FIELD_TYPES: tuple[str, ...] = (
-    "text", "long_text", "email", "phone", "postal_code", "year", "integer", "date", "choice",
-    "multi_choice", "yes_no", "checkbox", "consent", "reference_choice", "session", "notice",
+    "text",
+    "long_text",
+    "email",
+    "phone",
+    "postal_code",
+    "year",
+    "integer",
+    "date",
+    "choice",
+    "multi_choice",
+    "yes_no",
+    "checkbox",
+    "consent",
+    "reference_choice",
+    "session",
+    "notice",
 )
 
 

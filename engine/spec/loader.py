@@ -6,8 +6,10 @@ workflow file outside a `workflows/` folder, the file's own folder), with `forms
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..check.diagnostics import Diagnostic
 from ..check.shape import must_be_mapping, validation_diagnostics, yaml_problem_diagnostics
+from .common import IDENTIFIER_PATTERN
 from .fields import ReferenceChoiceField
 from .form import FormGroup
 from .layout import PdfLayout
@@ -109,7 +112,11 @@ def _unreadable(display: str, what: str, hint: str | None = None) -> Diagnostic:
 
 
 def _load_yaml_document(
-    reader: _Reader, path: Path, name: str, model: type[M], what: str,
+    reader: _Reader,
+    path: Path,
+    name: str,
+    model: type[M],
+    what: str,
     diagnostics: list[Diagnostic],
 ) -> LoadedDocument[M] | None:
     if not path.is_file():
@@ -153,12 +160,27 @@ def _include_items(raw: Any) -> Iterator[tuple[SourceList, int, str]]:
 def _expand_includes(loaded: LoadedWorkflow, reader: _Reader) -> None:
     """Splices the fields of included forms into the raw steps, keeping their own positions,
     so that later errors point into the form file where the field is written."""
-    for fields, _, name in reversed(list(_include_items(loaded.raw))):
+    done: set[int] = set()  # one list may be shared by several steps through a YAML alias
+    for fields, index, name in reversed(list(_include_items(loaded.raw))):
+        if id(fields) in done and not _is_include(fields, index, name):
+            continue
+        done.add(id(fields))
+        if not re.fullmatch(IDENTIFIER_PATTERN, name):
+            continue  # not a form id (perhaps a path): refused by validation, never read
+        position = fields.item_positions[index]
         form = _load_form(loaded, reader, name)
         if form is None:
-            continue  # reported as E019 by the reference checks
-        index = next(i for i, item in enumerate(fields)
-                     if isinstance(item, dict) and item.get("include") == name)
+            known = sorted(p.stem for p in (loaded.root / "forms").glob("*.yaml"))
+            close = difflib.get_close_matches(name, known, n=1)
+            loaded.diagnostics.append(
+                Diagnostic(
+                    "E019",
+                    f"unknown form '{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""),
+                    position,
+                    f"create forms/{name}.yaml",
+                )
+            )
+            continue
         form_fields = form.locator.node(("fields",))
         if not isinstance(form_fields, SourceList):
             continue
@@ -168,10 +190,21 @@ def _expand_includes(loaded: LoadedWorkflow, reader: _Reader) -> None:
         fields.item_positions[index:index] = form_fields.item_positions
 
 
-def _load_form(loaded: LoadedWorkflow, reader: _Reader, name: str) -> LoadedDocument[FormGroup] | None:
+def _is_include(fields: SourceList, index: int, name: str) -> bool:
+    item = fields[index] if index < len(fields) else None
+    return isinstance(item, dict) and item.get("include") == name
+
+
+def _load_form(
+    loaded: LoadedWorkflow, reader: _Reader, name: str
+) -> LoadedDocument[FormGroup] | None:
     if name not in loaded.forms:
         document = _load_yaml_document(
-            reader, loaded.root / "forms" / f"{name}.yaml", name, FormGroup, "form",
+            reader,
+            loaded.root / "forms" / f"{name}.yaml",
+            name,
+            FormGroup,
+            "form",
             loaded.diagnostics,
         )
         if document is None:
@@ -192,8 +225,12 @@ def _load_referenced_files(loaded: LoadedWorkflow, reader: _Reader) -> None:
         if document.layout in loaded.layouts:
             continue
         layout = _load_yaml_document(
-            reader, loaded.root / "pdf_layouts" / f"{document.layout}.yaml", document.layout,
-            PdfLayout, "PDF layout", loaded.diagnostics,
+            reader,
+            loaded.root / "pdf_layouts" / f"{document.layout}.yaml",
+            document.layout,
+            PdfLayout,
+            "PDF layout",
+            loaded.diagnostics,
         )
         if layout is not None:
             loaded.layouts[document.layout] = layout
@@ -228,8 +265,9 @@ def load_workflow(path: Path) -> LoadedWorkflow:
     fallback = Position(display, 1, 1)
     loaded = LoadedWorkflow(path, root, display, None, Locator(None, fallback), None, files=files)
     if text is None:
-        loaded.diagnostics.append(_unreadable(display, "the workflow file",
-                                              "check the path and that the file is UTF-8"))
+        loaded.diagnostics.append(
+            _unreadable(display, "the workflow file", "check the path and that the file is UTF-8")
+        )
         return loaded
     parsed = parse_yaml(text, display)
     loaded.diagnostics.extend(yaml_problem_diagnostics(parsed.problems))

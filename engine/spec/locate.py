@@ -29,7 +29,8 @@ class Locator:
                 position = (node.key_positions if key else node.value_positions)[element]
                 node = node[element]
             elif (
-                isinstance(node, SourceList) and isinstance(element, int)
+                isinstance(node, SourceList)
+                and isinstance(element, int)
                 and 0 <= element < len(node)
             ):
                 position = node.item_positions[element]
@@ -40,7 +41,9 @@ class Locator:
         """The raw value at `path`, skipping elements not in the data like `at` does."""
         node = self.root
         for element in path:
-            if (isinstance(node, dict) and element in node) or (isinstance(node, list) and isinstance(element, int) and 0 <= element < len(node)):
+            if (isinstance(node, dict) and element in node) or (
+                isinstance(node, list) and isinstance(element, int) and 0 <= element < len(node)
+            ):
                 node = node[element]
         return node
 

@@ -108,9 +108,7 @@ class ActionCall:
         return hash((self.kind, self.when))
 
     @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler
-    ) -> CoreSchema:
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         return core_schema.no_info_plain_validator_function(_validate_action_call)
 
     @classmethod
@@ -120,17 +118,20 @@ class ActionCall:
         alternatives = []
         for kind in default_registry():
             params = handler(kind.params.__pydantic_core_schema__)
-            alternatives.append({
-                "type": "object",
-                "description": kind.description,
-                "properties": {
-                    kind.name: {"anyOf": [params, {"type": "null"}]}
-                    if not kind.params.model_fields else params,
-                    "when": {"type": "string", "description": "a condition"},
-                },
-                "required": [kind.name],
-                "additionalProperties": False,
-            })
+            alternatives.append(
+                {
+                    "type": "object",
+                    "description": kind.description,
+                    "properties": {
+                        kind.name: {"anyOf": [params, {"type": "null"}]}
+                        if not kind.params.model_fields
+                        else params,
+                        "when": {"type": "string", "description": "a condition"},
+                    },
+                    "required": [kind.name],
+                    "additionalProperties": False,
+                }
+            )
         return {"oneOf": alternatives}
 
 

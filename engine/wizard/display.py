@@ -23,15 +23,28 @@ from ..spec.fields import (
 )
 
 _WORDS = {
-    "fr": {"yes": "Oui", "no": "Non", "accepted": "Acceptées (version {version})",
-           "not_accepted": "Non acceptées", "new_entry": "{label} (nouvelle entrée)"},
-    "en": {"yes": "Yes", "no": "No", "accepted": "Accepted (version {version})",
-           "not_accepted": "Not accepted", "new_entry": "{label} (new entry)"},
+    "fr": {
+        "yes": "Oui",
+        "no": "Non",
+        "accepted": "Acceptées (version {version})",
+        "not_accepted": "Non acceptées",
+        "new_entry": "{label} (nouvelle entrée)",
+    },
+    "en": {
+        "yes": "Yes",
+        "no": "No",
+        "accepted": "Accepted (version {version})",
+        "not_accepted": "Not accepted",
+        "new_entry": "{label} (new entry)",
+    },
 }
 
 
 def display_value(
-    spec: BaseField, value: Any, locale: str, default_locale: str,
+    spec: BaseField,
+    value: Any,
+    locale: str,
+    default_locale: str,
     entry: Mapping[str, Any] | None = None,
 ) -> str:
     words = _WORDS.get(locale, _WORDS["fr"])
@@ -75,12 +88,17 @@ def display_value(
 
 
 def display_answers(
-    fields: Mapping[str, BaseField], answers: Mapping[str, Any], locale: str,
-    default_locale: str, entries: Mapping[str, Mapping[str, Any]] | None = None,
+    fields: Mapping[str, BaseField],
+    answers: Mapping[str, Any],
+    locale: str,
+    default_locale: str,
+    entries: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, str]:
     entries = entries or {}
     return {
-        field_id: display_value(spec, answers.get(field_id), locale, default_locale,
-                                entries.get(field_id))
-        for field_id, spec in fields.items() if spec.has_answer
+        field_id: display_value(
+            spec, answers.get(field_id), locale, default_locale, entries.get(field_id)
+        )
+        for field_id, spec in fields.items()
+        if spec.has_answer
     }

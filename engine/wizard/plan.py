@@ -110,7 +110,8 @@ class WizardPlan:
                 {k: v for k, v in answers.items() if k not in hidden}, extras
             )
             now_hidden = {
-                f.id for f in step.fields
+                f.id
+                for f in step.fields
                 if f.visible_if is not None and not f.visible_if.is_true(context)
             }
             if now_hidden == hidden:
@@ -119,7 +120,9 @@ class WizardPlan:
         return hidden
 
     def visible_fields(
-        self, step: CompiledStep, answers: Mapping[str, Any],
+        self,
+        step: CompiledStep,
+        answers: Mapping[str, Any],
         extras: Mapping[str, Any] | None = None,
     ) -> list[CompiledField]:
         hidden = self._hidden_fields(step, dict(answers), extras or {})
@@ -198,7 +201,11 @@ class WizardPlan:
         return kept
 
     def first_incomplete_step(
-        self, answers: Mapping[str, Any], *, catalog: Catalog, today: date,
+        self,
+        answers: Mapping[str, Any],
+        *,
+        catalog: Catalog,
+        today: date,
         extras: Mapping[str, Any] | None = None,
     ) -> str | None:
         """The first visible step whose stored answers would not pass validation (a request is
@@ -207,8 +214,9 @@ class WizardPlan:
 
         for step in self.visible_steps(answers, extras):
             inputs = inputs_from_answers(step, answers, self.forms)
-            result = self.validate_step(step.id, inputs, answers, catalog=catalog, today=today,
-                                        extras=extras)
+            result = self.validate_step(
+                step.id, inputs, answers, catalog=catalog, today=today, extras=extras
+            )
             if not result.ok:
                 return step.id
         return None

@@ -38,8 +38,9 @@ def field_inputs(
         prefix = f"{spec.id}{NEW_ENTRY_SUFFIX}__"
         subs = forms.get(spec.not_found.form, ()) if spec.not_found else ()
         for sub in subs:
-            inputs.update({prefix + k: v for k, v in field_inputs(sub, new.get(sub.id),
-                                                                  forms).items()})
+            inputs.update(
+                {prefix + k: v for k, v in field_inputs(sub, new.get(sub.id), forms).items()}
+            )
         return inputs
     inputs = {spec.id: str(value)}
     if isinstance(spec, EmailField) and spec.confirm is not None:

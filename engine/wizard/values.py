@@ -160,8 +160,11 @@ def _read_text(spec: TextField, inputs: Inputs, ctx: ReadContext) -> Reading:
         return Reading()
     problem = _length_errors(spec, text, ctx)
     if problem is None and spec.pattern is not None and not re.fullmatch(spec.pattern, text):
-        problem = (localized(spec.pattern_message, ctx.locale, ctx.default_locale)
-                   if spec.pattern_message else ctx.say("pattern"))
+        problem = (
+            localized(spec.pattern_message, ctx.locale, ctx.default_locale)
+            if spec.pattern_message
+            else ctx.say("pattern")
+        )
     return Reading(text, {spec.id: problem} if problem else {})
 
 
@@ -270,8 +273,10 @@ def _read_integer(spec: IntegerField, inputs: Inputs, ctx: ReadContext) -> Readi
 
 
 def _parse_date(text: str) -> date | None:
-    for pattern, order in ((r"(\d{4})-(\d{1,2})-(\d{1,2})", "ymd"),
-                           (r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", "dmy")):
+    for pattern, order in (
+        (r"(\d{4})-(\d{1,2})-(\d{1,2})", "ymd"),
+        (r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", "dmy"),
+    ):
         match = re.fullmatch(pattern, text)
         if match:
             parts = dict(zip(order, map(int, match.groups()), strict=True))
@@ -292,13 +297,19 @@ def _read_date(spec: DateField, inputs: Inputs, ctx: ReadContext) -> Reading:
         return Reading(text, {spec.id: ctx.say("date")})
 
     def bound(value: str | None) -> date | None:
-        return None if value is None else ctx.today if value == "today" else date.fromisoformat(value)
+        return (
+            None if value is None else ctx.today if value == "today" else date.fromisoformat(value)
+        )
 
     low, high = bound(spec.min), bound(spec.max)
     if low is not None and day < low:
-        return Reading(day.isoformat(), {spec.id: ctx.say("date_min", min=low.strftime("%d/%m/%Y"))})
+        return Reading(
+            day.isoformat(), {spec.id: ctx.say("date_min", min=low.strftime("%d/%m/%Y"))}
+        )
     if high is not None and day > high:
-        return Reading(day.isoformat(), {spec.id: ctx.say("date_max", max=high.strftime("%d/%m/%Y"))})
+        return Reading(
+            day.isoformat(), {spec.id: ctx.say("date_max", max=high.strftime("%d/%m/%Y"))}
+        )
     return Reading(day.isoformat())
 
 
@@ -386,8 +397,9 @@ def _read_reference(spec: ReferenceChoiceField, inputs: Inputs, ctx: ReadContext
     wants_new = _raw(inputs, spec.id + NEW_ENTRY_SUFFIX).strip().lower() in _YES
     if spec.not_found is not None and wants_new:
         prefix = f"{spec.id}{NEW_ENTRY_SUFFIX}__"
-        sub_inputs = {key[len(prefix):]: value for key, value in inputs.items()
-                      if key.startswith(prefix)}
+        sub_inputs = {
+            key[len(prefix) :]: value for key, value in inputs.items() if key.startswith(prefix)
+        }
         new: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for sub in ctx.forms.get(spec.not_found.form, ()):
