@@ -15,9 +15,14 @@ PROJECT = Path(__file__).resolve().parent.parent
 
 
 def run(args: list[str], cwd: Path = PROJECT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "engine.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=60,
-                          env={"PYTHONPATH": str(PROJECT), "PATH": "/usr/bin:/bin"})
+    return subprocess.run(
+        [sys.executable, "-m", "engine.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": str(PROJECT), "PATH": "/usr/bin:/bin"},
+    )
 
 
 def test_validate_defaults_to_every_workflow() -> None:
@@ -37,15 +42,18 @@ def _broken(tmp_path: Path, text: str | bytes, name: str = "broken.yaml") -> Pat
     return path
 
 
-@pytest.mark.parametrize("content,code", [
-    ("", "E002"),
-    ("id: x\ntitle:\n\t- tab\n", "E001"),
-    ("- just\n- a list\n", "E002"),
-    ("id: [unclosed\n", "E001"),
-    (b"id: \xff\xfe\n", "E007"),
-    ("id: 12\ntitle: 3\nwizard: nope\nprocess: {}\n", "E005"),
-    ("a: &x [*x]\n", "E003"),  # a recursive alias is loaded, then refused as unknown
-])
+@pytest.mark.parametrize(
+    "content,code",
+    [
+        ("", "E002"),
+        ("id: x\ntitle:\n\t- tab\n", "E001"),
+        ("- just\n- a list\n", "E002"),
+        ("id: [unclosed\n", "E001"),
+        (b"id: \xff\xfe\n", "E007"),
+        ("id: 12\ntitle: 3\nwizard: nope\nprocess: {}\n", "E005"),
+        ("a: &x [*x]\n", "E003"),  # a recursive alias is loaded, then refused as unknown
+    ],
+)
 def test_broken_input_gives_diagnostics_never_a_traceback(
     tmp_path: Path, content: str | bytes, code: str
 ) -> None:

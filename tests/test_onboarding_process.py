@@ -40,7 +40,8 @@ def test_the_main_path_plans_every_mail_of_the_guide(
     submitted = process.fire(snap, "submit", Actor.applicant())
     assert submitted.target == "awaiting_email_confirmation"
     assert [str(a) for a in _mails(submitted.effects)["confirm_email"].to] == [
-        "elodie.durand@example.org"]
+        "elodie.durand@example.org"
+    ]
 
     snap = snapshot(onboarding, catalog, answers, submitted.target)
     confirmed = process.fire(snap, "confirm_email", Actor.via_link("confirm_email"))
@@ -64,8 +65,9 @@ def test_the_main_path_plans_every_mail_of_the_guide(
     snap = snapshot(onboarding, catalog, answers, institution_ok.target)
     operator_ok = process.fire(snap, "validate_operator", MANAGER)
     accounts = [e for e in operator_ok.effects if isinstance(e, CreateAccount)]
-    assert accounts == [CreateAccount("validate_operator.0", "elodie.durand@example.org",
-                                      "Élodie", "Durand")]
+    assert accounts == [
+        CreateAccount("validate_operator.0", "elodie.durand@example.org", "Élodie", "Durand")
+    ]
     assert set(_mails(operator_ok.effects)) == {"account_created"}
 
     snap = snapshot(onboarding, catalog, answers, operator_ok.target)
@@ -83,8 +85,7 @@ def test_personal_funding_sends_the_form_to_the_applicant(
     confirmed = onboarding.process.fire(snap, "confirm_email", Actor.via_link("confirm_email"))
     mails = _mails(confirmed.effects)
     assert "institution_validation" not in mails
-    assert [str(a) for a in mails["registration_form_to_sign"].to] == [
-        "elodie.durand@example.org"]
+    assert [str(a) for a in mails["registration_form_to_sign"].to] == ["elodie.durand@example.org"]
 
 
 def test_a_full_session_puts_the_request_on_the_waiting_list(
@@ -94,16 +95,22 @@ def test_a_full_session_puts_the_request_on_the_waiting_list(
     snap = snapshot(onboarding, catalog, answers, "awaiting_email_confirmation", session=full)
     with pytest.raises(ConditionNotMet):
         onboarding.process.fire(snap, "confirm_email", Actor.via_link("confirm_email"))
-    waiting = onboarding.process.fire(snap, "confirm_email_session_full",
-                                      Actor.via_link("confirm_email"))
+    waiting = onboarding.process.fire(
+        snap, "confirm_email_session_full", Actor.via_link("confirm_email")
+    )
     assert waiting.target == "waiting_list"
     snap = snapshot(onboarding, catalog, answers, "waiting_list", session=full)
-    seat = [a for a in onboarding.process.available(snap, MANAGER)
-            if a.transition.id == "seat_available"]
+    seat = [
+        a
+        for a in onboarding.process.available(snap, MANAGER)
+        if a.transition.id == "seat_available"
+    ]
     assert seat and not seat[0].enabled and seat[0].reason == "La session est complète."
 
 
-def test_roles_are_enforced(onboarding: CompiledWorkflow, catalog: SpecCatalog, answers: dict) -> None:
+def test_roles_are_enforced(
+    onboarding: CompiledWorkflow, catalog: SpecCatalog, answers: dict
+) -> None:
     snap = snapshot(onboarding, catalog, answers, "email_confirmed")
     for actor in (TESTER, Actor.applicant(), Actor.via_link("confirm_email"), Actor.timer()):
         with pytest.raises(NotAllowed):
@@ -112,15 +119,18 @@ def test_roles_are_enforced(onboarding: CompiledWorkflow, catalog: SpecCatalog, 
     with pytest.raises(NotAllowed):  # a follow link cannot confirm an address
         onboarding.process.fire(
             snapshot(onboarding, catalog, answers, "awaiting_email_confirmation"),
-            "confirm_email", Actor.via_link("follow"))
+            "confirm_email",
+            Actor.via_link("follow"),
+        )
 
 
 def test_a_transition_only_fires_from_its_states(
     onboarding: CompiledWorkflow, catalog: SpecCatalog, answers: dict
 ) -> None:
     with pytest.raises(NotFromThisState):
-        onboarding.process.fire(snapshot(onboarding, catalog, answers, "draft"),
-                                "validate_operator", MANAGER)
+        onboarding.process.fire(
+            snapshot(onboarding, catalog, answers, "draft"), "validate_operator", MANAGER
+        )
 
 
 def test_rejection_requires_a_reason_and_mails_it(
@@ -139,12 +149,16 @@ def test_timers_expire_and_remind(
     onboarding: CompiledWorkflow, catalog: SpecCatalog, answers: dict
 ) -> None:
     expired = onboarding.process.fire(
-        snapshot(onboarding, catalog, answers, "awaiting_email_confirmation"), "expire",
-        Actor.timer())
+        snapshot(onboarding, catalog, answers, "awaiting_email_confirmation"),
+        "expire",
+        Actor.timer(),
+    )
     assert expired.target == "expired"
     reminded = onboarding.process.fire(
-        snapshot(onboarding, catalog, answers, "email_confirmed"), "remind_institution",
-        Actor.timer())
+        snapshot(onboarding, catalog, answers, "email_confirmed"),
+        "remind_institution",
+        Actor.timer(),
+    )
     assert reminded.target == "email_confirmed" and not reminded.changed_state
     assert _mails(reminded.effects)["institution_reminder"].attachments == ("registration_form",)
 
@@ -154,9 +168,17 @@ def test_every_mail_renders_with_a_request(
 ) -> None:
     snap: RequestSnapshot = snapshot(onboarding, catalog, answers, "email_confirmed")
     context = onboarding.template_context(
-        snap, comment="Motif d'exemple", account={"login": "elodie.durand", "email": "e@x.org"})
-    for name in sorted({m.template for t in onboarding.spec.process.transitions
-                        for a in t.actions for m in [a.params] if hasattr(m, "template")}):
+        snap, comment="Motif d'exemple", account={"login": "elodie.durand", "email": "e@x.org"}
+    )
+    for name in sorted(
+        {
+            m.template
+            for t in onboarding.spec.process.transitions
+            for a in t.actions
+            for m in [a.params]
+            if hasattr(m, "template")
+        }
+    ):
         mail = onboarding.render_mail(name, context)
         assert mail.subject and "\n" not in mail.subject, name
         assert "26C03S1" in mail.text + mail.html or "26C03S1-0042" in mail.text, name
@@ -167,8 +189,7 @@ def test_markup_in_answers_is_escaped_in_html_mails(
     onboarding: CompiledWorkflow, catalog: SpecCatalog
 ) -> None:
     answers = fill_wizard(onboarding, catalog, {"trainee": {"last_name": "<b>Durand</b>"}})
-    context = onboarding.template_context(snapshot(onboarding, catalog, answers,
-                                                   "email_confirmed"))
+    context = onboarding.template_context(snapshot(onboarding, catalog, answers, "email_confirmed"))
     mail = onboarding.render_mail("institution_validation", context)
     assert "<b>Durand</b>" not in mail.html
     assert "&lt;b&gt;Durand&lt;/b&gt;" in mail.html

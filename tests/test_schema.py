@@ -30,8 +30,9 @@ def test_schemas_are_draft_07_with_local_definitions() -> None:
         assert '"#/definitions/' in text or kind != "workflow"
 
 
-@pytest.mark.parametrize("folder,kind", [("workflows", "workflow"), ("forms", "form"),
-                                         ("pdf_layouts", "pdf_layout")])
+@pytest.mark.parametrize(
+    "folder,kind", [("workflows", "workflow"), ("forms", "form"), ("pdf_layouts", "pdf_layout")]
+)
 def test_yaml_files_name_their_schema(folder: str, kind: str) -> None:
     for path in (PROJECT / folder).glob("*.yaml"):
         first = path.read_text(encoding="utf-8").splitlines()[0]

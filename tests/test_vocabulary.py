@@ -15,7 +15,9 @@ DOMAIN_WORDS = re.compile(
 
 def _sources() -> list[Path]:
     return [
-        path for folder in ("engine", "web") if (PROJECT / folder).is_dir()
+        path
+        for folder in ("engine", "web")
+        if (PROJECT / folder).is_dir()
         for path in (PROJECT / folder).rglob("*")
         if path.suffix in {".py", ".html", ".js", ".css", ".j2"}
     ]
