@@ -1,6 +1,7 @@
 #!/bin/sh
 # Sets up the project with its test tools and runs the whole test suite (and the linter).
-. "$(dirname "$0")/_venv.sh" "[test]"
+extras="[test]"
+. "$(dirname "$0")/_venv.sh"
 .venv/bin/ruff check .
 .venv/bin/onboarding validate
 .venv/bin/python -m pytest "$@"
