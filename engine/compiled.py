@@ -22,7 +22,7 @@ from .process.machine import build_machine
 from .spec.common import localized, parse_duration
 from .spec.fields import BaseField, ReferenceChoiceField
 from .spec.layout import PdfLayout
-from .spec.loader import LoadedWorkflow, load_workflow
+from .spec.loader import MAIL_LAYOUTS, LoadedWorkflow, load_workflow
 from .spec.workflow import Document, Workflow
 from .templating import make_environment
 from .wizard.display import display_answers
@@ -83,6 +83,9 @@ class CompiledWorkflow:
             for mail in loaded.mails.values()
             for part, text in mail.parts.items()
         }
+        mail_sources.update(
+            {f"{MAIL_LAYOUTS}/{name}": text for name, text in loaded.mail_layouts.items()}
+        )
         self.environment = make_environment(DictLoader(mail_sources))
         self._string_templates: dict[str, Template] = {}
         self._lock = threading.Lock()

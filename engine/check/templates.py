@@ -3,14 +3,15 @@ workflow can supply (checked with Jinja's own parser, down to attribute names)."
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
-from jinja2 import TemplateSyntaxError
+from jinja2 import TemplateSyntaxError, meta
 
 from ..spec.common import Text
 from ..spec.fields import BaseField, NoticeField
 from ..spec.layout import PdfLayout
-from ..spec.loader import MAIL_PARTS
+from ..spec.loader import MAIL_LAYOUTS, MAIL_PARTS
 from ..spec.locate import Locator
 from ..spec.source import Position
 from ..templating import make_environment, variable_uses
@@ -41,6 +42,19 @@ def _check_source(
             )
         )
         return
+    known = {f"{MAIL_LAYOUTS}/{name}" for name in ctx.loaded.mail_layouts} | {
+        f"{mail.name}/{part}" for mail in ctx.loaded.mails.values() for part in mail.parts
+    }
+    for name in meta.find_referenced_templates(template_ast):
+        if name is not None and name not in known:
+            ctx.diagnostics.append(
+                Diagnostic(
+                    "E015",
+                    f"{what} uses the unknown mail template '{name}'{suggestion(name, known)}",
+                    origin if line_offset < 0 else Position(origin.file, origin.line, 1),
+                    f"shared frames go in mail_templates/{MAIL_LAYOUTS}/",
+                )
+            )
     reported: set[str] = set()
     for use in variable_uses(template_ast):
         root = use.parts[0]
@@ -84,6 +98,9 @@ def check_text(
 
 
 def check_mail_templates(ctx: CheckContext) -> None:
+    for name, source in ctx.loaded.mail_layouts.items():
+        where = os.path.relpath(ctx.loaded.root / "mail_templates" / MAIL_LAYOUTS / name)
+        _check_source(ctx, source, Position(where, 1, 1), 0, f"mail layout '{name}'")
     for mail in ctx.loaded.mails.values():
         for part in MAIL_PARTS:
             source = mail.parts.get(part)

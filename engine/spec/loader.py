@@ -65,6 +65,8 @@ class LoadedWorkflow:
     forms: dict[str, LoadedDocument[FormGroup]] = field(default_factory=dict)
     layouts: dict[str, LoadedDocument[PdfLayout]] = field(default_factory=dict)
     mails: dict[str, MailSource] = field(default_factory=dict)
+    # Shared frames that mails extend (`{% extends "_layouts/base.html" %}`), by file name.
+    mail_layouts: dict[str, str] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -239,6 +241,23 @@ def _load_referenced_files(loaded: LoadedWorkflow, reader: _Reader) -> None:
             template = getattr(action.params, "template", None)
             if isinstance(template, str) and template not in loaded.mails:
                 _load_mail(loaded, reader, template)
+    _load_mail_layouts(loaded, reader)
+
+
+MAIL_LAYOUTS = "_layouts"
+
+
+def _load_mail_layouts(loaded: LoadedWorkflow, reader: _Reader) -> None:
+    folder = loaded.root / "mail_templates" / MAIL_LAYOUTS
+    if not loaded.mails or not folder.is_dir():
+        return
+    for path in sorted(folder.iterdir()):
+        if path.is_file():
+            text, display = reader.read(path)
+            if text is None:
+                loaded.diagnostics.append(_unreadable(display, "the mail layout"))
+            else:
+                loaded.mail_layouts[path.name] = text
 
 
 def _load_mail(loaded: LoadedWorkflow, reader: _Reader, name: str) -> None:
