@@ -62,6 +62,8 @@ CODES: dict[str, str] = {
     "E062": "value does not match its declared type",
     "E063": "sub-form does not fit its reference list",
     "E064": "translation missing for the default locale",
+    "E065": "start action incomplete",
+    "E066": "link purpose declared twice",
 }
 
 

@@ -140,8 +140,45 @@ def _check_reference(ctx: CheckContext, ref: Reference, base: PathT) -> None:
             ctx.report("E023", f"setting '{ref.name}' is not of type email", path)
 
 
+def _check_links_and_start_actions(ctx: CheckContext) -> None:
+    wf = ctx.workflow
+    purposes: dict[str, str] = {}
+    for i, link in enumerate(wf.links):
+        if link.opens == "transitions":
+            continue
+        if link.opens in purposes:
+            ctx.report(
+                "E066",
+                f"links '{purposes[link.opens]}' and '{link.id}' both open '{link.opens}'",
+                ("links", i, "opens"),
+                "the web layer needs one link per purpose: keep one of them",
+            )
+        purposes.setdefault(link.opens, link.id)
+    for i, start in enumerate(wf.wizard.start_actions):
+        path = ("wizard", "start_actions", i)
+        if start.kind != "follow":
+            continue
+        if start.mail is None:
+            ctx.report(
+                "E065",
+                "the 'follow' start action needs 'mail': the template that sends the link",
+                path,
+                "add `mail: <template>`; the mail can use links.<id> of the follow link",
+            )
+        else:
+            _check_reference(ctx, Reference("template", start.mail), (*path, "mail"))
+        if "follow" not in purposes:
+            ctx.report(
+                "E065",
+                "the 'follow' start action needs a link that `opens: follow`",
+                path,
+                "declare one under links: with `opens: follow`",
+            )
+
+
 def check_workflow_references(ctx: CheckContext) -> None:
     wf = ctx.workflow
+    _check_links_and_start_actions(ctx)
     lists = {r.id: r for r in wf.reference_lists}
     for i, ref_list in enumerate(wf.reference_lists):
         base = ("reference_lists", i)

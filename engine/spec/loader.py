@@ -241,6 +241,9 @@ def _load_referenced_files(loaded: LoadedWorkflow, reader: _Reader) -> None:
             template = getattr(action.params, "template", None)
             if isinstance(template, str) and template not in loaded.mails:
                 _load_mail(loaded, reader, template)
+    for start in workflow.wizard.start_actions:
+        if start.mail is not None and start.mail not in loaded.mails:
+            _load_mail(loaded, reader, start.mail)
     _load_mail_layouts(loaded, reader)
 
 

@@ -28,6 +28,10 @@ class State(SpecModel):
     label: Text
     category: Identifier
     final: bool = False
+    holds_seat: bool = Field(
+        False,
+        description="requests in this state take a seat of their training session",
+    )
     description: Text | None = None
 
 

@@ -33,6 +33,14 @@ class Link(SpecModel):
 
     id: Identifier
     lifetime: DurationOrSetting
+    opens: Literal["transitions", "follow", "set_password"] = Field(
+        "transitions",
+        description=(
+            "what the link's page offers: the transitions declared `by: {link: <id>}`; "
+            "`follow`: the request's state and what its applicant may do (`by: applicant`); "
+            "`set_password`: choosing the password of the account created for the request"
+        ),
+    )
     description: Text | None = None
 
 
@@ -50,6 +58,13 @@ class StartAction(SpecModel):
 
     kind: Literal["new_request", "log_in", "follow"]
     label: Text
+    mail: Identifier | None = Field(
+        None,
+        description=(
+            "for `follow`: the mail template that sends the applicant a link to their requests "
+            "(it uses `links.<id>` of the link that `opens: follow`)"
+        ),
+    )
 
 
 class Step(SpecModel):

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy tables, the database connection, and Alembic migrations."""

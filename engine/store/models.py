@@ -1,0 +1,238 @@
+"""The database tables, as SQLAlchemy 2 typed mappings. Nothing here knows a particular
+workflow: answers are JSON keyed by the spec's field ids, states are the spec's state ids."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Named constraints, so that migrations can refer to them on every database.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+JsonValue = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every database (SQLite keeps no time zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class SpecVersion(Base):
+    """Every version of a workflow that a request started under, with the text of each file it
+    used, so that a request keeps running under its own version after the YAML changes."""
+
+    __tablename__ = "spec_versions"
+
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(64), index=True)
+    files: Mapped[dict[str, str]] = mapped_column(JsonValue)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TrainingSession(Base):
+    __tablename__ = "training_sessions"
+    __table_args__ = (UniqueConstraint("workflow_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    place: Mapped[str] = mapped_column(String(300), default="")
+    capacity: Mapped[int] = mapped_column(Integer)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReferenceEntryRow(Base):
+    """An entry of one of the spec's reference lists: the YAML's initial entries, those operators
+    add, and those applicants describe when theirs is missing (with the list's status for it)."""
+
+    __tablename__ = "reference_entries"
+    __table_args__ = (
+        UniqueConstraint("workflow_id", "list_id", "entry_id"),
+        Index("ix_reference_entries_list", "workflow_id", "list_id", "active"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(64))
+    list_id: Mapped[str] = mapped_column(String(64))
+    entry_id: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    values: Mapped[dict[str, Any]] = mapped_column(JsonValue, default=dict)
+    # Lower-cased label and searchable values, so search is one indexed-friendly LIKE.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Account(Base):
+    """A person who logs in: an applicant whose account was created, or a backoffice user
+    (who has roles). Passwords are Argon2id hashes."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    first_name: Mapped[str] = mapped_column(String(200), default="")
+    last_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    roles: Mapped[list[str]] = mapped_column(JsonValue, default=list)
+    # Answers to pre-fill a new request with (the identity given last time).
+    profile: Mapped[dict[str, Any]] = mapped_column(JsonValue, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class RequestRow(Base):
+    """One applicant's request: a draft while the wizard runs, then a case in the process."""
+
+    __tablename__ = "requests"
+    __table_args__ = (
+        Index("ix_requests_queue", "workflow_id", "state", "updated_at"),
+        Index("ix_requests_email", "applicant_email"),
+        Index("ix_requests_session", "workflow_id", "session_code", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Unguessable id used in URLs and links (the integer id is never shown).
+    public_id: Mapped[str] = mapped_column(String(36), unique=True)
+    # Human-friendly, given at submission (`S1-0042`).
+    reference: Mapped[str | None] = mapped_column(String(80), unique=True, nullable=True)
+    workflow_id: Mapped[str] = mapped_column(String(64))
+    spec_hash: Mapped[str] = mapped_column(ForeignKey("spec_versions.content_hash"))
+    state: Mapped[str] = mapped_column(String(64))
+    state_entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    session_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JsonValue, default=dict)
+    current_step: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    locale: Mapped[str] = mapped_column(String(8), default="fr")
+    applicant_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
+    # Hash of the secret held by the applicant's browser cookie and resume link for a draft.
+    draft_secret_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    # The version column makes every UPDATE check that nobody changed the row meanwhile.
+    __mapper_args__ = {"version_id_col": version}
+
+    history: Mapped[list[HistoryRow]] = relationship(
+        back_populates="request", order_by="HistoryRow.id", cascade="all, delete-orphan"
+    )
+
+
+class HistoryRow(Base):
+    __tablename__ = "request_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    transition: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str] = mapped_column(String(64))
+    to_state: Mapped[str] = mapped_column(String(64))
+    actor_kind: Mapped[str] = mapped_column(String(16))  # applicant, user, link, timer
+    actor_name: Mapped[str] = mapped_column(String(320), default="")
+    role: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    request: Mapped[RequestRow] = relationship(back_populates="history")
+
+
+class OutboxMail(Base):
+    """A mail to send, written in the same transaction as the state change that caused it.
+    `dedupe_key` (request, firing, action) makes a replayed firing queue nothing twice."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    template: Mapped[str] = mapped_column(String(100))
+    to: Mapped[list[str]] = mapped_column(JsonValue, default=list)
+    cc: Mapped[list[str]] = mapped_column(JsonValue, default=list)
+    subject: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    attachments: Mapped[list[str]] = mapped_column(JsonValue, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Notification(Base):
+    """A message for the backoffice users who hold a role."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(64), index=True)
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Counter(Base):
+    """Monotonic counters, one per reference prefix (`S1` → 42)."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
