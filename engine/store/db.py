@@ -31,7 +31,7 @@ def make_engine(url: str, **options: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling delays BEGIN until the first write, so a read
         # and the write that follows it would not be one transaction: emit BEGIN ourselves.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     options.setdefault("pool_pre_ping", True)
     options.setdefault("pool_size", 10)
@@ -49,8 +49,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def _sqlite_begin(connection: Any) -> None:
+    # A transaction that will write takes the write lock at once (IMMEDIATE): two of them then
+    # queue on the busy timeout. Started as a reader, it could not become a writer once another
+    # writer has committed (SQLite answers "database is locked" at once in WAL mode).
+    immediate = connection.get_execution_options().get("writes", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_session_factory(engine: Engine, *, writes: bool = False) -> sessionmaker[Session]:
+    """Sessions for reading, or (`writes=True`) for requests that change data."""
+    bind = engine.execution_options(writes=True) if writes else engine
+    return sessionmaker(bind, expire_on_commit=False)
 
 
 def is_sqlite(engine: Engine) -> bool:

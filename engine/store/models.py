@@ -124,6 +124,7 @@ class Account(Base):
     first_name: Mapped[str] = mapped_column(String(200), default="")
     last_name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     roles: Mapped[list[str]] = mapped_column(JsonValue, default=list)
     # Answers to pre-fill a new request with (the identity given last time).
     profile: Mapped[dict[str, Any]] = mapped_column(JsonValue, default=dict)
@@ -236,3 +237,14 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LoginThrottle(Base):
+    """Failed logins per key (an address, a client), shared by every web process."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 06:02:58.126502
+Create Date: 2026-11-29 06:07:41.698979
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ def upgrade() -> None:
         sa.Column("last_name", sa.String(length=200), nullable=False),
         sa.Column("password_hash", sa.String(length=200), nullable=True),
         sa.Column(
+            "password_changed_at", engine.store.models.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
             "roles",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
@@ -49,6 +52,14 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("value", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_counters")),
+    )
+    op.create_table(
+        "login_throttle",
+        sa.Column("key", sa.String(length=400), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("window_start", engine.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", engine.store.models.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_login_throttle")),
     )
     op.create_table(
         "reference_entries",
@@ -275,5 +286,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_reference_entries_list")
 
     op.drop_table("reference_entries")
+    op.drop_table("login_throttle")
     op.drop_table("counters")
     op.drop_table("accounts")

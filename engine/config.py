@@ -1,0 +1,57 @@
+"""The product's own settings (not a workflow's): where the database is, the secret that signs
+links and cookies, the public address. Read from the environment (`ONBOARDING_*`)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AppSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ONBOARDING_", extra="ignore")
+
+    project_dir: Path = Field(
+        Path("."), description="the folder holding workflows/, forms/, mail_templates/..."
+    )
+    data_dir: Path = Field(Path("var"), description="SQLite file, secret key, mail sink")
+    database_url: str = Field("", description="default: a SQLite file in data_dir")
+    secret_key: SecretStr | None = Field(
+        None, description="signs links and cookies; default: generated once into data_dir"
+    )
+    base_url: str = Field("http://127.0.0.1:8000", description="public address, for mailed links")
+    timezone: str = "Europe/Paris"
+    secure_cookies: bool = Field(False, description="set when served over HTTPS")
+    draft_cookie_days: int = 30
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'onboarding.sqlite3').as_posix()}"
+
+    def resolved_secret(self) -> str:
+        """The configured secret, or one generated on first start and kept in data_dir, so that
+        links mailed before a restart keep working."""
+        if self.secret_key is not None and self.secret_key.get_secret_value():
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret.key"
+        if path.exists():
+            return path.read_text(encoding="ascii").strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.touch(mode=0o600)
+        path.write_text(key, encoding="ascii")
+        return key
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def mail_domain(self) -> str:
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.base_url).hostname or "localhost"

@@ -1,0 +1,74 @@
+"""Accounts: Argon2id password hashes, logging in, and the answers a known person's new request
+starts with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..compiled import CompiledWorkflow
+from ..store.models import Account
+
+_HASHER = PasswordHasher()
+# Verified when the address is unknown, so that a wrong address costs as long as a wrong
+# password and timing does not tell which addresses have accounts.
+_DUMMY_HASH = _HASHER.hash("not a real password")
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def find_account(db: Session, email: str) -> Account | None:
+    return db.execute(
+        select(Account).where(func.lower(Account.email) == email.strip().lower())
+    ).scalar_one_or_none()
+
+
+def authenticate(db: Session, email: str, password: str) -> Account | None:
+    account = find_account(db, email) if email else None
+    stored = account.password_hash if account is not None and account.active else None
+    try:
+        _HASHER.verify(stored or _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if stored is None or account is None:
+        return None
+    if _HASHER.check_needs_rehash(stored):
+        account.password_hash = _HASHER.hash(password)
+    return account
+
+
+def identity_fields(compiled: CompiledWorkflow) -> list[str]:
+    """The answers that identify the applicant: those of the step holding the email field."""
+    email_field = compiled.spec.applicant.email
+    step = compiled.wizard.field_step.get(email_field)
+    if step is None:
+        return [email_field]
+    return [f.id for f in compiled.wizard.steps[step].fields if f.spec.has_answer]
+
+
+def prefill(compiled: CompiledWorkflow, account: Account) -> dict[str, Any]:
+    """Answers a logged-in applicant's new request starts with: their last identity, then the
+    account's own name and address (which win)."""
+    wanted = set(identity_fields(compiled))
+    answers = {k: v for k, v in (account.profile or {}).items() if k in wanted}
+    applicant = compiled.spec.applicant
+    answers[applicant.email] = account.email
+    if applicant.first_name and account.first_name:
+        answers[applicant.first_name] = account.first_name
+    if applicant.last_name and account.last_name:
+        answers[applicant.last_name] = account.last_name
+    return answers
+
+
+def remember_identity(
+    compiled: CompiledWorkflow, account: Account, answers: dict[str, Any]
+) -> None:
+    account.profile = {k: answers[k] for k in identity_fields(compiled) if k in answers}

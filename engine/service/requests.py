@@ -1,0 +1,347 @@
+"""Requests in the database: drafts saved step by step, submission, firing transitions with
+optimistic locking, and the snapshot the engine reads. One instance per database session."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..compiled import CompiledWorkflow
+from ..process.actors import Actor, ActorKind
+from ..process.firing import FireResult, RequestSnapshot
+from ..spec.fields import SessionField
+from ..spec.process import ByRoles
+from ..store.models import Account, HistoryRow, RequestRow, TrainingSession
+from .accounts import prefill, remember_identity
+from .catalog import DbCatalog
+from .context import Runtime
+from .effects import apply_effects
+from .numbering import format_reference, next_number
+from .sessions import find_session, seats_taken, session_view
+
+
+class Conflict(Exception):
+    """Someone changed the request meanwhile; nothing was applied."""
+
+
+class Incomplete(Exception):
+    """Submission refused: a visible step's answers do not pass validation."""
+
+    def __init__(self, step_id: str) -> None:
+        super().__init__(step_id)
+        self.step_id = step_id
+
+
+class NoSubmitTransition(Exception):
+    """The workflow declares no transition the applicant fires from the initial state."""
+
+
+def _secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def session_field(compiled: CompiledWorkflow) -> SessionField | None:
+    return next((f for f in compiled.fields.values() if isinstance(f, SessionField)), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    row: RequestRow
+    secret: str
+
+    @property
+    def token(self) -> str:
+        """What the browser cookie and the resume link hold."""
+        return f"{self.row.public_id}.{self.secret}"
+
+
+class RequestService:
+    def __init__(self, db: Session, runtime: Runtime) -> None:
+        self.db = db
+        self.runtime = runtime
+
+    # -- loading ------------------------------------------------------------------------------
+
+    def compiled_for(self, row: RequestRow) -> CompiledWorkflow:
+        return self.runtime.registry.version(self.db, row.spec_hash)
+
+    def by_public_id(self, public_id: str) -> RequestRow | None:
+        if len(public_id) > 36:
+            return None
+        return self.db.execute(
+            select(RequestRow).where(RequestRow.public_id == public_id)
+        ).scalar_one_or_none()
+
+    def find_draft(self, token: str) -> RequestRow | None:
+        """The draft a browser cookie or resume link names, if its secret matches."""
+        public_id, _, secret = token.partition(".")
+        if not public_id or not secret or len(secret) > 100:
+            return None
+        row = self.by_public_id(public_id)
+        if row is None or row.draft_secret_hash is None:
+            return None
+        if not hmac.compare_digest(row.draft_secret_hash, _secret_hash(secret)):
+            return None
+        return row
+
+    def is_draft(self, row: RequestRow, compiled: CompiledWorkflow) -> bool:
+        return row.state == compiled.spec.process.initial and row.submitted_at is None
+
+    # -- drafts -------------------------------------------------------------------------------
+
+    def new_draft(
+        self,
+        compiled: CompiledWorkflow,
+        session_code: str | None,
+        locale: str | None = None,
+        account: Account | None = None,
+    ) -> Draft:
+        self.runtime.registry.remember(self.db, compiled)
+        answers: dict[str, Any] = {}
+        field = session_field(compiled)
+        if field is not None and session_code is not None:
+            answers[field.id] = session_code
+        if account is not None:
+            answers.update(prefill(compiled, account))
+        secret = secrets.token_urlsafe(24)
+        now = self.runtime.now()
+        row = RequestRow(
+            public_id=str(uuid.uuid4()),
+            workflow_id=compiled.spec.id,
+            spec_hash=compiled.content_hash,
+            state=compiled.spec.process.initial,
+            state_entered_at=now,
+            session_code=session_code,
+            answers=answers,
+            current_step=compiled.wizard.steps[0].id,
+            locale=locale or compiled.spec.locale,
+            account_id=account.id if account is not None else None,
+            draft_secret_hash=_secret_hash(secret),
+            created_at=now,
+            updated_at=now,
+        )
+        self.db.add(row)
+        self.db.flush()
+        return Draft(row, secret)
+
+    def save_answers(
+        self,
+        row: RequestRow,
+        compiled: CompiledWorkflow,
+        step_id: str,
+        values: Mapping[str, Any],
+        *,
+        resume_at: str | None,
+    ) -> None:
+        """Replaces the step's answers with `values` (absent ones are dropped), then drops every
+        answer that the new ones hide elsewhere."""
+        step = compiled.wizard.by_id[step_id]
+        answers = {k: v for k, v in row.answers.items() if k not in {f.id for f in step.fields}}
+        answers.update(values)
+        row.answers = compiled.wizard.clean_answers(answers, self.extras(row, compiled, answers))
+        if resume_at is not None:
+            row.current_step = resume_at
+        row.updated_at = self.runtime.now()
+
+    # -- what conditions, mails and the engine see --------------------------------------------
+
+    def session_of(self, row: RequestRow, compiled: CompiledWorkflow) -> dict[str, Any]:
+        code = row.session_code
+        if code is None:
+            return {}
+        session = find_session(self.db, compiled.spec.id, code)
+        if session is None:
+            return {}
+        return self.session_view(session, compiled, row.locale)
+
+    def session_view(
+        self, session: TrainingSession, compiled: CompiledWorkflow, locale: str | None = None
+    ) -> dict[str, Any]:
+        taken = seats_taken(self.db, compiled, session.code)
+        return session_view(session, self.runtime.zone, locale or compiled.spec.locale, taken)
+
+    def entries(
+        self, compiled: CompiledWorkflow, answers: Mapping[str, Any]
+    ) -> dict[str, dict[str, Any]]:
+        catalog = DbCatalog(self.db, compiled)
+        found: dict[str, dict[str, Any]] = {}
+        for field_id, field in compiled.reference_fields().items():
+            value = answers.get(field_id)
+            if isinstance(value, str):
+                view = catalog.entry_view(field.list, value)
+                new_status = field.not_found.status if field.not_found else None
+                view["is_new"] = new_status is not None and view.get("status") == new_status
+                found[field_id] = view
+            elif isinstance(value, dict) and isinstance(value.get("new"), dict):
+                described = dict(value["new"])
+                found[field_id] = {
+                    **described,
+                    "id": None,
+                    "label": described.get("label"),
+                    "status": field.not_found.status if field.not_found else None,
+                    "status_label": None,
+                    "is_new": True,
+                }
+        return found
+
+    def extras(
+        self,
+        row: RequestRow,
+        compiled: CompiledWorkflow,
+        answers: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The names besides answers that wizard conditions read."""
+        return {
+            "session": self.session_of(row, compiled),
+            "request": {"reference": row.reference, "state": row.state},
+            "settings": compiled.settings_with(None),
+            "entries": self.entries(compiled, row.answers if answers is None else answers),
+        }
+
+    def links(self, row: RequestRow, compiled: CompiledWorkflow) -> dict[str, str]:
+        signer, url = self.runtime.signer, self.runtime.link_url
+        return {
+            link.id: url(link.id, signer.sign(link.id, row.public_id))
+            for link in compiled.spec.links
+        }
+
+    def snapshot(
+        self, row: RequestRow, compiled: CompiledWorkflow, *, with_links: bool = False
+    ) -> RequestSnapshot:
+        return RequestSnapshot(
+            state=row.state,
+            answers=dict(row.answers),
+            version=row.version,
+            reference=row.reference,
+            session=self.session_of(row, compiled),
+            entries=self.entries(compiled, row.answers),
+            settings=None,
+            links=self.links(row, compiled) if with_links else {},
+            locale=row.locale,
+            extra={
+                "created_at": row.created_at.isoformat() if row.created_at else None,
+                "submitted_at": row.submitted_at.isoformat() if row.submitted_at else None,
+            },
+        )
+
+    # -- submission and firing ----------------------------------------------------------------
+
+    def submit_transition(self, compiled: CompiledWorkflow) -> str:
+        initial = compiled.spec.process.initial
+        for transition in compiled.spec.process.transitions:
+            if initial in transition.source and transition.by == "applicant":
+                return transition.id
+        raise NoSubmitTransition(compiled.spec.id)
+
+    def submit(self, row: RequestRow, compiled: CompiledWorkflow) -> FireResult:
+        """Re-validates every visible step from the stored answers, saves entries the
+        applicant described, gives the request its reference and fires the submission, all in
+        the caller's transaction."""
+        catalog = DbCatalog(self.db, compiled)
+        extras = self.extras(row, compiled)
+        incomplete = compiled.wizard.first_incomplete_step(
+            row.answers, catalog=catalog, today=self.runtime.today(), extras=extras
+        )
+        if incomplete is not None:
+            raise Incomplete(incomplete)
+        answers = dict(row.answers)
+        for field_id, field in compiled.reference_fields().items():
+            value = answers.get(field_id)
+            if isinstance(value, dict) and isinstance(value.get("new"), dict):
+                answers[field_id] = catalog.add_described_entry(field, value["new"]).entry_id
+        row.answers = answers
+        prefix = row.session_code or compiled.spec.id.upper()
+        row.reference = format_reference(prefix, next_number(self.db, f"reference:{prefix}"))
+        email = answers.get(compiled.spec.applicant.email)
+        row.applicant_email = email.lower() if isinstance(email, str) else None
+        row.submitted_at = self.runtime.now()
+        if row.account_id is not None:
+            account = self.db.get(Account, row.account_id)
+            if account is not None:
+                remember_identity(compiled, account, answers)
+        name = email if isinstance(email, str) else None
+        return self.fire(row, compiled, self.submit_transition(compiled), Actor.applicant(name))
+
+    def fire(
+        self,
+        row: RequestRow,
+        compiled: CompiledWorkflow,
+        transition_id: str,
+        actor: Actor,
+        comment: str | None = None,
+        expected_version: int | None = None,
+    ) -> FireResult:
+        """Fires and writes the new state, the history row and the effects; raises FireError
+        (nothing changed) or Conflict (someone else changed the request meanwhile)."""
+        if expected_version is not None and expected_version != row.version:
+            raise Conflict(row.public_id)
+        firing = str(row.version)
+        snapshot = self.snapshot(row, compiled, with_links=True)
+        result = compiled.process.fire(snapshot, transition_id, actor, comment)
+        now = self.runtime.now()
+        transition = compiled.process.transitions[transition_id]
+        row.state = result.target
+        if result.changed_state:
+            row.state_entered_at = now
+        row.updated_at = now
+        self.db.add(
+            HistoryRow(
+                request_id=row.id,
+                transition=transition_id,
+                from_state=result.source,
+                to_state=result.target,
+                actor_kind=str(actor.kind),
+                actor_name=actor.name or "",
+                role=_acting_role(transition.by, actor),
+                comment=result.comment,
+                at=now,
+            )
+        )
+        mail_context = compiled.template_context(
+            snapshot, transition=transition, comment=result.comment, state=result.target
+        )
+        apply_effects(
+            self.db,
+            compiled=compiled,
+            request=row,
+            firing=firing,
+            effects=result.effects,
+            mail_context=mail_context,
+            mail_domain=self.runtime.settings.mail_domain,
+        )
+        try:
+            self.db.flush()
+        except (StaleDataError, IntegrityError) as error:
+            raise Conflict(row.public_id) from error
+        return result
+
+    def available(self, row: RequestRow, compiled: CompiledWorkflow, actor: Actor) -> list[Any]:
+        return compiled.process.available(self.snapshot(row, compiled), actor)
+
+    def fired_by_link(self, row: RequestRow, link_id: str) -> bool:
+        return (
+            self.db.execute(
+                select(HistoryRow.id).where(
+                    HistoryRow.request_id == row.id,
+                    HistoryRow.actor_kind == str(ActorKind.LINK),
+                    HistoryRow.actor_name == f"link:{link_id}",
+                )
+            ).first()
+            is not None
+        )
+
+
+def _acting_role(by: Any, actor: Actor) -> str | None:
+    if isinstance(by, ByRoles):
+        return next((role for role in by.roles if role in actor.roles), None)
+    return None

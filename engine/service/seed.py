@@ -1,0 +1,164 @@
+"""Loading data files (`demo/*.yaml`): training sessions, extra reference entries and
+backoffice users, for a demonstration or a first installation. Loading twice updates in place."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy.orm import Session
+
+from ..compiled import CompiledWorkflow
+from ..store.models import Account, ReferenceEntryRow, TrainingSession
+from .accounts import find_account, hash_password
+from .catalog import DbCatalog, search_text
+from .sessions import find_session
+from .workflows import WorkflowRegistry
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SessionData(_Model):
+    code: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    title: str = Field(min_length=1, max_length=300)
+    starts_at: datetime
+    ends_at: datetime
+    place: str = ""
+    capacity: int = Field(ge=0)
+    is_open: bool = True
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SessionData:
+        if self.ends_at < self.starts_at:
+            raise ValueError("ends_at is before starts_at")
+        return self
+
+
+class UserData(_Model):
+    email: str = Field(min_length=3, max_length=320)
+    first_name: str = ""
+    last_name: str = ""
+    roles: tuple[str, ...] = ()
+
+
+class EntryData(_Model):
+    model_config = ConfigDict(extra="allow", frozen=True)
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    label: str
+    status: str | None = None
+
+
+class SeedFile(_Model):
+    workflow: str
+    sessions: tuple[SessionData, ...] = ()
+    users: tuple[UserData, ...] = ()
+    entries: dict[str, tuple[EntryData, ...]] = {}
+
+
+class SeedError(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    email: str
+    password: str
+    roles: tuple[str, ...]
+
+
+def read_seed(path: Path) -> SeedFile:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return SeedFile.model_validate(raw)
+    except (OSError, yaml.YAMLError, ValidationError) as error:
+        raise SeedError(f"{path}: {error}") from error
+
+
+def load_seed(
+    db: Session, registry: WorkflowRegistry, seed: SeedFile, zone: ZoneInfo
+) -> list[Credentials]:
+    """Returns the users' new passwords (each load sets new ones and prints them once)."""
+    compiled = registry.get(seed.workflow)
+    if compiled is None:
+        raise SeedError(f"unknown workflow '{seed.workflow}'")
+    for session in seed.sessions:
+        _upsert_session(db, compiled, session, zone)
+    for list_id, entries in seed.entries.items():
+        _upsert_entries(db, compiled, list_id, entries)
+    roles = {r.id for r in compiled.spec.roles}
+    credentials = []
+    for user in seed.users:
+        unknown = set(user.roles) - roles
+        if unknown:
+            raise SeedError(f"user {user.email}: unknown roles {sorted(unknown)}")
+        credentials.append(_upsert_user(db, user))
+    db.flush()
+    return credentials
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> datetime:
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+
+
+def _upsert_session(
+    db: Session, compiled: CompiledWorkflow, data: SessionData, zone: ZoneInfo
+) -> None:
+    row = find_session(db, compiled.spec.id, data.code)
+    if row is None:
+        row = TrainingSession(workflow_id=compiled.spec.id, code=data.code)
+        db.add(row)
+    row.title = data.title
+    row.starts_at = _local(data.starts_at, zone)
+    row.ends_at = _local(data.ends_at, zone)
+    row.place = data.place
+    row.capacity = data.capacity
+    row.is_open = data.is_open
+
+
+def _upsert_entries(
+    db: Session, compiled: CompiledWorkflow, list_id: str, entries: tuple[EntryData, ...]
+) -> None:
+    lists = {ref.id: ref for ref in compiled.spec.reference_lists}
+    ref = lists.get(list_id)
+    if ref is None:
+        raise SeedError(f"unknown reference list '{list_id}'")
+    catalog = DbCatalog(db, compiled)
+    columns = {f.id for f in ref.fields}
+    for position, entry in enumerate(entries, start=1000):
+        values: dict[str, Any] = dict(entry.model_extra or {})
+        unknown = set(values) - columns
+        if unknown:
+            raise SeedError(f"{list_id}/{entry.id}: unknown columns {sorted(unknown)}")
+        row = catalog.row(list_id, entry.id)
+        if row is None:
+            row = ReferenceEntryRow(
+                workflow_id=compiled.spec.id, list_id=list_id, entry_id=entry.id, position=position
+            )
+            db.add(row)
+        row.label = entry.label
+        row.status = entry.status or ref.default_status
+        row.values = values
+        row.active = True
+        row.search_text = search_text(ref, entry.label, values)
+
+
+def _upsert_user(db: Session, data: UserData) -> Credentials:
+    account = find_account(db, data.email)
+    if account is None:
+        account = Account(email=data.email, profile={})
+        db.add(account)
+    account.first_name = data.first_name
+    account.last_name = data.last_name
+    account.roles = list(data.roles)
+    account.active = True
+    password = secrets.token_urlsafe(12)
+    account.password_hash = hash_password(password)
+    return Credentials(data.email, password, data.roles)

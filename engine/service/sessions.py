@@ -1,0 +1,79 @@
+"""Training sessions as the wizard, conditions and mails see them: dates written out in the
+workflow's language, seats taken by requests in the states that hold one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..compiled import CompiledWorkflow
+from ..store.models import RequestRow, TrainingSession
+
+_PATTERN = "EEEE d MMMM y, HH:mm"
+_RANGE = {"fr": "Du {start} au {end}", "en": "From {start} to {end}"}
+
+
+def format_moment(moment: datetime, zone: ZoneInfo, locale: str) -> str:
+    return format_datetime(moment, _PATTERN, tzinfo=zone, locale=locale)
+
+
+def format_dates(start: datetime, end: datetime, zone: ZoneInfo, locale: str) -> str:
+    """ "Du vendredi 2 octobre 2026, 11:00 au vendredi 2 octobre 2026, 12:15"."""
+    template = _RANGE.get(locale, _RANGE["en"])
+    return template.format(
+        start=format_moment(start, zone, locale), end=format_moment(end, zone, locale)
+    )
+
+
+def seat_states(compiled: CompiledWorkflow) -> list[str]:
+    return [s.id for s in compiled.spec.process.states if s.holds_seat]
+
+
+def seats_taken(db: Session, compiled: CompiledWorkflow, code: str) -> int:
+    states = seat_states(compiled)
+    if not states:
+        return 0
+    query = select(func.count(RequestRow.id)).where(
+        RequestRow.workflow_id == compiled.spec.id,
+        RequestRow.session_code == code,
+        RequestRow.state.in_(states),
+    )
+    return int(db.execute(query).scalar_one())
+
+
+def find_session(db: Session, workflow_id: str, code: str) -> TrainingSession | None:
+    return db.execute(
+        select(TrainingSession).where(
+            TrainingSession.workflow_id == workflow_id, TrainingSession.code == code
+        )
+    ).scalar_one_or_none()
+
+
+def open_sessions(db: Session, workflow_id: str | None = None) -> list[TrainingSession]:
+    query = select(TrainingSession).where(TrainingSession.is_open.is_(True))
+    if workflow_id is not None:
+        query = query.where(TrainingSession.workflow_id == workflow_id)
+    return list(db.execute(query.order_by(TrainingSession.starts_at)).scalars())
+
+
+def session_view(
+    session: TrainingSession, zone: ZoneInfo, locale: str, taken: int
+) -> dict[str, Any]:
+    """The `session` mapping of conditions and templates (names listed in check/scope.py)."""
+    return {
+        "code": session.code,
+        "title": session.title,
+        "starts_at": session.starts_at.astimezone(zone).isoformat(),
+        "ends_at": session.ends_at.astimezone(zone).isoformat(),
+        "dates": format_dates(session.starts_at, session.ends_at, zone, locale),
+        "place": session.place,
+        "capacity": session.capacity,
+        "seats_taken": taken,
+        "seats_left": max(session.capacity - taken, 0),
+        "is_open": session.is_open,
+    }

@@ -1,0 +1,163 @@
+"""Fixtures for the web tests: the app on SQLite and on PostgreSQL (every test that takes
+`site` runs on both), a clock the tests move, and a browser-like client per applicant.
+
+PostgreSQL is reached at ONBOARDING_TEST_POSTGRES_URL (default: the local server, database
+`test`); each test run creates its own database there and drops it at the end."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from engine.config import AppSettings
+from engine.service.catalog import sync_reference_lists
+from engine.service.seed import load_seed, read_seed
+from engine.service.setup import prepare_database
+from engine.store.db import make_engine, make_session_factory
+from engine.store.models import Base
+from web.app import create_app, make_runtime
+
+from .browser import Browser
+
+PROJECT = Path(__file__).resolve().parents[2]
+POSTGRES_URL = os.environ.get(
+    "ONBOARDING_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+BASE_URL = "http://testserver"
+
+
+@dataclass
+class Clock:
+    """The app's time; starts a month before the demo session, moves when a test says so."""
+
+    moment: datetime = field(default_factory=lambda: datetime(2026, 9, 1, 8, 0, tzinfo=UTC))
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def timestamp(self) -> float:
+        return self.moment.timestamp()
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+def _postgres_database() -> Iterator[str]:
+    admin_url = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    name = f"onboarding_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # pragma: no cover - depends on the machine
+        admin.dispose()
+        pytest.fail(
+            f"PostgreSQL is required by the test suite and is not reachable at {POSTGRES_URL} "
+            f"({error.__class__.__name__}: {error}); set ONBOARDING_TEST_POSTGRES_URL"
+        )
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """One migrated database per backend for the whole run; tests empty it before use."""
+    if request.param == "sqlite":
+        folder = tmp_path_factory.mktemp("sqlite")
+        engine = make_engine(f"sqlite:///{folder / 'test.sqlite3'}")
+        yield engine
+        engine.dispose()
+        return
+    generator = _postgres_database()
+    url = next(generator)
+    engine = make_engine(url, pool_size=5, max_overflow=5)
+    yield engine
+    engine.dispose()
+    for _ in generator:
+        pass
+
+
+def empty(engine: Engine) -> None:
+    tables = [t for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@dataclass
+class Site:
+    """The running product for one test: app, database, clock; `browser()` opens a client
+    with its own cookies, as a separate person would."""
+
+    app: object
+    engine: Engine
+    clock: Clock
+    settings: AppSettings
+    runtime: object
+
+    def browser(self) -> Browser:
+        return Browser(self.app)
+
+    def db(self):
+        return make_session_factory(self.engine)()
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+
+_PREPARED: set[int] = set()
+
+
+@pytest.fixture
+def site(database: Engine, tmp_path: Path) -> Site:
+    clock = Clock()
+    settings = AppSettings(
+        project_dir=PROJECT,
+        data_dir=tmp_path,
+        database_url=database.url.render_as_string(hide_password=False),
+        secret_key="test-secret-key-not-for-production",
+        base_url=BASE_URL,
+    )
+    runtime = make_runtime(settings)
+    runtime.now = clock.now
+    runtime.signer = type(runtime.signer)(runtime.signer.secret, clock=clock.timestamp)
+    if id(database) not in _PREPARED:
+        prepare_database(database, runtime.registry)
+        _PREPARED.add(id(database))
+    empty(database)
+    with make_session_factory(database)() as db:
+        for compiled in runtime.registry.current.values():
+            runtime.registry.remember(db, compiled)
+            sync_reference_lists(db, compiled)
+        load_seed(
+            db, runtime.registry, read_seed(PROJECT / "demo" / "onboarding.yaml"), settings.zone
+        )
+        db.commit()
+    app = create_app(settings, runtime=runtime, engine=database)
+    return Site(app, database, clock, settings, runtime)

@@ -1,0 +1,1 @@
+"""The web layer: renders whatever the loaded workflows declare; knows none of them."""

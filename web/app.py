@@ -1,0 +1,145 @@
+"""The application factory: everything the app serves comes from the workflows it loads."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from engine.config import AppSettings
+from engine.service.context import Runtime, default_link_url
+from engine.service.links import LinkSigner
+from engine.service.workflows import WorkflowRegistry
+from engine.store.db import make_engine, make_session_factory
+
+from .i18n import Words
+from .pages import make_templates, message_page
+from .routes import home, links
+from .routes.wizard import wizard_router
+
+STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("onboarding.web")
+
+
+def make_runtime(settings: AppSettings, registry: WorkflowRegistry | None = None) -> Runtime:
+    registry = registry or WorkflowRegistry.load(settings.project_dir)
+    base = settings.base_url.rstrip("/")
+    return Runtime(
+        settings=settings,
+        registry=registry,
+        signer=LinkSigner(settings.resolved_secret()),
+        link_url=default_link_url(base),
+        requests_link_url=lambda workflow_id, token: f"{base}/mes-demandes/{workflow_id}/{token}",
+    )
+
+
+def create_app(
+    settings: AppSettings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    engine: Engine | None = None,
+) -> FastAPI:
+    """The app for the given settings (default: from the environment). The database must be
+    prepared (`onboarding db upgrade`); `onboarding serve` does it before starting."""
+    settings = settings or AppSettings()
+    runtime = runtime or make_runtime(settings)
+    engine = engine or make_engine(settings.resolved_database_url())
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.runtime = runtime
+    app.state.engine = engine
+    app.state.sessions = make_session_factory(engine)
+    app.state.write_sessions = make_session_factory(engine, writes=True)
+    app.state.templates = make_templates()
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=runtime.signer.secret,
+        session_cookie="onboarding_session",
+        max_age=14 * 86400,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(home.router)
+    app.include_router(links.router)
+    for compiled in runtime.registry.current.values():
+        app.include_router(wizard_router(compiled))
+    _error_pages(app)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+def _error_pages(app: FastAPI) -> None:
+    words = Words("fr")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": error.detail}, status_code=error.status_code)
+        if error.status_code == 404:
+            return message_page(
+                request,
+                words["not_found_title"],
+                words["not_found"],
+                status=404,
+                kind="warning",
+                links=[("/", words["home"])],
+            )
+        return message_page(
+            request,
+            words["bad_request_title"],
+            str(error.detail),
+            status=error.status_code,
+            kind="warning",
+            links=[("/", words["home"])],
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, error: RequestValidationError) -> Response:
+        # A malformed path or query (a forged link, a hand-edited URL): a page, not a trace.
+        if _wants_json(request):
+            return JSONResponse({"detail": "invalid request"}, status_code=400)
+        return message_page(
+            request,
+            words["not_found_title"],
+            words["not_found"],
+            status=404,
+            kind="warning",
+            links=[("/", words["home"])],
+        )
+
+    @app.exception_handler(StaleDataError)
+    async def conflict(request: Request, error: StaleDataError) -> Response:
+        # Two tabs saved the same draft at once: the other one's answers were kept.
+        return message_page(
+            request,
+            words["bad_request_title"],
+            words["conflict_draft"],
+            status=409,
+            kind="warning",
+            links=[(request.url.path, words["continue"])],
+        )
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, error: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return HTMLResponse(
+            message_page(
+                request,
+                words["server_error_title"],
+                words["server_error"],
+                status=500,
+                kind="error",
+            ).body,
+            status_code=500,
+        )

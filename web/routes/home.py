@@ -1,0 +1,58 @@
+"""`/`: the training sessions open for registration, for every workflow that has sessions,
+and a start link for the others."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from engine.service.context import Runtime
+from engine.service.requests import RequestService, session_field
+from engine.service.sessions import open_sessions
+
+from ..deps import get_db
+from ..pages import render
+
+router = APIRouter()
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, db: Annotated[Session, Depends(get_db)]) -> HTMLResponse:
+    runtime: Runtime = request.app.state.runtime
+    service = RequestService(db, runtime)
+    groups: list[dict[str, Any]] = []
+    workflows = list(runtime.registry.current.values())
+    for compiled in workflows:
+        path = compiled.spec.wizard.path
+        group: dict[str, Any] = {
+            "title": compiled.text(compiled.spec.title),
+            "description": compiled.text(compiled.spec.description)
+            if compiled.spec.description
+            else "",
+            "sessions": [],
+            "url": None,
+        }
+        if session_field(compiled) is None:
+            group["url"] = f"/{path}"
+        else:
+            for session in open_sessions(db, compiled.spec.id):
+                view = service.session_view(session, compiled)
+                view["url"] = f"/{path}/{session.code}"
+                group["sessions"].append(view)
+        groups.append(group)
+    first = workflows[0] if workflows else None
+    locale = first.spec.locale if first else "fr"
+    return render(
+        request,
+        "home.html",
+        {
+            "groups": groups,
+            "title": "",
+            "brand": first.spec.organisation.get("name", "") if first else "",
+            "organisation": dict(first.spec.organisation) if first else {},
+        },
+        locale=locale,
+    )

@@ -1,0 +1,372 @@
+"""Pages opened from mailed links. Opening a link never changes anything (mail scanners open
+links): the page shows a button, and only its POST fires a transition or sets a password."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from engine.compiled import CompiledWorkflow
+from engine.process.actors import Actor
+from engine.process.firing import FireError
+from engine.service.accounts import MIN_PASSWORD_LENGTH, hash_password
+from engine.service.context import Runtime
+from engine.service.links import LinkError, LinkProblem
+from engine.service.requests import Conflict, RequestService
+from engine.spec.workflow import Link
+from engine.store.models import Account, RequestRow
+from engine.wizard.display import display_answers
+
+from ..deps import get_db, posted_form
+from ..forms import form_text
+from ..i18n import Words
+from ..pages import csrf_ok, message_page, render
+
+router = APIRouter()
+Db = Annotated[Session, Depends(get_db)]
+Form = Annotated[FormData, Depends(posted_form)]
+LINK_ID = Path(pattern=r"^[a-z][a-z0-9_]{0,63}$")
+TOKEN = Path(max_length=500)
+
+
+class LinkVisit:
+    """A request reached through a link: checks the signature, the purpose, the age."""
+
+    def __init__(self, request: Request, db: Session, link_id: str, token: str) -> None:
+        self.request = request
+        self.db = db
+        self.runtime: Runtime = request.app.state.runtime
+        self.service = RequestService(db, self.runtime)
+        self.link_id = link_id
+        self.token = token
+        self.row: RequestRow | None = None
+        self.compiled: CompiledWorkflow | None = None
+        self.link: Link | None = None
+        self.signed_at: datetime | None = None
+        self.problem: LinkProblem | None = None
+        self.locale = "fr"
+        self._open()
+
+    def _open(self) -> None:
+        signer = self.runtime.signer
+        try:
+            public_id = signer.subject_unchecked(self.link_id, self.token)
+        except LinkError as error:
+            self.problem = error.problem
+            return
+        row = self.service.by_public_id(public_id)
+        if row is None:
+            self.problem = LinkProblem.INVALID
+            return
+        compiled = self.service.compiled_for(row)
+        self.locale = row.locale or compiled.spec.locale
+        link = next((k for k in compiled.spec.links if k.id == self.link_id), None)
+        if link is None:
+            self.problem = LinkProblem.INVALID
+            return
+        try:
+            _, self.signed_at = signer.read_with_time(
+                self.link_id, self.token, compiled.duration(link.lifetime)
+            )
+        except LinkError as error:
+            self.problem = error.problem
+            return
+        self.row, self.compiled, self.link = row, compiled, link
+
+    @property
+    def words(self) -> Words:
+        return Words(self.locale)
+
+    @property
+    def actor(self) -> Actor:
+        assert self.link is not None and self.row is not None
+        if self.link.opens == "follow":
+            return Actor.applicant(self.row.applicant_email)
+        return Actor.via_link(self.link_id)
+
+    def problem_page(self) -> HTMLResponse:
+        words = self.words
+        if self.problem is LinkProblem.EXPIRED:
+            title, text, status = words["link_expired_title"], words["link_expired"], 410
+        else:
+            title, text, status = words["link_invalid_title"], words["link_invalid"], 400
+        return message_page(
+            self.request,
+            title,
+            text,
+            status=status,
+            locale=self.locale,
+            kind="warning",
+            links=[("/", words["see_sessions"])],
+        )
+
+    def request_page(
+        self, *, notice: tuple[str, str] | None = None, error: str = "", status: int = 200
+    ) -> HTMLResponse:
+        assert self.row is not None and self.compiled is not None and self.link is not None
+        compiled, row = self.compiled, self.row
+        available = [a for a in self.service.available(row, compiled, self.actor) if a.enabled]
+        used = (
+            self.link.opens == "transitions"
+            and not available
+            and self.service.fired_by_link(row, self.link_id)
+        )
+        state = compiled.states.get(row.state)
+        snapshot = self.service.snapshot(row, compiled)
+        summary = display_answers(
+            compiled.fields, row.answers, self.locale, compiled.spec.locale, snapshot.entries
+        )
+        return render(
+            self.request,
+            "links/request.html",
+            {
+                **_frame(compiled, self.locale),
+                "title": self.words("request_title", reference=row.reference or ""),
+                "reference": row.reference,
+                "state_label": compiled.text(state.label, self.locale) if state else row.state,
+                "state_description": compiled.text(state.description, self.locale)
+                if state and state.description
+                else "",
+                "session": snapshot.session,
+                "summary": _summary_rows(compiled, summary, self.locale)
+                if self.link.opens == "follow"
+                else [],
+                "transitions": [
+                    {
+                        "id": a.transition.id,
+                        "label": compiled.text(a.transition.label, self.locale),
+                        "confirm": compiled.text(a.transition.confirm, self.locale)
+                        if a.transition.confirm
+                        else "",
+                        "danger": a.transition.style == "danger",
+                        "comment": a.transition.comment,
+                        "comment_label": compiled.text(a.transition.comment.label, self.locale)
+                        if a.transition.comment and a.transition.comment.label
+                        else self.words["comment"],
+                    }
+                    for a in available
+                ],
+                "version": row.version,
+                "action": f"/liens/{self.link_id}/{self.token}",
+                "used": used,
+                "notice": notice,
+                "error": error,
+            },
+            status=status,
+            locale=self.locale,
+        )
+
+
+def _frame(compiled: CompiledWorkflow, locale: str) -> dict[str, Any]:
+    return {
+        "brand": compiled.spec.organisation.get("name", ""),
+        "organisation": dict(compiled.spec.organisation),
+        "header_title": compiled.text(compiled.spec.title, locale),
+    }
+
+
+def _summary_rows(
+    compiled: CompiledWorkflow, display: dict[str, Any], locale: str
+) -> list[tuple[str, str]]:
+    rows = []
+    for field_id, field in compiled.fields.items():
+        value = display.get(field_id)
+        label = getattr(field, "label", None)
+        if value in (None, "") or label is None:
+            continue
+        rows.append((compiled.text(label, locale), str(value)))
+    return rows
+
+
+@router.get("/liens/{link_id}/{token}", response_class=HTMLResponse)
+def open_link(
+    request: Request,
+    db: Db,
+    link_id: Annotated[str, LINK_ID],
+    token: Annotated[str, TOKEN],
+) -> Response:
+    visit = LinkVisit(request, db, link_id, token)
+    if visit.problem is not None or visit.link is None:
+        return visit.problem_page()
+    if visit.link.opens == "set_password":
+        return _password_page(visit)
+    return visit.request_page()
+
+
+@router.post("/liens/{link_id}/{token}", response_class=HTMLResponse)
+def use_link(
+    request: Request,
+    db: Db,
+    form: Form,
+    link_id: Annotated[str, LINK_ID],
+    token: Annotated[str, TOKEN],
+) -> Response:
+    visit = LinkVisit(request, db, link_id, token)
+    if visit.problem is not None or visit.link is None:
+        return visit.problem_page()
+    if not csrf_ok(request, form.get("_csrf")):
+        return visit.request_page(error=visit.words["form_expired"], status=400)
+    if visit.link.opens == "set_password":
+        return _set_password(visit, form)
+    assert visit.row is not None and visit.compiled is not None
+    transition_id = form_text(form, "transition", 64)
+    try:
+        version = int(form_text(form, "_version", 12))
+    except ValueError:
+        version = -1
+    try:
+        visit.service.fire(
+            visit.row,
+            visit.compiled,
+            transition_id,
+            visit.actor,
+            comment=form_text(form, "comment", 5000) or None,
+            expected_version=version,
+        )
+        db.commit()
+    except FireError as error:
+        db.rollback()
+        return visit.request_page(error=error.message, status=409)
+    except Conflict:
+        db.rollback()
+        db.refresh(visit.row)
+        return visit.request_page(error=visit.words["conflict"], status=409)
+    label = visit.compiled.process.transitions[transition_id].label
+    done = f"{visit.compiled.text(label, visit.locale)} : {visit.words['done_title'].lower()}."
+    return visit.request_page(notice=("success", done))
+
+
+def _account_of(visit: LinkVisit) -> Account | None:
+    if visit.row is None or visit.row.account_id is None:
+        return None
+    return visit.db.get(Account, visit.row.account_id)
+
+
+def _password_page(
+    visit: LinkVisit, *, error: str = "", status: int = 200, done: bool = False
+) -> HTMLResponse:
+    account = _account_of(visit)
+    words = visit.words
+    if account is None:
+        return message_page(
+            visit.request, words["link_invalid_title"], words["link_invalid"], status=400
+        )
+    changed = account.password_changed_at
+    if (
+        not done
+        and changed is not None
+        and visit.signed_at is not None
+        and changed >= visit.signed_at
+    ):
+        return message_page(
+            visit.request,
+            words["link_used_title"],
+            words["link_used"],
+            status=410,
+            locale=visit.locale,
+            kind="warning",
+        )
+    assert visit.compiled is not None
+    return render(
+        visit.request,
+        "links/password.html",
+        {
+            **_frame(visit.compiled, visit.locale),
+            "title": words["password_title"],
+            "email": account.email,
+            "action": f"/liens/{visit.link_id}/{visit.token}",
+            "error": error,
+            "done": done,
+            "min_length": MIN_PASSWORD_LENGTH,
+        },
+        status=status,
+        locale=visit.locale,
+    )
+
+
+def _set_password(visit: LinkVisit, form: FormData) -> HTMLResponse:
+    account = _account_of(visit)
+    if account is None:
+        return _password_page(visit)
+    words = visit.words
+    password = form_text(form, "password", 1000)
+    confirm = form_text(form, "password_confirm", 1000)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _password_page(
+            visit, error=words("password_too_short", n=MIN_PASSWORD_LENGTH), status=422
+        )
+    if password != confirm:
+        return _password_page(visit, error=words["password_mismatch"], status=422)
+    changed = account.password_changed_at
+    if changed is not None and visit.signed_at is not None and changed >= visit.signed_at:
+        return _password_page(visit)
+    account.password_hash = hash_password(password)
+    account.password_changed_at = visit.runtime.now()
+    visit.db.commit()
+    return _password_page(visit, done=True)
+
+
+@router.get("/mes-demandes/{workflow_id}/{token}", response_class=HTMLResponse)
+def my_requests(
+    request: Request,
+    db: Db,
+    workflow_id: Annotated[str, LINK_ID],
+    token: Annotated[str, TOKEN],
+) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    compiled = runtime.registry.get(workflow_id)
+    link = next((k for k in compiled.spec.links if k.opens == "follow"), None) if compiled else None
+    words = Words(compiled.spec.locale if compiled else "fr")
+    if compiled is None or link is None:
+        return message_page(request, words["link_invalid_title"], words["link_invalid"], status=400)
+    try:
+        email = runtime.signer.read(
+            f"requests:{workflow_id}", token, compiled.duration(link.lifetime)
+        )
+    except LinkError as error:
+        expired = error.problem is LinkProblem.EXPIRED
+        return message_page(
+            request,
+            words["link_expired_title" if expired else "link_invalid_title"],
+            words["link_expired" if expired else "link_invalid"],
+            status=410 if expired else 400,
+            kind="warning",
+        )
+    service = RequestService(db, runtime)
+    rows = db.execute(
+        select(RequestRow)
+        .where(
+            RequestRow.workflow_id == workflow_id,
+            RequestRow.applicant_email == email,
+            RequestRow.submitted_at.is_not(None),
+        )
+        .order_by(RequestRow.submitted_at.desc())
+    ).scalars()
+    items = []
+    for row in rows:
+        version = service.compiled_for(row)
+        state = version.states.get(row.state)
+        session = service.session_of(row, version)
+        items.append(
+            {
+                "reference": row.reference,
+                "state_label": version.text(state.label) if state else row.state,
+                "session": session,
+                "submitted_on": row.submitted_at.astimezone(runtime.zone).strftime("%d/%m/%Y")
+                if row.submitted_at
+                else "",
+                "url": runtime.link_url(link.id, runtime.signer.sign(link.id, row.public_id)),
+            }
+        )
+    return render(
+        request,
+        "links/requests.html",
+        {**_frame(compiled, compiled.spec.locale), "title": words["my_requests"], "items": items},
+        locale=compiled.spec.locale,
+    )

@@ -1,0 +1,406 @@
+"""The wizard's routes, generated for each workflow from its spec: `/<path>/<session code>/...`
+for workflows with a session field, `/<path>/...` otherwise."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from engine.compiled import CompiledWorkflow
+from engine.process.firing import RequestSnapshot
+from engine.service.accounts import authenticate
+from engine.service.catalog import DbCatalog
+from engine.service.effects import queue_mail
+from engine.service.links import LinkError
+from engine.service.requests import session_field
+from engine.service.throttle import is_locked, record_failure, record_success
+from engine.spec.fields import ReferenceChoiceField
+from engine.store.models import RequestRow
+from engine.wizard.values import normalise_email
+
+from ..deps import get_db, posted_form
+from ..forms import form_inputs, form_text
+from ..pages import csrf_ok, message_page
+from ..wizard import SUBMITTED_PURPOSE, StepScreen, WizardVisit, see_other
+
+CODE = r"^[A-Za-z0-9_-]{1,64}$"
+STEP = r"^[a-z][a-z0-9_]{0,63}$"
+Db = Annotated[Session, Depends(get_db)]
+Form = Annotated[FormData, Depends(posted_form)]
+
+
+def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
+    workflow_id = compiled.spec.id
+    with_sessions = session_field(compiled) is not None
+    prefix = f"/{compiled.spec.wizard.path}" + ("/{code}" if with_sessions else "")
+    router = APIRouter(prefix=prefix)
+
+    def visit(request: Request, db: Session, code: str | None) -> WizardVisit:
+        return WizardVisit(request, db, workflow_id, code if with_sessions else None)
+
+    code_param = Path(pattern=CODE) if with_sessions else None
+
+    @router.get("", response_class=HTMLResponse)
+    def start(request: Request, db: Db, code: str | None = code_param) -> Response:
+        v = visit(request, db, code)
+        if not v.session_is_open():
+            return v.session_closed()
+        row = v.find_request()
+        if row is not None and v.is_draft(row):
+            return see_other(v.step_url(row.current_step or v.current.wizard.steps[0].id))
+        first = v.current.wizard.steps[0]
+        inputs = v.stored_inputs(None, v.current, first)
+        hidden = v.hidden_now(None, v.current, first)
+        return v.render_step(None, v.current, StepScreen(first, inputs, hidden=hidden))
+
+    @router.post("", response_class=HTMLResponse)
+    def start_post(request: Request, db: Db, form: Form, code: str | None = code_param) -> Response:
+        v = visit(request, db, code)
+        if not v.session_is_open():
+            return v.session_closed()
+        action = form_text(form, "_action", 32) or "new_request"
+        if action == "log_in":
+            return see_other(f"{v.base}/connexion")
+        if action == "follow":
+            return see_other(f"{v.base}/suivi")
+        first = v.current.wizard.steps[0]
+        inputs = form_inputs(form)
+        if not csrf_ok(request, form.get("_csrf")):
+            screen = StepScreen(first, inputs, notices=[("warning", v.words["form_expired"])])
+            screen.status = 400
+            return v.render_step(None, v.current, screen)
+        if form_text(form, "_nav", 16) == "cancel":
+            return see_other("/")
+        row = v.find_request()
+        token = None
+        if row is None or not v.is_draft(row):
+            draft = v.service.new_draft(v.current, v.code, v.locale, v.account())
+            row, token = draft.row, draft.token
+        compiled = v.service.compiled_for(row)
+        response = v.handle_step(row, compiled, first, inputs, "next", _shown(form))
+        if token is not None:
+            v.set_draft_cookie(response, token)
+        return response
+
+    @router.get("/etape/{step_id}", response_class=HTMLResponse)
+    def step_page(
+        request: Request,
+        db: Db,
+        step_id: Annotated[str, Path(pattern=STEP)],
+        code: str | None = code_param,
+    ) -> Response:
+        v = visit(request, db, code)
+        row = v.find_request()
+        if row is None:
+            return see_other(v.base)
+        if not v.is_draft(row):
+            return v.after_submission(row)
+        compiled = v.service.compiled_for(row)
+        allowed = v.reachable(row, compiled, step_id)
+        if allowed != step_id:
+            return see_other(v.step_url(allowed))
+        step = compiled.wizard.by_id[step_id]
+        screen = StepScreen(
+            step, v.stored_inputs(row, compiled, step), hidden=v.hidden_now(row, compiled, step)
+        )
+        if request.query_params.get("repris"):
+            screen.notices.append(("info", v.words["resumed"]))
+        return v.render_step(row, compiled, screen)
+
+    @router.post("/etape/{step_id}", response_class=HTMLResponse)
+    def step_post(
+        request: Request,
+        db: Db,
+        form: Form,
+        step_id: Annotated[str, Path(pattern=STEP)],
+        code: str | None = code_param,
+    ) -> Response:
+        v = visit(request, db, code)
+        row = v.find_request()
+        if row is None:
+            return see_other(v.base)
+        if not v.is_draft(row):
+            return v.after_submission(row)
+        compiled = v.service.compiled_for(row)
+        step = compiled.wizard.by_id.get(step_id)
+        if step is None:
+            return see_other(v.base)
+        inputs = form_inputs(form)
+        nav = form_text(form, "_nav", 16) or "next"
+        if not csrf_ok(request, form.get("_csrf")):
+            screen = StepScreen(
+                step,
+                inputs,
+                hidden=v.hidden_now(row, compiled, step),
+                notices=[("warning", v.words["form_expired"])],
+                status=400,
+            )
+            return v.render_step(row, compiled, screen)
+        if nav == "cancel":
+            return v.page(
+                "wizard/cancel.html",
+                compiled,
+                title=v.words["cancel_title"],
+                action=f"{v.base}/abandon",
+                back_url=v.step_url(step_id),
+            )
+        return v.handle_step(row, compiled, step, inputs, nav, _shown(form))
+
+    @router.post("/abandon", response_class=HTMLResponse)
+    def abandon(request: Request, db: Db, form: Form, code: str | None = code_param) -> Response:
+        v = visit(request, db, code)
+        if not csrf_ok(request, form.get("_csrf")):
+            return see_other(v.base)
+        row = v.find_request()
+        if row is not None and v.is_draft(row):
+            db.delete(row)
+            db.commit()
+        response = message_page(
+            request,
+            v.words["cancel_title"],
+            v.words["cancelled_draft"],
+            locale=v.locale,
+            links=[("/", v.words["see_sessions"])],
+        )
+        response.delete_cookie(v.cookie_name, path=v.base)
+        return response
+
+    @router.get("/reprendre/{token}")
+    def resume(request: Request, db: Db, token: str, code: str | None = code_param) -> Response:
+        v = visit(request, db, code)
+        row = v.service.find_draft(token)
+        if row is None or row.workflow_id != workflow_id or row.session_code != v.code:
+            return message_page(
+                request,
+                v.words["link_invalid_title"],
+                v.words["link_invalid"],
+                status=404,
+                locale=v.locale,
+                kind="warning",
+                links=[(v.base, v.words["new_request"])],
+            )
+        if not v.is_draft(row):
+            return v.after_submission(row)
+        response = see_other(v.step_url(row.current_step or "") + "?repris=1")
+        v.set_draft_cookie(response, token)
+        return response
+
+    @router.get("/envoyee/{token}", response_class=HTMLResponse)
+    def submitted(request: Request, db: Db, token: str, code: str | None = code_param) -> Response:
+        v = visit(request, db, code)
+        try:
+            public_id = v.runtime.signer.read(SUBMITTED_PURPOSE, token, timedelta(days=2))
+        except LinkError:
+            return see_other(v.base)
+        row = v.service.by_public_id(public_id)
+        if row is None:
+            return see_other(v.base)
+        compiled = v.service.compiled_for(row)
+        state = compiled.states.get(row.state)
+        return v.page(
+            "wizard/submitted.html",
+            compiled,
+            title=v.words["submitted_title"],
+            message=compiled.text(compiled.spec.wizard.submitted_message, v.locale)
+            if compiled.spec.wizard.submitted_message
+            else v.words["submitted_title"],
+            reference=row.reference,
+            state_label=compiled.text(state.label, v.locale) if state else row.state,
+        )
+
+    @router.post("/visibilite/{step_id}")
+    def visibility(
+        request: Request,
+        db: Db,
+        form: Form,
+        step_id: Annotated[str, Path(pattern=STEP)],
+        code: str | None = code_param,
+    ) -> JSONResponse:
+        """Which fields the answers being typed hide: the same rules as on submission."""
+        v = visit(request, db, code)
+        row = v.find_request()
+        compiled = v.service.compiled_for(row) if row is not None else v.current
+        step = compiled.wizard.by_id.get(step_id)
+        if step is None:
+            return JSONResponse({"hidden": []}, status_code=404)
+        result = v.validate(row, compiled, step, form_inputs(form))
+        return JSONResponse({"hidden": sorted(result.hidden)})
+
+    @router.get("/recherche/{field_id}")
+    def search(
+        request: Request,
+        db: Db,
+        field_id: Annotated[str, Path(pattern=STEP)],
+        q: str = "",
+        code: str | None = code_param,
+    ) -> JSONResponse:
+        v = visit(request, db, code)
+        field = v.current.fields.get(field_id)
+        if not isinstance(field, ReferenceChoiceField):
+            return JSONResponse({"results": [], "message": ""}, status_code=404)
+        query = q[:100]
+        found = DbCatalog(db, v.current).search(field, query) if len(query.strip()) >= 2 else []
+        if len(query.strip()) < 2:
+            message = v.words["search_hint"]
+        elif found:
+            message = v.words("search_results", n=len(found))
+        else:
+            message = v.words["search_none"]
+        return JSONResponse(
+            {
+                "results": [{"id": c.id, "label": c.label, "detail": c.detail} for c in found],
+                "message": message,
+            }
+        )
+
+    @router.get("/connexion", response_class=HTMLResponse)
+    def login_page(request: Request, db: Db, code: str | None = code_param) -> Response:
+        v = visit(request, db, code)
+        return v.page(
+            "wizard/login.html",
+            v.current,
+            title=v.words["login_title"],
+            action=f"{v.base}/connexion",
+            back_url=v.base,
+            email="",
+            error="",
+        )
+
+    @router.post("/connexion", response_class=HTMLResponse)
+    def login(request: Request, db: Db, form: Form, code: str | None = code_param) -> Response:
+        v = visit(request, db, code)
+        email = form_text(form, "email", 320).strip()
+        password = form_text(form, "password", 1000)
+        key = f"applicant:{email.lower()}"
+        now = v.runtime.now()
+        error = ""
+        if not csrf_ok(request, form.get("_csrf")):
+            error = v.words["form_expired"]
+        elif is_locked(db, key, now):
+            error = v.words["login_throttled"]
+        else:
+            account = authenticate(db, email, password)
+            if account is None:
+                record_failure(db, key, now)
+                db.commit()
+                error = v.words["login_failed"]
+            else:
+                record_success(db, key)
+                account.last_login_at = now
+                request.session.clear()  # a new session on login: no fixation
+                request.session["account_id"] = account.id
+                return _continue_as(v, account)
+        return v.page(
+            "wizard/login.html",
+            v.current,
+            status=400,
+            title=v.words["login_title"],
+            action=f"{v.base}/connexion",
+            back_url=v.base,
+            email=email,
+            error=error,
+        )
+
+    @router.get("/suivi", response_class=HTMLResponse)
+    def follow_page(request: Request, db: Db, code: str | None = code_param) -> Response:
+        v = visit(request, db, code)
+        return _follow(v, email="", error="", sent=False)
+
+    @router.post("/suivi", response_class=HTMLResponse)
+    def follow(request: Request, db: Db, form: Form, code: str | None = code_param) -> Response:
+        v = visit(request, db, code)
+        raw = form_text(form, "email", 320)
+        email = normalise_email(raw)
+        if not csrf_ok(request, form.get("_csrf")):
+            return _follow(v, email=raw, error=v.words["form_expired"], sent=False, status=400)
+        if email is None:
+            return _follow(v, email=raw, error=v.words["follow_bad_email"], sent=False, status=422)
+        _send_follow_mail(v, email.lower())
+        # The same answer whether or not the address is known.
+        return _follow(v, email="", error="", sent=True)
+
+    return router
+
+
+def _shown(form: FormData) -> set[str] | None:
+    value = form.get("_shown")
+    if not isinstance(value, str):
+        return None
+    return {part for part in value[:5000].split(",") if part}
+
+
+def _follow(v: WizardVisit, *, email: str, error: str, sent: bool, status: int = 200) -> Response:
+    return v.page(
+        "wizard/follow.html",
+        v.current,
+        status=status,
+        title=v.words["follow_title"],
+        action=f"{v.base}/suivi",
+        back_url=v.base,
+        email=email,
+        error=error,
+        sent=sent,
+    )
+
+
+def _continue_as(v: WizardVisit, account: object) -> Response:
+    """After logging in: the account's draft for this session, or a new one pre-filled with
+    the known identity, past the first step (the session is the URL's)."""
+    row = v.find_request()
+    if row is None or not v.is_draft(row):
+        draft = v.service.new_draft(v.current, v.code, v.locale, v.account())
+        row = draft.row
+        first = v.current.wizard.steps[0]
+        following = v._following(row, v.current, first)
+        row.current_step = following or first.id
+    v.db.commit()
+    return see_other(v.step_url(row.current_step or v.current.wizard.steps[0].id))
+
+
+def _send_follow_mail(v: WizardVisit, email: str) -> None:
+    compiled = v.current
+    start = next((a for a in compiled.spec.wizard.start_actions if a.kind == "follow"), None)
+    link = next((link for link in compiled.spec.links if link.opens == "follow"), None)
+    if start is None or start.mail is None or link is None:
+        return
+    count = v.db.execute(
+        select(func.count(RequestRow.id)).where(
+            RequestRow.workflow_id == compiled.spec.id,
+            RequestRow.applicant_email == email,
+            RequestRow.submitted_at.is_not(None),
+        )
+    ).scalar_one()
+    if not count:
+        return
+    token = v.runtime.signer.sign(f"requests:{compiled.spec.id}", email)
+    url = v.runtime.requests_link_url(compiled.spec.id, token)
+    context = compiled.template_context(
+        RequestSnapshot(state=compiled.spec.process.initial, answers={}, locale=v.locale)
+    )
+    context["links"] = {
+        other.id: url if other.id == link.id else "" for other in compiled.spec.links
+    }
+    hour = v.runtime.now().strftime("%Y%m%d%H")
+    try:
+        with v.db.begin_nested():
+            queue_mail(
+                v.db,
+                request=None,
+                dedupe_key=f"follow:{compiled.spec.id}:{email}:{hour}",
+                template=start.mail,
+                rendered=compiled.render_mail(start.mail, context),
+                to=[email],
+                cc=[],
+                attachments=(),
+                mail_domain=v.runtime.settings.mail_domain,
+            )
+        v.db.commit()
+    except IntegrityError:
+        v.db.rollback()  # already sent within the hour: do not flood the mailbox
