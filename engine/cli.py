@@ -85,105 +85,22 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return simulate(compiled, sys.stdout)
 
 
-def _settings() -> object:
-    from .config import AppSettings
-
-    return AppSettings()
-
-
-def _registry_or_report(settings: object) -> object | None:
-    from .compiled import SpecError
-    from .service.workflows import WorkflowRegistry
-
-    try:
-        return WorkflowRegistry.load(settings.project_dir)  # type: ignore[attr-defined]
-    except SpecError as error:
-        if error.diagnostics:
-            print(render_text(error.diagnostics), file=sys.stderr)
-        print("no valid workflow to serve: fix the problems above", file=sys.stderr)
-        return None
-
-
-def _prepared() -> tuple[object, object, object] | None:
-    """Settings, workflow registry and database engine, with the database brought up to date."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from .service.setup import prepare_database
-    from .store.db import make_engine
-
-    settings = _settings()
-    registry = _registry_or_report(settings)
-    if registry is None:
-        return None
-    engine = make_engine(settings.resolved_database_url())  # type: ignore[attr-defined]
-    try:
-        prepare_database(engine, registry)  # type: ignore[arg-type]
-    except SQLAlchemyError as error:
-        print(
-            f"database not reachable or not usable: {error.__class__.__name__}: {error}",
-            file=sys.stderr,
-        )
-        return None
-    return settings, registry, engine
-
-
 def cmd_db(args: argparse.Namespace) -> int:
-    prepared = _prepared()
-    if prepared is None:
-        return 1
-    from .store.migrate import current_revision
+    from .running import upgrade_database
 
-    print(f"database at revision {current_revision(prepared[2])}")  # type: ignore[arg-type]
-    return 0
+    return upgrade_database()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .service.seed import SeedError, load_seed, read_seed
-    from .store.db import make_session_factory
+    from .running import load_demo
 
-    prepared = _prepared()
-    if prepared is None:
-        return 1
-    settings, registry, engine = prepared
-    paths = [Path(p) for p in args.paths] or sorted(
-        (settings.project_dir / "demo").glob("*.yaml")  # type: ignore[attr-defined]
-    )
-    try:
-        with make_session_factory(engine)() as db:  # type: ignore[arg-type]
-            for path in paths:
-                credentials = load_seed(
-                    db,
-                    registry,
-                    read_seed(path),
-                    settings.zone,  # type: ignore[arg-type, attr-defined]
-                )
-                print(f"loaded {path}")
-                for c in credentials:
-                    print(f"  user {c.email}  password {c.password}  roles {', '.join(c.roles)}")
-            db.commit()
-    except SeedError as error:
-        print(f"demo data not loaded: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return load_demo([Path(p) for p in args.paths])
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from .running import serve
 
-    prepared = _prepared()
-    if prepared is None:
-        return 1
-    settings, registry, engine = prepared
-    from web.app import create_app, make_runtime
-
-    app = create_app(
-        settings,  # type: ignore[arg-type]
-        runtime=make_runtime(settings, registry),  # type: ignore[arg-type]
-        engine=engine,  # type: ignore[arg-type]
-    )
-    print(f"serving on http://{args.host}:{args.port}/", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
-    return 0
+    return serve(args.host, args.port, args.log_level)
 
 
 def build_parser() -> argparse.ArgumentParser:
