@@ -23,7 +23,7 @@ from engine.service.requests import session_field
 from engine.service.throttle import is_locked, record_failure, record_success
 from engine.spec.fields import ReferenceChoiceField
 from engine.store.models import RequestRow
-from engine.wizard.values import normalise_email
+from engine.wizard.values import Inputs, normalise_email
 
 from ..deps import get_db, posted_form
 from ..forms import form_inputs, form_text
@@ -71,7 +71,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         if action == "follow":
             return see_other(f"{v.base}/suivi")
         first = v.current.wizard.steps[0]
-        inputs = form_inputs(form)
+        inputs = _with_session(v, form_inputs(form))
         if not csrf_ok(request, form.get("_csrf")):
             screen = StepScreen(first, inputs, notices=[("warning", v.words["form_expired"])])
             screen.status = 400
@@ -132,8 +132,15 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         step = compiled.wizard.by_id.get(step_id)
         if step is None:
             return see_other(v.base)
-        inputs = form_inputs(form)
+        inputs = _with_session(v, form_inputs(form))
         nav = form_text(form, "_nav", 16) or "next"
+        if step.index == 0:
+            # The first step holds the start actions: the same choices as on the entry page.
+            action = form_text(form, "_action", 32)
+            if action == "log_in":
+                return see_other(f"{v.base}/connexion")
+            if action == "follow":
+                return see_other(f"{v.base}/suivi")
         if not csrf_ok(request, form.get("_csrf")):
             screen = StepScreen(
                 step,
@@ -327,6 +334,14 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         return _follow(v, email="", error="", sent=True)
 
     return router
+
+
+def _with_session(v: WizardVisit, inputs: Inputs) -> Inputs:
+    """The session is the one of the address, whatever the form says."""
+    field = session_field(v.current)
+    if field is None or v.code is None:
+        return inputs
+    return {**inputs, field.id: v.code}
 
 
 def _shown(form: FormData) -> set[str] | None:
