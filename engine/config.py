@@ -24,6 +24,7 @@ class AppSettings(BaseSettings):
     )
     base_url: str = Field("http://127.0.0.1:8000", description="public address, for mailed links")
     timezone: str = "Europe/Paris"
+    locale: str = Field("fr", description="language of the pages shared by every workflow")
     secure_cookies: bool = Field(False, description="set when served over HTTPS")
     draft_cookie_days: int = 30
 

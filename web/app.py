@@ -135,7 +135,7 @@ def _error_pages(app: FastAPI) -> None:
         return message_page(
             request,
             words["bad_request_title"],
-            str(error.detail),
+            words["bad_request"],
             status=error.status_code,
             kind="warning",
             links=[("/", words["home"])],

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.compiled import CompiledWorkflow
-from engine.process.firing import RequestSnapshot
+from engine.process.firing import FireError, RequestSnapshot
 from engine.service.catalog import DbCatalog
 from engine.service.context import Runtime
 from engine.service.requests import Conflict, Incomplete, RequestService, session_field
@@ -356,7 +356,8 @@ class WizardVisit:
         self.service.save_answers(row, compiled, step.id, result.values, resume_at=None)
         following = self._following(row, compiled, step)
         if following is None:
-            return self.submit(row, compiled)
+            self.db.commit()  # the last answers are kept even if the submission is refused
+            return self.submit(row, compiled, step, inputs, result)
         row.current_step = following
         self.db.commit()
         return see_other(self.step_url(following))
@@ -437,13 +438,27 @@ class WizardVisit:
 
     # -- submission ---------------------------------------------------------------------------
 
-    def submit(self, row: RequestRow, compiled: CompiledWorkflow) -> Response:
+    def submit(
+        self,
+        row: RequestRow,
+        compiled: CompiledWorkflow,
+        step: CompiledStep,
+        inputs: Inputs,
+        result: StepResult,
+    ) -> Response:
         try:
             self.service.submit(row, compiled)
             self.db.commit()
         except Incomplete as error:
             self.db.rollback()
             return see_other(self.step_url(error.step_id))
+        except FireError as error:
+            # The submission's own condition (a rule across answers) does not hold: say why on
+            # the last step, with everything typed kept.
+            self.db.rollback()
+            screen = StepScreen(step, inputs, hidden=result.hidden, status=422)
+            screen.notices.append(("error", error.message))
+            return self.render_step(row, compiled, screen)
         except (Conflict, StaleDataError):
             # Sent twice at once (two tabs, a double click): the other one went through.
             self.db.rollback()

@@ -13,10 +13,18 @@ from sqlalchemy.orm import Session
 from ..compiled import CompiledWorkflow
 from ..store.models import Account
 
-_HASHER = PasswordHasher()
+_HASHER = PasswordHasher()  # Argon2id with the library's recommended costs
 # Verified when the address is unknown, so that a wrong address costs as long as a wrong
 # password and timing does not tell which addresses have accounts.
 _DUMMY_HASH = _HASHER.hash("not a real password")
+
+
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Replaces the hashing costs (the test suite uses cheap ones to stay fast)."""
+    global _HASHER, _DUMMY_HASH
+    _HASHER = hasher
+    _DUMMY_HASH = hasher.hash("not a real password")
+
 
 MIN_PASSWORD_LENGTH = 10
 

@@ -6,16 +6,31 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import phonenumbers
+
 from ..spec.fields import (
     BaseField,
     CheckboxField,
     ConsentField,
     EmailField,
     MultiChoiceField,
+    PhoneField,
     ReferenceChoiceField,
     YesNoField,
 )
 from .values import CONFIRM_SUFFIX, NEW_ENTRY_SUFFIX
+
+
+def phone_for_display(stored: str, region: str) -> str:
+    """ "+33612345678" is shown back as the applicant would write it: "06 12 34 56 78"."""
+    try:
+        number = phonenumbers.parse(stored, region)
+    except phonenumbers.NumberParseException:
+        return stored
+    if phonenumbers.region_code_for_number(number) == region:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
 
 if TYPE_CHECKING:
     from .plan import CompiledStep
@@ -42,6 +57,8 @@ def field_inputs(
                 {prefix + k: v for k, v in field_inputs(sub, new.get(sub.id), forms).items()}
             )
         return inputs
+    if isinstance(spec, PhoneField):
+        return {spec.id: phone_for_display(str(value), spec.region)}
     inputs = {spec.id: str(value)}
     if isinstance(spec, EmailField) and spec.confirm is not None:
         inputs[spec.id + CONFIRM_SUFFIX] = str(value)

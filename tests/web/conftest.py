@@ -14,10 +14,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from engine.config import AppSettings
+from engine.service.accounts import use_hasher
 from engine.service.catalog import sync_reference_lists
 from engine.service.seed import load_seed, read_seed
 from engine.service.setup import prepare_database
@@ -132,6 +134,12 @@ class Site:
 
 
 _PREPARED: set[int] = set()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> None:
+    """Argon2id still, with tiny costs: the production costs take a third of a second each."""
+    use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

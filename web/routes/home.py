@@ -14,6 +14,7 @@ from engine.service.requests import RequestService, session_field
 from engine.service.sessions import open_sessions
 
 from ..deps import get_db
+from ..i18n import Words
 from ..pages import render
 
 router = APIRouter()
@@ -28,6 +29,8 @@ def home(request: Request, db: Annotated[Session, Depends(get_db)]) -> HTMLRespo
     for compiled in workflows:
         path = compiled.spec.wizard.path
         group: dict[str, Any] = {
+            "lang": compiled.spec.locale,
+            "words": Words(compiled.spec.locale),
             "title": compiled.text(compiled.spec.title),
             "description": compiled.text(compiled.spec.description)
             if compiled.spec.description
@@ -43,16 +46,18 @@ def home(request: Request, db: Annotated[Session, Depends(get_db)]) -> HTMLRespo
                 view["url"] = f"/{path}/{session.code}"
                 group["sessions"].append(view)
         groups.append(group)
-    first = workflows[0] if workflows else None
-    locale = first.spec.locale if first else "fr"
+    # The page speaks the instance's language; its frame is that of the first workflow in it.
+    locale = runtime.settings.locale
+    home_workflow = next((c for c in workflows if c.spec.locale == locale), None)
+    organisation = dict(home_workflow.spec.organisation) if home_workflow else {}
     return render(
         request,
         "home.html",
         {
             "groups": groups,
-            "title": "",
-            "brand": first.spec.organisation.get("name", "") if first else "",
-            "organisation": dict(first.spec.organisation) if first else {},
+            "title": Words(locale)["open_sessions"],
+            "brand": organisation.get("name", ""),
+            "organisation": organisation,
         },
         locale=locale,
     )

@@ -210,10 +210,12 @@ def use_link(
     visit = LinkVisit(request, db, link_id, token)
     if visit.problem is not None or visit.link is None:
         return visit.problem_page()
+    if visit.link.opens == "set_password":
+        if not csrf_ok(request, form.get("_csrf")):
+            return _password_page(visit, error=visit.words["form_expired"], status=400)
+        return _set_password(visit, form)
     if not csrf_ok(request, form.get("_csrf")):
         return visit.request_page(error=visit.words["form_expired"], status=400)
-    if visit.link.opens == "set_password":
-        return _set_password(visit, form)
     assert visit.row is not None and visit.compiled is not None
     transition_id = form_text(form, "transition", 64)
     try:

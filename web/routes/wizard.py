@@ -15,14 +15,14 @@ from starlette.datastructures import FormData
 
 from engine.compiled import CompiledWorkflow
 from engine.process.firing import RequestSnapshot
-from engine.service.accounts import authenticate
+from engine.service.accounts import authenticate, prefill
 from engine.service.catalog import DbCatalog
 from engine.service.effects import queue_mail
 from engine.service.links import LinkError
 from engine.service.requests import session_field
 from engine.service.throttle import is_locked, record_failure, record_success
 from engine.spec.fields import ReferenceChoiceField
-from engine.store.models import RequestRow
+from engine.store.models import Account, RequestRow
 from engine.wizard.values import Inputs, normalise_email
 
 from ..deps import get_db, posted_form
@@ -54,7 +54,8 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
             return v.session_closed()
         row = v.find_request()
         if row is not None and v.is_draft(row):
-            return see_other(v.step_url(row.current_step or v.current.wizard.steps[0].id))
+            step = row.current_step or v.current.wizard.steps[0].id
+            return see_other(v.step_url(step) + "?repris=1")
         first = v.current.wizard.steps[0]
         inputs = v.stored_inputs(None, v.current, first)
         hidden = v.hidden_now(None, v.current, first)
@@ -365,16 +366,23 @@ def _follow(v: WizardVisit, *, email: str, error: str, sent: bool, status: int =
     )
 
 
-def _continue_as(v: WizardVisit, account: object) -> Response:
+def _continue_as(v: WizardVisit, account: Account) -> Response:
     """After logging in: the account's draft for this session, or a new one pre-filled with
     the known identity, past the first step (the session is the URL's)."""
     row = v.find_request()
     if row is None or not v.is_draft(row):
-        draft = v.service.new_draft(v.current, v.code, v.locale, v.account())
+        draft = v.service.new_draft(v.current, v.code, v.locale, account)
         row = draft.row
         first = v.current.wizard.steps[0]
         following = v._following(row, v.current, first)
         row.current_step = following or first.id
+    elif row.account_id is None:
+        # A draft begun before logging in becomes the account's; what it lacks of the known
+        # identity is filled in, what the applicant already typed is kept.
+        row.account_id = account.id
+        compiled = v.service.compiled_for(row)
+        known = prefill(compiled, account)
+        row.answers = {**known, **row.answers}
     v.db.commit()
     return see_other(v.step_url(row.current_step or v.current.wizard.steps[0].id))
 
