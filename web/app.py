@@ -119,19 +119,22 @@ def _wants_json(request: Request) -> bool:
 def _error_pages(app: FastAPI) -> None:
     words = Words("fr")
 
+    def not_found(request: Request) -> Response:
+        return message_page(
+            request,
+            words["not_found_title"],
+            words["not_found"],
+            status=404,
+            kind="warning",
+            links=[("/", words["home"])],
+        )
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": error.detail}, status_code=error.status_code)
         if error.status_code == 404:
-            return message_page(
-                request,
-                words["not_found_title"],
-                words["not_found"],
-                status=404,
-                kind="warning",
-                links=[("/", words["home"])],
-            )
+            return not_found(request)
         return message_page(
             request,
             words["bad_request_title"],
@@ -146,14 +149,7 @@ def _error_pages(app: FastAPI) -> None:
         # A malformed path or query (a forged link, a hand-edited URL): a page, not a trace.
         if _wants_json(request):
             return JSONResponse({"detail": "invalid request"}, status_code=400)
-        return message_page(
-            request,
-            words["not_found_title"],
-            words["not_found"],
-            status=404,
-            kind="warning",
-            links=[("/", words["home"])],
-        )
+        return not_found(request)
 
     @app.exception_handler(StaleDataError)
     async def conflict(request: Request, error: StaleDataError) -> Response:

@@ -117,6 +117,16 @@ class WizardVisit:
             return None
         return row
 
+    def open_draft(self) -> tuple[RequestRow, CompiledWorkflow] | Response:
+        """This browser's draft and its workflow version, or where to go instead: the entry
+        page without a draft, the confirmation page once sent."""
+        row = self.find_request()
+        if row is None:
+            return see_other(self.base)
+        if not self.is_draft(row):
+            return self.after_submission(row)
+        return row, self.service.compiled_for(row)
+
     def is_draft(self, row: RequestRow) -> bool:
         return self.service.is_draft(row, self.service.compiled_for(row))
 

@@ -98,12 +98,10 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         code: str | None = code_param,
     ) -> Response:
         v = visit(request, db, code)
-        row = v.find_request()
-        if row is None:
-            return see_other(v.base)
-        if not v.is_draft(row):
-            return v.after_submission(row)
-        compiled = v.service.compiled_for(row)
+        opened = v.open_draft()
+        if isinstance(opened, Response):
+            return opened
+        row, compiled = opened
         allowed = v.reachable(row, compiled, step_id)
         if allowed != step_id:
             return see_other(v.step_url(allowed))
@@ -124,12 +122,10 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         code: str | None = code_param,
     ) -> Response:
         v = visit(request, db, code)
-        row = v.find_request()
-        if row is None:
-            return see_other(v.base)
-        if not v.is_draft(row):
-            return v.after_submission(row)
-        compiled = v.service.compiled_for(row)
+        opened = v.open_draft()
+        if isinstance(opened, Response):
+            return opened
+        row, compiled = opened
         step = compiled.wizard.by_id.get(step_id)
         if step is None:
             return see_other(v.base)
