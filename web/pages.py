@@ -26,6 +26,8 @@ def make_templates() -> Jinja2Templates:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship with the code: no need to look at their files again on every page.
+        auto_reload=False,
     )
     return Jinja2Templates(env=environment)
 

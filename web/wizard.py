@@ -15,7 +15,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine.compiled import CompiledWorkflow
 from engine.process.firing import FireError, RequestSnapshot
-from engine.service.catalog import DbCatalog
 from engine.service.context import Runtime
 from engine.service.requests import Conflict, Incomplete, RequestService, session_field
 from engine.service.sessions import find_session
@@ -79,7 +78,15 @@ class WizardVisit:
     def session_row(self) -> TrainingSession | None:
         if self.code is None:
             return None
-        return find_session(self.db, self.current.spec.id, self.code)
+        if not hasattr(self, "_session_row"):
+            self._session_row = find_session(self.db, self.current.spec.id, self.code)
+        return self._session_row
+
+    def session_view(self, compiled: CompiledWorkflow) -> dict[str, Any] | None:
+        """The session as pages, conditions and notices show it (seats counted once)."""
+        if self.code is None:
+            return None
+        return self.service.session_by_code(compiled, self.code, self.locale) or None
 
     def session_is_open(self) -> bool:
         if session_field(self.current) is None:
@@ -133,15 +140,12 @@ class WizardVisit:
     # -- pages --------------------------------------------------------------------------------
 
     def header(self, compiled: CompiledWorkflow) -> dict[str, Any]:
-        session = self.session_row()
         return {
             "brand": compiled.spec.organisation.get("name", ""),
             "organisation": dict(compiled.spec.organisation),
             "header_title": compiled.text(compiled.spec.title, self.locale),
             "workflow_title": compiled.text(compiled.spec.title, self.locale),
-            "session": self.service.session_view(session, compiled, self.locale)
-            if session is not None
-            else None,
+            "session": self.session_view(compiled),
         }
 
     def page(
@@ -170,17 +174,16 @@ class WizardVisit:
     def _snapshot(self, row: RequestRow | None, compiled: CompiledWorkflow) -> RequestSnapshot:
         if row is not None:
             return self.service.snapshot(row, compiled)
-        session = self.session_row()
         return RequestSnapshot(
             state=compiled.spec.process.initial,
             answers={},
-            session=self.service.session_view(session, compiled, self.locale) if session else {},
+            session=self.session_view(compiled) or {},
         )
 
     def render_step(
         self, row: RequestRow | None, compiled: CompiledWorkflow, screen: StepScreen
     ) -> HTMLResponse:
-        catalog = DbCatalog(self.db, compiled)
+        catalog = self.service.catalog(compiled)
         snapshot = self._snapshot(row, compiled)
         answers = dict(row.answers) if row is not None else self.initial_answers(compiled)
         builder = FieldBuilder(
@@ -275,9 +278,8 @@ class WizardVisit:
         return {field.id: self.code} if field is not None and self.code else {}
 
     def _extras(self, compiled: CompiledWorkflow) -> dict[str, Any]:
-        session = self.session_row()
         return {
-            "session": self.service.session_view(session, compiled, self.locale) if session else {},
+            "session": self.session_view(compiled) or {},
             "request": {"reference": None, "state": compiled.spec.process.initial},
             "settings": compiled.settings_with(None),
             "entries": {},
@@ -294,7 +296,7 @@ class WizardVisit:
             step.id,
             inputs,
             answers,
-            catalog=DbCatalog(self.db, compiled),
+            catalog=self.service.catalog(compiled),
             today=self.runtime.today(),
             extras=extras,
             locale=self.locale,
@@ -432,12 +434,16 @@ class WizardVisit:
 
     def reachable(self, row: RequestRow, compiled: CompiledWorkflow, step_id: str) -> str:
         """The step the applicant may see: the asked one if it is visible and every step
-        before it is complete, else the first incomplete one."""
+        before it is complete, else the first incomplete one. The step the draft is at was
+        reached by completing the ones before it: no need to check them again (submission
+        checks every step anyway)."""
         extras = self.service.extras(row, compiled)
         ids = [s.id for s in compiled.wizard.visible_steps(row.answers, extras)]
+        if step_id == row.current_step and step_id in ids:
+            return step_id
         incomplete = compiled.wizard.first_incomplete_step(
             row.answers,
-            catalog=DbCatalog(self.db, compiled),
+            catalog=self.service.catalog(compiled),
             today=self.runtime.today(),
             extras=extras,
         )

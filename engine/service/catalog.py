@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..compiled import CompiledWorkflow
@@ -31,6 +31,19 @@ def normalise_search(text: str) -> str:
 def search_text(ref: ReferenceList, label: str, values: dict[str, Any]) -> str:
     parts = [label] + [str(values.get(f.id) or "") for f in ref.fields if f.searchable]
     return normalise_search(" ".join(parts))
+
+
+_ENTRY = select(ReferenceEntryRow).where(
+    ReferenceEntryRow.workflow_id == bindparam("workflow_id"),
+    ReferenceEntryRow.list_id == bindparam("list_id"),
+    ReferenceEntryRow.entry_id == bindparam("entry_id"),
+)
+
+_OPEN_SESSION = select(TrainingSession.id).where(
+    TrainingSession.workflow_id == bindparam("workflow_id"),
+    TrainingSession.code == bindparam("code"),
+    TrainingSession.is_open.is_(True),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +90,14 @@ def sync_reference_lists(db: Session, compiled: CompiledWorkflow) -> int:
 
 
 class DbCatalog:
-    """The wizard's Catalog (engine/wizard/values.py) over the database, for one workflow."""
+    """The wizard's Catalog (engine/wizard/values.py) over the database, for one workflow.
+    Meant to live for one web request: answers are looked up once each (a page validates
+    every step, and each step reads the same entries again)."""
 
     def __init__(self, db: Session, compiled: CompiledWorkflow) -> None:
+        self._entries: dict[tuple[str, str], bool] = {}
+        self._rows: dict[tuple[str, str], ReferenceEntryRow | None] = {}
+        self._sessions: dict[str, bool] = {}
         self.db = db
         self.compiled = compiled
         self.workflow_id = compiled.spec.id
@@ -108,16 +126,23 @@ class DbCatalog:
     # -- the Catalog protocol -----------------------------------------------------------------
 
     def has_entry(self, list_id: str, entry_id: str) -> bool:
-        query = self._offered(list_id).where(ReferenceEntryRow.entry_id == entry_id)
-        return self.db.execute(query.limit(1)).first() is not None
+        key = (list_id, entry_id)
+        found = self._entries.get(key)
+        if found is None:
+            row = self.row(list_id, entry_id)
+            hidden = self.hidden_statuses.get(list_id)
+            found = row is not None and row.active and (hidden is None or row.status != hidden)
+            self._entries[key] = found
+        return found
 
     def has_open_session(self, code: str) -> bool:
-        query = select(TrainingSession.id).where(
-            TrainingSession.workflow_id == self.workflow_id,
-            TrainingSession.code == code,
-            TrainingSession.is_open.is_(True),
-        )
-        return self.db.execute(query).first() is not None
+        found = self._sessions.get(code)
+        if found is None:
+            params = {"workflow_id": self.workflow_id, "code": code}
+            found = self._sessions[code] = (
+                self.db.execute(_OPEN_SESSION, params).first() is not None
+            )
+        return found
 
     # -- choices ------------------------------------------------------------------------------
 
@@ -149,13 +174,11 @@ class DbCatalog:
     # -- entries for conditions, mails and documents ------------------------------------------
 
     def row(self, list_id: str, entry_id: str) -> ReferenceEntryRow | None:
-        return self.db.execute(
-            select(ReferenceEntryRow).where(
-                ReferenceEntryRow.workflow_id == self.workflow_id,
-                ReferenceEntryRow.list_id == list_id,
-                ReferenceEntryRow.entry_id == entry_id,
-            )
-        ).scalar_one_or_none()
+        key = (list_id, entry_id)
+        if key not in self._rows:
+            params = {"workflow_id": self.workflow_id, "list_id": list_id, "entry_id": entry_id}
+            self._rows[key] = self.db.execute(_ENTRY, params).scalar_one_or_none()
+        return self._rows[key]
 
     def entry_view(self, list_id: str, entry_id: str, *, is_new: bool = False) -> dict[str, Any]:
         row = self.row(list_id, entry_id)

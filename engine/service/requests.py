@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -28,6 +28,8 @@ from .context import Runtime
 from .effects import apply_effects
 from .numbering import format_reference, next_number
 from .sessions import find_session, seats_taken, session_view
+
+_BY_PUBLIC_ID = select(RequestRow).where(RequestRow.public_id == bindparam("public_id"))
 
 
 class Conflict(Exception):
@@ -69,6 +71,20 @@ class RequestService:
     def __init__(self, db: Session, runtime: Runtime) -> None:
         self.db = db
         self.runtime = runtime
+        # Lookups repeated while one web request renders or validates, kept for its duration.
+        self._catalogs: dict[str, DbCatalog] = {}
+        self._sessions: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def catalog(self, compiled: CompiledWorkflow) -> DbCatalog:
+        found = self._catalogs.get(compiled.content_hash)
+        if found is None:
+            found = self._catalogs[compiled.content_hash] = DbCatalog(self.db, compiled)
+        return found
+
+    def forget_lookups(self) -> None:
+        """After a change (a seat taken, an entry added), look everything up again."""
+        self._catalogs.clear()
+        self._sessions.clear()
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -78,9 +94,7 @@ class RequestService:
     def by_public_id(self, public_id: str) -> RequestRow | None:
         if len(public_id) > 36:
             return None
-        return self.db.execute(
-            select(RequestRow).where(RequestRow.public_id == public_id)
-        ).scalar_one_or_none()
+        return self.db.execute(_BY_PUBLIC_ID, {"public_id": public_id}).scalar_one_or_none()
 
     def find_draft(self, token: str) -> RequestRow | None:
         """The draft a browser cookie or resume link names, if its secret matches."""
@@ -156,13 +170,21 @@ class RequestService:
     # -- what conditions, mails and the engine see --------------------------------------------
 
     def session_of(self, row: RequestRow, compiled: CompiledWorkflow) -> dict[str, Any]:
-        code = row.session_code
-        if code is None:
+        if row.session_code is None:
             return {}
-        session = find_session(self.db, compiled.spec.id, code)
-        if session is None:
-            return {}
-        return self.session_view(session, compiled, row.locale)
+        return self.session_by_code(compiled, row.session_code, row.locale)
+
+    def session_by_code(
+        self, compiled: CompiledWorkflow, code: str, locale: str | None
+    ) -> dict[str, Any]:
+        """The session's view, {} when there is no such session (looked up once a request)."""
+        key = (compiled.content_hash, code, locale or compiled.spec.locale)
+        if key not in self._sessions:
+            session = find_session(self.db, compiled.spec.id, code)
+            self._sessions[key] = (
+                {} if session is None else self.session_view(session, compiled, locale)
+            )
+        return self._sessions[key]
 
     def session_view(
         self, session: TrainingSession, compiled: CompiledWorkflow, locale: str | None = None
@@ -173,7 +195,7 @@ class RequestService:
     def entries(
         self, compiled: CompiledWorkflow, answers: Mapping[str, Any]
     ) -> dict[str, dict[str, Any]]:
-        catalog = DbCatalog(self.db, compiled)
+        catalog = self.catalog(compiled)
         found: dict[str, dict[str, Any]] = {}
         for field_id, field in compiled.reference_fields().items():
             value = answers.get(field_id)
@@ -247,7 +269,7 @@ class RequestService:
         """Re-validates every visible step from the stored answers, saves entries the
         applicant described, gives the request its reference and fires the submission, all in
         the caller's transaction."""
-        catalog = DbCatalog(self.db, compiled)
+        catalog = self.catalog(compiled)
         extras = self.extras(row, compiled)
         incomplete = compiled.wizard.first_incomplete_step(
             row.answers, catalog=catalog, today=self.runtime.today(), extras=extras
@@ -323,6 +345,7 @@ class RequestService:
             self.db.flush()
         except (StaleDataError, IntegrityError) as error:
             raise Conflict(row.public_id) from error
+        self.forget_lookups()
         return result
 
     def available(self, row: RequestRow, compiled: CompiledWorkflow, actor: Actor) -> list[Any]:

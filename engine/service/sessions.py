@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..compiled import CompiledWorkflow
@@ -34,24 +34,29 @@ def seat_states(compiled: CompiledWorkflow) -> list[str]:
     return [s.id for s in compiled.spec.process.states if s.holds_seat]
 
 
+# Built once: these run on every page, and building a statement costs more than running it.
+_SEATS = select(func.count(RequestRow.id)).where(
+    RequestRow.workflow_id == bindparam("workflow_id"),
+    RequestRow.session_code == bindparam("code"),
+    RequestRow.state.in_(bindparam("states", expanding=True)),
+)
+_SESSION = select(TrainingSession).where(
+    TrainingSession.workflow_id == bindparam("workflow_id"),
+    TrainingSession.code == bindparam("code"),
+)
+
+
 def seats_taken(db: Session, compiled: CompiledWorkflow, code: str) -> int:
     states = seat_states(compiled)
     if not states:
         return 0
-    query = select(func.count(RequestRow.id)).where(
-        RequestRow.workflow_id == compiled.spec.id,
-        RequestRow.session_code == code,
-        RequestRow.state.in_(states),
-    )
-    return int(db.execute(query).scalar_one())
+    found = db.execute(_SEATS, {"workflow_id": compiled.spec.id, "code": code, "states": states})
+    return int(found.scalar_one())
 
 
 def find_session(db: Session, workflow_id: str, code: str) -> TrainingSession | None:
-    return db.execute(
-        select(TrainingSession).where(
-            TrainingSession.workflow_id == workflow_id, TrainingSession.code == code
-        )
-    ).scalar_one_or_none()
+    found = db.execute(_SESSION, {"workflow_id": workflow_id, "code": code})
+    return found.scalar_one_or_none()
 
 
 def open_sessions(db: Session, workflow_id: str | None = None) -> list[TrainingSession]:
