@@ -258,3 +258,43 @@ def test_two_simultaneous_submissions_give_one_request(site) -> None:
     assert answers == [200, 200]
     assert len(requests(site)) == 1
     assert len(mails(site, "confirm_email")) == 1
+
+
+def test_many_applicants_at_once_in_one_event_loop(site) -> None:
+    """Twenty applicants send a step (some with mistakes, which save and re-render) at the
+    same moment to one server process: all are answered, none waits for a lock."""
+    import asyncio
+    import time
+
+    import httpx2
+
+    from .browser import form_values
+
+    drafts = []
+    for _ in range(20):
+        browser = site.browser()
+        page = fill_until(browser, "establishment")
+        drafts.append((dict(browser.client.cookies), form_values(page.form())))
+
+    async def send_all() -> list[int]:
+        transport = httpx2.ASGITransport(app=site.app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://testserver") as client:
+
+            async def send(index: int, cookies: dict, values: dict) -> int:
+                typed = dict(values)
+                typed.update({key: [value] for key, value in ANSWERS["trainee"].items()})
+                if index % 2:
+                    typed["postal_code"] = ["abc"]  # a mistake: saved in part, shown again
+                typed["_nav"] = ["next"]
+                cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
+                response = await client.post(
+                    f"{START}/etape/trainee", data=typed, headers={"cookie": cookie}
+                )
+                return response.status_code
+
+            return list(await asyncio.gather(*(send(i, c, v) for i, (c, v) in enumerate(drafts))))
+
+    started = time.monotonic()
+    statuses = asyncio.run(send_all())
+    assert time.monotonic() - started < 10
+    assert sorted(statuses) == [303] * 10 + [422] * 10

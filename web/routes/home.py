@@ -3,17 +3,16 @@ and a start link for the others."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy.orm import Session
 
 from engine.service.context import Runtime
 from engine.service.requests import RequestService, session_field
 from engine.service.sessions import open_sessions
 
-from ..deps import get_db
+from ..deps import Db
 from ..i18n import Words
 from ..pages import render
 
@@ -21,7 +20,7 @@ router = APIRouter()
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, db: Annotated[Session, Depends(get_db)]) -> HTMLResponse:
+async def home(request: Request, db: Db) -> HTMLResponse:
     runtime: Runtime = request.app.state.runtime
     service = RequestService(db, runtime)
     groups: list[dict[str, Any]] = []

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,14 +24,12 @@ from engine.spec.workflow import Link
 from engine.store.models import Account, RequestRow
 from engine.wizard.display import display_answers
 
-from ..deps import get_db, posted_form
+from ..deps import Db, Form
 from ..forms import form_text
 from ..i18n import Words
 from ..pages import csrf_ok, message_page, render
 
 router = APIRouter()
-Db = Annotated[Session, Depends(get_db)]
-Form = Annotated[FormData, Depends(posted_form)]
 LINK_ID = Path(pattern=r"^[a-z][a-z0-9_]{0,63}$")
 TOKEN = Path(max_length=500)
 
@@ -185,7 +184,7 @@ def _summary_rows(
 
 
 @router.get("/liens/{link_id}/{token}", response_class=HTMLResponse)
-def open_link(
+async def open_link(
     request: Request,
     db: Db,
     link_id: Annotated[str, LINK_ID],
@@ -200,7 +199,7 @@ def open_link(
 
 
 @router.post("/liens/{link_id}/{token}", response_class=HTMLResponse)
-def use_link(
+async def use_link(
     request: Request,
     db: Db,
     form: Form,
@@ -213,7 +212,8 @@ def use_link(
     if visit.link.opens == "set_password":
         if not csrf_ok(request, form.get("_csrf")):
             return _password_page(visit, error=visit.words["form_expired"], status=400)
-        return _set_password(visit, form)
+        # Argon2 takes a noticeable time by design: keep the event loop free meanwhile.
+        return await run_in_threadpool(_set_password, visit, form)
     if not csrf_ok(request, form.get("_csrf")):
         return visit.request_page(error=visit.words["form_expired"], status=400)
     assert visit.row is not None and visit.compiled is not None
@@ -315,7 +315,7 @@ def _set_password(visit: LinkVisit, form: FormData) -> HTMLResponse:
 
 
 @router.get("/mes-demandes/{workflow_id}/{token}", response_class=HTMLResponse)
-def my_requests(
+async def my_requests(
     request: Request,
     db: Db,
     workflow_id: Annotated[str, LINK_ID],

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -25,15 +26,13 @@ from engine.spec.fields import ReferenceChoiceField
 from engine.store.models import Account, RequestRow
 from engine.wizard.values import Inputs, normalise_email
 
-from ..deps import get_db, posted_form
+from ..deps import Db, Form
 from ..forms import form_inputs, form_text
 from ..pages import csrf_ok, message_page
 from ..wizard import SUBMITTED_PURPOSE, StepScreen, WizardVisit, see_other
 
 CODE = r"^[A-Za-z0-9_-]{1,64}$"
 STEP = r"^[a-z][a-z0-9_]{0,63}$"
-Db = Annotated[Session, Depends(get_db)]
-Form = Annotated[FormData, Depends(posted_form)]
 
 
 def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
@@ -48,7 +47,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
     code_param = Path(pattern=CODE) if with_sessions else None
 
     @router.get("", response_class=HTMLResponse)
-    def start(request: Request, db: Db, code: str | None = code_param) -> Response:
+    async def start(request: Request, db: Db, code: str | None = code_param) -> Response:
         v = visit(request, db, code)
         if not v.session_is_open():
             return v.session_closed()
@@ -62,7 +61,9 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         return v.render_step(None, v.current, StepScreen(first, inputs, hidden=hidden))
 
     @router.post("", response_class=HTMLResponse)
-    def start_post(request: Request, db: Db, form: Form, code: str | None = code_param) -> Response:
+    async def start_post(
+        request: Request, db: Db, form: Form, code: str | None = code_param
+    ) -> Response:
         v = visit(request, db, code)
         if not v.session_is_open():
             return v.session_closed()
@@ -91,7 +92,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         return response
 
     @router.get("/etape/{step_id}", response_class=HTMLResponse)
-    def step_page(
+    async def step_page(
         request: Request,
         db: Db,
         step_id: Annotated[str, Path(pattern=STEP)],
@@ -114,7 +115,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         return v.render_step(row, compiled, screen)
 
     @router.post("/etape/{step_id}", response_class=HTMLResponse)
-    def step_post(
+    async def step_post(
         request: Request,
         db: Db,
         form: Form,
@@ -158,7 +159,9 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         return v.handle_step(row, compiled, step, inputs, nav, _shown(form))
 
     @router.post("/abandon", response_class=HTMLResponse)
-    def abandon(request: Request, db: Db, form: Form, code: str | None = code_param) -> Response:
+    async def abandon(
+        request: Request, db: Db, form: Form, code: str | None = code_param
+    ) -> Response:
         v = visit(request, db, code)
         if not csrf_ok(request, form.get("_csrf")):
             return see_other(v.base)
@@ -177,7 +180,9 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         return response
 
     @router.get("/reprendre/{token}")
-    def resume(request: Request, db: Db, token: str, code: str | None = code_param) -> Response:
+    async def resume(
+        request: Request, db: Db, token: str, code: str | None = code_param
+    ) -> Response:
         v = visit(request, db, code)
         row = v.service.find_draft(token)
         if row is None or row.workflow_id != workflow_id or row.session_code != v.code:
@@ -197,7 +202,9 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         return response
 
     @router.get("/envoyee/{token}", response_class=HTMLResponse)
-    def submitted(request: Request, db: Db, token: str, code: str | None = code_param) -> Response:
+    async def submitted(
+        request: Request, db: Db, token: str, code: str | None = code_param
+    ) -> Response:
         v = visit(request, db, code)
         try:
             public_id = v.runtime.signer.read(SUBMITTED_PURPOSE, token, timedelta(days=2))
@@ -220,7 +227,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         )
 
     @router.post("/visibilite/{step_id}")
-    def visibility(
+    async def visibility(
         request: Request,
         db: Db,
         form: Form,
@@ -238,7 +245,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         return JSONResponse({"hidden": sorted(result.hidden)})
 
     @router.get("/recherche/{field_id}")
-    def search(
+    async def search(
         request: Request,
         db: Db,
         field_id: Annotated[str, Path(pattern=STEP)],
@@ -265,7 +272,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         )
 
     @router.get("/connexion", response_class=HTMLResponse)
-    def login_page(request: Request, db: Db, code: str | None = code_param) -> Response:
+    async def login_page(request: Request, db: Db, code: str | None = code_param) -> Response:
         v = visit(request, db, code)
         return v.page(
             "wizard/login.html",
@@ -278,7 +285,9 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         )
 
     @router.post("/connexion", response_class=HTMLResponse)
-    def login(request: Request, db: Db, form: Form, code: str | None = code_param) -> Response:
+    async def login(
+        request: Request, db: Db, form: Form, code: str | None = code_param
+    ) -> Response:
         v = visit(request, db, code)
         email = form_text(form, "email", 320).strip()
         password = form_text(form, "password", 1000)
@@ -290,7 +299,8 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         elif is_locked(db, key, now):
             error = v.words["login_throttled"]
         else:
-            account = authenticate(db, email, password)
+            # Argon2 takes a noticeable time by design: keep the event loop free meanwhile.
+            account = await run_in_threadpool(authenticate, db, email, password)
             if account is None:
                 record_failure(db, key, now)
                 db.commit()
@@ -313,12 +323,14 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         )
 
     @router.get("/suivi", response_class=HTMLResponse)
-    def follow_page(request: Request, db: Db, code: str | None = code_param) -> Response:
+    async def follow_page(request: Request, db: Db, code: str | None = code_param) -> Response:
         v = visit(request, db, code)
         return _follow(v, email="", error="", sent=False)
 
     @router.post("/suivi", response_class=HTMLResponse)
-    def follow(request: Request, db: Db, form: Form, code: str | None = code_param) -> Response:
+    async def follow(
+        request: Request, db: Db, form: Form, code: str | None = code_param
+    ) -> Response:
         v = visit(request, db, code)
         raw = form_text(form, "email", 320)
         email = normalise_email(raw)
