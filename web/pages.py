@@ -3,6 +3,7 @@ undefined names are errors), the words of the page's locale, the CSRF token."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from pathlib import Path
@@ -16,7 +17,16 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from .i18n import Words
 
 TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
 CSRF_FIELD = "_csrf"
+
+
+def static_version() -> str:
+    """Changes when a static file changes, so browsers never keep an old stylesheet."""
+    digest = hashlib.sha256()
+    for path in sorted(STATIC.iterdir()):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
 
 
 def make_templates() -> Jinja2Templates:
@@ -29,6 +39,7 @@ def make_templates() -> Jinja2Templates:
         # Templates ship with the code: no need to look at their files again on every page.
         auto_reload=False,
     )
+    environment.globals["static_version"] = static_version()
     return Jinja2Templates(env=environment)
 
 
