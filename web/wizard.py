@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -17,9 +17,9 @@ from engine.compiled import CompiledWorkflow
 from engine.process.firing import FireError, RequestSnapshot
 from engine.service.context import Runtime
 from engine.service.requests import Conflict, Incomplete, RequestService, session_field
-from engine.service.sessions import find_session
+from engine.service.sessions import session_record
 from engine.spec.fields import ReferenceChoiceField
-from engine.store.models import Account, RequestRow, TrainingSession
+from engine.store.models import Account, RequestRow
 from engine.wizard.plan import CompiledStep, StepResult
 from engine.wizard.replay import inputs_from_answers
 from engine.wizard.values import NEW_ENTRY_SUFFIX, Inputs
@@ -75,11 +75,11 @@ class WizardVisit:
         suffix = f"_{self.code}" if self.code else ""
         return f"draft_{self.current.spec.id}{suffix}"
 
-    def session_row(self) -> TrainingSession | None:
+    def session_row(self) -> Row[Any] | None:
         if self.code is None:
             return None
         if not hasattr(self, "_session_row"):
-            self._session_row = find_session(self.db, self.current.spec.id, self.code)
+            self._session_row = session_record(self.db, self.current.spec.id, self.code)
         return self._session_row
 
     def session_view(self, compiled: CompiledWorkflow) -> dict[str, Any] | None:

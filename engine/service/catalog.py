@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..compiled import CompiledWorkflow
@@ -33,7 +33,7 @@ def search_text(ref: ReferenceList, label: str, values: dict[str, Any]) -> str:
     return normalise_search(" ".join(parts))
 
 
-_ENTRY = select(ReferenceEntryRow).where(
+_ENTRY = select(*ReferenceEntryRow.__table__.columns).where(
     ReferenceEntryRow.workflow_id == bindparam("workflow_id"),
     ReferenceEntryRow.list_id == bindparam("list_id"),
     ReferenceEntryRow.entry_id == bindparam("entry_id"),
@@ -96,7 +96,7 @@ class DbCatalog:
 
     def __init__(self, db: Session, compiled: CompiledWorkflow) -> None:
         self._entries: dict[tuple[str, str], bool] = {}
-        self._rows: dict[tuple[str, str], ReferenceEntryRow | None] = {}
+        self._rows: dict[tuple[str, str], Row[Any] | None] = {}
         self._sessions: dict[str, bool] = {}
         self.db = db
         self.compiled = compiled
@@ -146,7 +146,7 @@ class DbCatalog:
 
     # -- choices ------------------------------------------------------------------------------
 
-    def _choice(self, row: ReferenceEntryRow, detail_fields: Iterable[str]) -> Choice:
+    def _choice(self, row: ReferenceEntryRow | Row[Any], detail_fields: Iterable[str]) -> Choice:
         detail = " ".join(str(row.values.get(name) or "") for name in detail_fields).strip()
         return Choice(row.entry_id, row.label, detail)
 
@@ -173,11 +173,12 @@ class DbCatalog:
 
     # -- entries for conditions, mails and documents ------------------------------------------
 
-    def row(self, list_id: str, entry_id: str) -> ReferenceEntryRow | None:
+    def row(self, list_id: str, entry_id: str) -> Row[Any] | None:
+        """The entry as a read-only row (attributes of ReferenceEntryRow)."""
         key = (list_id, entry_id)
         if key not in self._rows:
             params = {"workflow_id": self.workflow_id, "list_id": list_id, "entry_id": entry_id}
-            self._rows[key] = self.db.execute(_ENTRY, params).scalar_one_or_none()
+            self._rows[key] = self.db.execute(_ENTRY, params).first()
         return self._rows[key]
 
     def entry_view(self, list_id: str, entry_id: str, *, is_new: bool = False) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -27,7 +27,7 @@ from .catalog import DbCatalog
 from .context import Runtime
 from .effects import apply_effects
 from .numbering import format_reference, next_number
-from .sessions import find_session, seats_taken, session_view
+from .sessions import seats_taken, session_record, session_view
 
 _BY_PUBLIC_ID = select(RequestRow).where(RequestRow.public_id == bindparam("public_id"))
 
@@ -180,14 +180,17 @@ class RequestService:
         """The session's view, {} when there is no such session (looked up once a request)."""
         key = (compiled.content_hash, code, locale or compiled.spec.locale)
         if key not in self._sessions:
-            session = find_session(self.db, compiled.spec.id, code)
+            session = session_record(self.db, compiled.spec.id, code)
             self._sessions[key] = (
                 {} if session is None else self.session_view(session, compiled, locale)
             )
         return self._sessions[key]
 
     def session_view(
-        self, session: TrainingSession, compiled: CompiledWorkflow, locale: str | None = None
+        self,
+        session: TrainingSession | Row[Any],
+        compiled: CompiledWorkflow,
+        locale: str | None = None,
     ) -> dict[str, Any]:
         taken = seats_taken(self.db, compiled, session.code)
         return session_view(session, self.runtime.zone, locale or compiled.spec.locale, taken)

@@ -12,12 +12,13 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..compiled import CompiledWorkflow
 from ..store.models import Account, ReferenceEntryRow, TrainingSession
 from .accounts import find_account, hash_password
-from .catalog import DbCatalog, search_text
+from .catalog import search_text
 from .sessions import find_session
 from .workflows import WorkflowRegistry
 
@@ -130,14 +131,19 @@ def _upsert_entries(
     ref = lists.get(list_id)
     if ref is None:
         raise SeedError(f"unknown reference list '{list_id}'")
-    catalog = DbCatalog(db, compiled)
     columns = {f.id for f in ref.fields}
     for position, entry in enumerate(entries, start=1000):
         values: dict[str, Any] = dict(entry.model_extra or {})
         unknown = set(values) - columns
         if unknown:
             raise SeedError(f"{list_id}/{entry.id}: unknown columns {sorted(unknown)}")
-        row = catalog.row(list_id, entry.id)
+        row = db.execute(
+            select(ReferenceEntryRow).where(
+                ReferenceEntryRow.workflow_id == compiled.spec.id,
+                ReferenceEntryRow.list_id == list_id,
+                ReferenceEntryRow.entry_id == entry.id,
+            )
+        ).scalar_one_or_none()
         if row is None:
             row = ReferenceEntryRow(
                 workflow_id=compiled.spec.id, list_id=list_id, entry_id=entry.id, position=position

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..compiled import CompiledWorkflow
@@ -44,6 +44,11 @@ _SESSION = select(TrainingSession).where(
     TrainingSession.workflow_id == bindparam("workflow_id"),
     TrainingSession.code == bindparam("code"),
 )
+# The same, as a plain row (no ORM object to build): for pages that only read it.
+_SESSION_RECORD = select(*TrainingSession.__table__.columns).where(
+    TrainingSession.workflow_id == bindparam("workflow_id"),
+    TrainingSession.code == bindparam("code"),
+)
 
 
 def seats_taken(db: Session, compiled: CompiledWorkflow, code: str) -> int:
@@ -59,6 +64,11 @@ def find_session(db: Session, workflow_id: str, code: str) -> TrainingSession | 
     return found.scalar_one_or_none()
 
 
+def session_record(db: Session, workflow_id: str, code: str) -> Row[Any] | None:
+    """A read-only row with the attributes of TrainingSession."""
+    return db.execute(_SESSION_RECORD, {"workflow_id": workflow_id, "code": code}).first()
+
+
 def open_sessions(db: Session, workflow_id: str | None = None) -> list[TrainingSession]:
     query = select(TrainingSession).where(TrainingSession.is_open.is_(True))
     if workflow_id is not None:
@@ -67,7 +77,7 @@ def open_sessions(db: Session, workflow_id: str | None = None) -> list[TrainingS
 
 
 def session_view(
-    session: TrainingSession, zone: ZoneInfo, locale: str, taken: int
+    session: TrainingSession | Row[Any], zone: ZoneInfo, locale: str, taken: int
 ) -> dict[str, Any]:
     """The `session` mapping of conditions and templates (names listed in check/scope.py)."""
     return {
