@@ -370,9 +370,19 @@ class WizardVisit:
         if following is None:
             self.db.commit()  # the last answers are kept even if the submission is refused
             return self.submit(row, compiled, step, inputs, result)
-        row.current_step = following
+        self._advance(row, compiled, following)
         self.db.commit()
         return see_other(self.step_url(following))
+
+    def _advance(self, row: RequestRow, compiled: CompiledWorkflow, step_id: str) -> None:
+        """The draft's step is the furthest one reached: going back and forth keeps it."""
+        ids = [
+            s.id
+            for s in compiled.wizard.visible_steps(row.answers, self.service.extras(row, compiled))
+        ]
+        current = row.current_step
+        if current not in ids or step_id not in ids or ids.index(step_id) > ids.index(current):
+            row.current_step = step_id
 
     def _appeared(
         self,
@@ -406,7 +416,7 @@ class WizardVisit:
         wrong = {_field_of(name) for name in result.errors}
         values = {k: v for k, v in result.values.items() if k not in wrong and v is not None}
         values.update({k: row.answers[k] for k in wrong if k in row.answers})
-        self.service.save_answers(row, compiled, step.id, values, resume_at=step.id)
+        self.service.save_answers(row, compiled, step.id, values, resume_at=None)
 
     def _neighbour(
         self, row: RequestRow, compiled: CompiledWorkflow, step: CompiledStep, direction: int
@@ -435,12 +445,14 @@ class WizardVisit:
     def reachable(self, row: RequestRow, compiled: CompiledWorkflow, step_id: str) -> str:
         """The step the applicant may see: the asked one if it is visible and every step
         before it is complete, else the first incomplete one. The step the draft is at was
-        reached by completing the ones before it: no need to check them again (submission
+        reached by completing the ones before it, so they are not checked again (submission
         checks every step anyway)."""
         extras = self.service.extras(row, compiled)
         ids = [s.id for s in compiled.wizard.visible_steps(row.answers, extras)]
-        if step_id == row.current_step and step_id in ids:
-            return step_id
+        current = row.current_step
+        if current in ids and step_id in ids:
+            # Steps up to the one the draft is at were completed to get there.
+            return step_id if ids.index(step_id) <= ids.index(current) else current
         incomplete = compiled.wizard.first_incomplete_step(
             row.answers,
             catalog=self.service.catalog(compiled),

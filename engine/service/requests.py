@@ -308,8 +308,9 @@ class RequestService:
     ) -> FireResult:
         """Fires and writes the new state, the history row and the effects; raises FireError
         (nothing changed) or Conflict (someone else changed the request meanwhile)."""
+        public_id = row.public_id  # a failed flush below expires the row's attributes
         if expected_version is not None and expected_version != row.version:
-            raise Conflict(row.public_id)
+            raise Conflict(public_id)
         firing = str(row.version)
         snapshot = self.snapshot(row, compiled, with_links=True)
         result = compiled.process.fire(snapshot, transition_id, actor, comment)
@@ -347,7 +348,7 @@ class RequestService:
         try:
             self.db.flush()
         except (StaleDataError, IntegrityError) as error:
-            raise Conflict(row.public_id) from error
+            raise Conflict(public_id) from error
         self.forget_lookups()
         return result
 
