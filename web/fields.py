@@ -96,13 +96,19 @@ class FieldBuilder:
     locale: str
     inputs: Inputs
     errors: Mapping[str, str]
-    notice_context: Mapping[str, Any]
+    notice_context: Callable[[], Mapping[str, Any]]  # built only if the step has a notice
     search_url: Callable[[str], str]
     today: Any
     words: Any
+    _context: Mapping[str, Any] | None = None
 
     def text(self, value: Any) -> str:
         return self.compiled.text(value, self.locale) if value is not None else ""
+
+    def _notice_context(self) -> Mapping[str, Any]:
+        if self._context is None:
+            self._context = self.notice_context()
+        return self._context
 
     def build(
         self, spec: BaseField, *, prefix: str = "", hidden: bool = False, subform_open: bool = False
@@ -118,7 +124,7 @@ class FieldBuilder:
         )
         if isinstance(spec, NoticeField):
             view.extra["html"] = render_notice(
-                self.compiled, self.text(spec.text), self.notice_context
+                self.compiled, self.text(spec.text), self._notice_context()
             )
             view.extra["style"] = spec.style
             return view

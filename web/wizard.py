@@ -184,7 +184,6 @@ class WizardVisit:
         self, row: RequestRow | None, compiled: CompiledWorkflow, screen: StepScreen
     ) -> HTMLResponse:
         catalog = self.service.catalog(compiled)
-        snapshot = self._snapshot(row, compiled)
         answers = dict(row.answers) if row is not None else self.initial_answers(compiled)
         builder = FieldBuilder(
             compiled=compiled,
@@ -192,7 +191,7 @@ class WizardVisit:
             locale=self.locale,
             inputs=screen.inputs,
             errors=screen.errors,
-            notice_context=compiled.template_context(snapshot),
+            notice_context=lambda: compiled.template_context(self._snapshot(row, compiled)),
             search_url=lambda field_id: f"{self.base}/recherche/{field_id}",
             today=self.runtime.today(),
             words=self.words,

@@ -27,7 +27,7 @@ from .catalog import DbCatalog
 from .context import Runtime
 from .effects import apply_effects
 from .numbering import format_reference, next_number
-from .sessions import seats_taken, session_record, session_view
+from .sessions import seats_taken, session_view, session_with_seats
 
 _BY_PUBLIC_ID = select(RequestRow).where(RequestRow.public_id == bindparam("public_id"))
 
@@ -180,9 +180,13 @@ class RequestService:
         """The session's view, {} when there is no such session (looked up once a request)."""
         key = (compiled.content_hash, code, locale or compiled.spec.locale)
         if key not in self._sessions:
-            session = session_record(self.db, compiled.spec.id, code)
+            found = session_with_seats(self.db, compiled, code)
             self._sessions[key] = (
-                {} if session is None else self.session_view(session, compiled, locale)
+                {}
+                if found is None
+                else session_view(
+                    found[0], self.runtime.zone, locale or compiled.spec.locale, found[1]
+                )
             )
         return self._sessions[key]
 

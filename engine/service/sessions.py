@@ -4,6 +4,7 @@ workflow's language, seats taken by requests in the states that hold one."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ def format_moment(moment: datetime, zone: ZoneInfo, locale: str) -> str:
     return format_datetime(moment, _PATTERN, tzinfo=zone, locale=locale)
 
 
+@lru_cache(maxsize=1024)
 def format_dates(start: datetime, end: datetime, zone: ZoneInfo, locale: str) -> str:
     """ "Du vendredi 2 octobre 2026, 11:00 au vendredi 2 octobre 2026, 12:15"."""
     template = _RANGE.get(locale, _RANGE["en"])
@@ -62,6 +64,32 @@ def seats_taken(db: Session, compiled: CompiledWorkflow, code: str) -> int:
 def find_session(db: Session, workflow_id: str, code: str) -> TrainingSession | None:
     found = db.execute(_SESSION, {"workflow_id": workflow_id, "code": code})
     return found.scalar_one_or_none()
+
+
+# A session and the seats its requests take, in one statement (every wizard page shows both).
+_SESSION_WITH_SEATS = select(
+    *TrainingSession.__table__.columns,
+    select(func.count(RequestRow.id))
+    .where(
+        RequestRow.workflow_id == TrainingSession.workflow_id,
+        RequestRow.session_code == TrainingSession.code,
+        RequestRow.state.in_(bindparam("states", expanding=True)),
+    )
+    .scalar_subquery()
+    .label("seats_taken"),
+).where(
+    TrainingSession.workflow_id == bindparam("workflow_id"),
+    TrainingSession.code == bindparam("code"),
+)
+
+
+def session_with_seats(
+    db: Session, compiled: CompiledWorkflow, code: str
+) -> tuple[Row[Any], int] | None:
+    # An empty IN list is valid for SQLAlchemy's expanding parameters (it matches nothing).
+    params = {"workflow_id": compiled.spec.id, "code": code, "states": seat_states(compiled)}
+    row = db.execute(_SESSION_WITH_SEATS, params).first()
+    return None if row is None else (row, int(row.seats_taken))
 
 
 def session_record(db: Session, workflow_id: str, code: str) -> Row[Any] | None:

@@ -298,3 +298,27 @@ def test_many_applicants_at_once_in_one_event_loop(site) -> None:
     statuses = asyncio.run(send_all())
     assert time.monotonic() - started < 10
     assert sorted(statuses) == [303] * 10 + [422] * 10
+
+
+def test_the_last_seat_goes_to_the_first_confirmed_and_the_next_waits(site) -> None:
+    from sqlalchemy import update
+
+    from engine.store.models import TrainingSession
+
+    with site.db() as db:
+        db.execute(update(TrainingSession).values(capacity=1))
+        db.commit()
+    for _ in range(2):
+        submit_request(site.browser())
+    page = site.browser().get("/")
+    assert "1 place(s) restante(s)" in page.text
+    links = [
+        first_link(m.text, r"http://testserver/liens/confirm_email/\S+")
+        for m in mails(site, "confirm_email")
+    ]
+    for link in links:
+        browser = site.browser()
+        browser.get(link.removeprefix("http://testserver"))
+        browser.submit(nav=None)
+    assert [r.state for r in requests(site)] == ["email_confirmed", "waiting_list"]
+    assert "Complet : liste d'attente" in site.browser().get("/").text
