@@ -403,8 +403,12 @@ class WizardVisit:
         for f in step.fields:
             if isinstance(f.spec, ReferenceChoiceField) and f.spec.not_found is not None:
                 name = f.id + NEW_ENTRY_SUFFIX
-                value = inputs.get(name)
-                if value and f.id not in result.hidden and name not in shown:
+                # Typed into the sub-form: it was on screen (opened by the script).
+                typed = any(
+                    value and key.startswith(f"{name}__") for key, value in inputs.items()
+                )
+                opened = inputs.get(name) and f.id not in result.hidden
+                if opened and name not in shown and not typed:
                     appeared.add(f.id)
         return appeared
 

@@ -322,3 +322,21 @@ def test_the_last_seat_goes_to_the_first_confirmed_and_the_next_waits(site) -> N
         browser.submit(nav=None)
     assert [r.state for r in requests(site)] == ["email_confirmed", "waiting_list"]
     assert "Complet : liste d'attente" in site.browser().get("/").text
+
+
+def test_a_sub_form_filled_at_once_with_the_script_is_accepted_in_one_go(site) -> None:
+    """With JavaScript the sub-form opens as the box is ticked: the applicant fills it and
+    goes on, without the page coming back to show it."""
+    browser = site.browser()
+    page = fill_until(browser, "funding")
+    page = browser.submit(
+        {
+            "establishment__new": "on",
+            "establishment__new__label": "Commune de Bessans",
+            "establishment__new__type": "commune",
+            "establishment__new__postal_code": "73480",
+            "establishment__new__city": "Bessans",
+            "establishment__new__validation_email": "mairie@bessans.example",
+        }
+    )
+    assert step_of(page) == "trainee"
