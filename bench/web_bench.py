@@ -1,0 +1,1091 @@
+"""HTTP benchmark of one wizard step of the product against hand-written FastAPI baselines.
+
+Measures throughput (requests/s) and p99 latency, at N concurrent clients (default 32), of
+
+* GET  /inscription/26C03S1/etape/trainee  (the "trainee" step page: 7 fields, 200), and
+* POST /inscription/26C03S1/etape/trainee  (validate + save the step, answered by a 303),
+
+for three servers started by this script, each in its own process and with its own SQLite file:
+
+1. product        `web.app.create_app` on a fresh data dir, demo seed loaded (as `onboarding
+                  serve` would run it, but with an explicit engine and settings);
+2. baseline def   a minimal FastAPI app written below doing the same work with synchronous
+                  `def` endpoints (run by Starlette in its thread pool);
+3. baseline async the same app with `async def` endpoints that call the blocking SQLite
+                  database directly in the event loop (no thread pool hop at all), as the
+                  product's handlers do: the like-for-like baseline.
+
+"The same work" for the baselines: the same 7 fields (civility, first/last name, e-mail and its
+confirmation, postal code, phone, expectations) validated the same way (`email_validator` without
+deliverability check, `phonenumbers` region FR stored in E.164, 5-digit postal code, lengths),
+a Jinja2 template rendering the 7 inputs with their labels and stored values, a CSRF token kept
+in Starlette's signed-cookie session (as the product does), a SQLAlchemy ORM row with a JSON
+`answers` column and a `version` column (`version_id_col`, so each UPDATE checks the version),
+looked up by the draft cookie; GET reads the row and renders it; POST parses the form, validates,
+UPDATEs the row in one transaction and answers 303. Transactions start as the product's do on
+SQLite (engine/store/db.py, web/deps.py): an explicit BEGIN for GET, BEGIN IMMEDIATE for POST
+(`--baseline-begin deferred` shows what a deferred BEGIN does to the POST: "database is locked"
+500s with the thread pool, since a WAL reader cannot become a writer after another connection
+committed). SQLite settings equal the product's: one file, WAL, synchronous=NORMAL,
+busy_timeout 30 s, the default SQLAlchemy pool. Every server runs under uvicorn with 1 worker,
+uvloop and httptools, log level "warning", no access log, Starlette's default thread pool (40
+threads).
+
+Load generator: `wrk` (C, epoll), chosen because a Python client would need about as much CPU
+per request as the server itself and, on this 2-core machine, would steal the core the server
+needs; wrk spends a few percent of one core at these rates. It runs with one thread per
+connection (`-t N -c N`) so that each connection has its own Lua state and therefore its own
+cookie set (its own draft): no two requests ever work on the same draft at the same time,
+exactly like N browsers. A Lua `response()` hook counts status codes (anything but 200 for GET
+/ 303 for POST is reported), `done()` prints the request count, the duration and the latency
+percentiles of wrk's own histogram (p99 is read from it). Install wrk with
+`apt-get update && apt-get install -y wrk`.
+
+Pinning: none by default; `--pin` pins the servers to CPU 0 and wrk to CPU 1 with `taskset`.
+Pinning did not give steadier figures here, and it changes what is measured: on a single core,
+thread-pool hand-offs are cheaper (baseline def GET: 0.85 ms of server CPU per request pinned,
+1.0-1.5 ms unpinned, its threads then fighting over the GIL from both cores), while the
+single-threaded `async def` server loses when other work is scheduled on its core. Unpinned is
+how one worker runs in production on such a machine, and wrk needs only 2-10 % of a core, so it
+hardly competes with the server. Both sets of figures are in bench/README.md.
+
+Noise: the script measures, for each run, the CPU used by the server process (/proc/PID/stat),
+by wrk (getrusage of children) and by the whole machine (/proc/stat); the table shows the
+server's CPU per request (a figure much less sensitive to other load than req/s) and the CPU
+used meanwhile by other processes, and warns when that exceeds a quarter of a core.
+
+Procedure: start the three servers, create N drafts per server through HTTP (for the product,
+the real wizard flow: session code, funding, establishment steps), warm each scenario up
+(`--warmup` s), then `--runs` rounds of `--duration` s per scenario, interleaved (round 1 of
+every scenario, then round 2...) so that drift of the machine spreads over all of them. The table
+shows the median req/s and the median p99 over the rounds, the min-max of req/s, the ratio of
+req/s to baseline def and to baseline async, and the unexpected answers. The servers' logs are
+then scanned for errors (tracebacks, "database is locked") and the saved rows are checked: each
+POST bumps the row's version once, so the versions' total growth must match the 303 answers
+(give or take the requests in flight when wrk stops, which it does not count).
+
+Run from the project root:  .venv/bin/python bench/web_bench.py [--duration 5] [--runs 3]
+[--warmup 2] [--connections 32] [--pin]; about 2 minutes with the defaults.
+Writes only in a temporary directory, removed at the end."""
+
+import argparse
+import http.client
+import json
+import os
+import re
+import resource
+import secrets
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+CODE = "26C03S1"
+BASE = f"/inscription/{CODE}"
+STEP_PATH = f"{BASE}/etape/trainee"
+NEXT_STEP = "mandate"
+THROUGHPUT_AIM = 0.8
+BUSY_WARNING = 25.0  # % of one core used by other processes, above which figures are noisy
+
+TRAINEE_FORM = {
+    "_nav": "next",
+    "_shown": "civility,first_name,last_name,email,postal_code,phone,expectations",
+    "civility": "mme",
+    "first_name": "Camille",
+    "last_name": "Martin",
+    "email": "camille.martin@example.org",
+    "email__confirm": "camille.martin@example.org",
+    "postal_code": "69001",
+    "phone": "06 12 34 56 78",
+    "expectations": "Mieux comprendre",
+}
+# The answers of the steps before "trainee", as the product stores them.
+EARLIER_ANSWERS = {
+    "session_code": CODE,
+    "funding_method": "establishment",
+    "establishment": "ville_lyon",
+}
+APPS = ("baseline-def", "baseline-async", "product")
+LABELS = {"baseline-def": "baseline def", "baseline-async": "baseline async", "product": "product"}
+CSRF_RE = re.compile(r'name="_csrf" value="([^"]+)"')
+
+
+# =============================================================================================
+# The servers (run in a child process: `web_bench.py --serve KIND --port P --data-dir D`)
+# =============================================================================================
+
+
+def serve(kind: str, port: int, data_dir: Path, begin: str) -> None:
+    import logging
+
+    import uvicorn
+
+    # Errors the apps log (the product's 500 handler logs the traceback) reach the log file.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if kind == "product":
+        app = product_app(port, data_dir)
+    else:
+        app = baseline_app(
+            data_dir / "baseline.sqlite3", async_style=kind == "baseline-async", begin=begin
+        )
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+        workers=1,
+    )
+
+
+def product_app(port: int, data_dir: Path) -> Any:
+    from engine.config import AppSettings
+    from engine.service.seed import load_seed, read_seed
+    from engine.service.setup import prepare_database
+    from engine.store.db import make_engine, make_session_factory
+    from web.app import create_app, make_runtime
+
+    settings = AppSettings(project_dir=ROOT, data_dir=data_dir, base_url=f"http://127.0.0.1:{port}")
+    runtime = make_runtime(settings)
+    engine = make_engine(settings.resolved_database_url())
+    prepare_database(engine, runtime.registry)
+    with make_session_factory(engine)() as db:
+        seed = read_seed(ROOT / "demo" / "onboarding.yaml")
+        load_seed(db, runtime.registry, seed, settings.zone)
+        db.commit()
+    return create_app(settings, runtime=runtime, engine=engine)
+
+
+# -- the baseline: the same step written by hand ----------------------------------------------
+
+BASELINE_PAGE = """<!DOCTYPE html>
+<html lang="fr">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }} — Inscription en ligne</title>
+<link rel="stylesheet" href="/static/app.css">
+</head>
+<body>
+<header class="site-header"><a href="/">HGI</a> <span>Inscription en ligne</span></header>
+<main id="main" class="page">
+<p class="progress">Étape 4 sur 9</p>
+<h1>{{ title }}</h1>
+{% if errors %}
+<div class="error-summary" role="alert"><ul>
+{% for name, message in errors.items() %}
+<li><a href="#{{ name }}">{{ message }}</a></li>
+{% endfor %}
+</ul></div>
+{% endif %}
+<form method="post" action="{{ action }}" novalidate>
+<input type="hidden" name="_csrf" value="{{ csrf }}">
+<input type="hidden" name="_shown" value="{{ shown }}">
+{% for f in fields %}
+<div class="field field--{{ f.kind }}">
+{% if f.kind == "radio" %}
+<fieldset><legend>{{ f.label }}{% if f.required %} *{% endif %}</legend>
+{% for value, text in f.choices %}
+<input type="radio" id="{{ f.name }}-{{ value }}" name="{{ f.name }}" value="{{ value }}"
+{%- if f.value == value %} checked{% endif %}>
+<label for="{{ f.name }}-{{ value }}">{{ text }}</label>
+{% endfor %}
+</fieldset>
+{% else %}
+<label for="{{ f.name }}">{{ f.label }}{% if f.required %} *{% endif %}</label>
+{% if f.hint %}<p class="hint" id="{{ f.name }}-hint">{{ f.hint }}</p>{% endif %}
+{% if f.kind == "textarea" %}
+<textarea id="{{ f.name }}" name="{{ f.name }}" rows="4" maxlength="{{ f.max_length }}">
+{{- f.value }}</textarea>
+{% else %}
+<input type="{{ f.kind }}" id="{{ f.name }}" name="{{ f.name }}" value="{{ f.value }}"
+{%- if f.max_length %} maxlength="{{ f.max_length }}"{% endif %}
+{%- if f.required %} aria-required="true"{% endif %}>
+{% endif %}
+{% if f.confirm %}
+<label for="{{ f.name }}__confirm">{{ f.confirm }} *</label>
+<input type="{{ f.kind }}" id="{{ f.name }}__confirm" name="{{ f.name }}__confirm"
+ value="{{ f.confirm_value }}">
+{% endif %}
+{% endif %}
+{% if f.error %}<p class="field__error">{{ f.error }}</p>{% endif %}
+</div>
+{% endfor %}
+<button type="submit" name="_nav" value="next">Étape suivante</button>
+</form>
+</main>
+<footer class="site-footer">HGI — Formation et information des élus</footer>
+</body>
+</html>
+"""
+
+# (name, label, kind, required, max length, hint, confirmation label)
+BASELINE_FIELDS: list[tuple[str, str, str, bool, int, str, str]] = [
+    ("civility", "Civilité", "radio", True, 0, "", ""),
+    ("first_name", "Prénom", "text", True, 100, "", ""),
+    ("last_name", "Nom de famille", "text", True, 100, "", ""),
+    (
+        "email",
+        "Adresse électronique",
+        "email",
+        True,
+        0,
+        "Les courriels relatifs à votre demande vous seront envoyés à cette adresse.",
+        "Confirmer votre courriel",
+    ),
+    ("postal_code", "Code postal", "text", True, 5, "", ""),
+    ("phone", "Téléphone", "tel", True, 0, "", ""),
+    (
+        "expectations",
+        "Merci de préciser vos attentes à propos de cette formation.",
+        "textarea",
+        False,
+        3000,
+        "",
+        "",
+    ),
+]
+CIVILITIES = {"m": "M.", "mme": "Mme"}
+POSTAL_CODE = re.compile(r"[0-9]{5}")
+
+
+def baseline_app(db_path: Path, *, async_style: bool, begin: str = "immediate") -> Any:
+    import phonenumbers
+    from email_validator import EmailNotValidError, validate_email
+    from fastapi import Depends, FastAPI, Request
+    from fastapi.responses import HTMLResponse, RedirectResponse, Response
+    from jinja2 import DictLoader, Environment, StrictUndefined
+    from sqlalchemy import JSON, DateTime, Integer, String, create_engine, event, select
+    from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+    from starlette.datastructures import FormData
+    from starlette.middleware.sessions import SessionMiddleware
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Draft(Base):
+        __tablename__ = "drafts"
+
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        token: Mapped[str] = mapped_column(String(80), unique=True)
+        answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+        current_step: Mapped[str] = mapped_column(String(64))
+        version: Mapped[int] = mapped_column(Integer, default=1)
+        updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+        __mapper_args__ = {"version_id_col": version}
+
+    engine = create_engine(
+        f"sqlite:///{db_path.as_posix()}",
+        connect_args={"check_same_thread": False, "timeout": 30},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we send BEGIN ourselves (below)
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(connection.get_execution_options().get("begin", "BEGIN"))
+
+    Base.metadata.create_all(engine)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    # The POST's transaction reads the row, then writes it. With a deferred BEGIN, SQLite (WAL)
+    # refuses the write at once ("database is locked", busy_timeout does not apply) when another
+    # connection committed since the read; BEGIN IMMEDIATE takes the write lock first instead.
+    writes = sessionmaker(
+        engine.execution_options(begin=f"BEGIN {begin.upper()}"), expire_on_commit=False
+    )
+    environment = Environment(
+        loader=DictLoader({"step.html": BASELINE_PAGE}),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    template = environment.get_template("step.html")
+    cookie = f"draft_{CODE}"
+
+    def find_draft(request: Request, db: Session) -> Draft | None:
+        token = request.cookies.get(cookie)
+        if not token or len(token) > 80:
+            return None
+        return db.execute(select(Draft).where(Draft.token == token)).scalar_one_or_none()
+
+    def csrf_token(request: Request) -> str:
+        token = request.session.get("csrf")
+        if not isinstance(token, str):
+            token = request.session["csrf"] = secrets.token_urlsafe(24)
+        return token
+
+    def csrf_ok(request: Request, sent: object) -> bool:
+        token = request.session.get("csrf")
+        return (
+            isinstance(token, str) and isinstance(sent, str) and secrets.compare_digest(token, sent)
+        )
+
+    def render(
+        request: Request,
+        values: dict[str, str],
+        errors: dict[str, str],
+        status: int = 200,
+    ) -> HTMLResponse:
+        fields = [
+            {
+                "name": name,
+                "label": label,
+                "kind": kind,
+                "required": required,
+                "max_length": max_length,
+                "hint": hint,
+                "confirm": confirm,
+                "value": values.get(name, ""),
+                "confirm_value": values.get(name + "__confirm", values.get(name, "")),
+                "choices": list(CIVILITIES.items()),
+                "error": errors.get(name) or errors.get(name + "__confirm", ""),
+            }
+            for name, label, kind, required, max_length, hint, confirm in BASELINE_FIELDS
+        ]
+        html = template.render(
+            title="Informations sur le stagiaire",
+            action=STEP_PATH,
+            csrf=csrf_token(request),
+            shown=",".join(f[0] for f in BASELINE_FIELDS),
+            fields=fields,
+            errors=errors,
+        )
+        return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+    def text(form: FormData, name: str) -> str:
+        value = form.get(name)
+        return value.strip()[:5000] if isinstance(value, str) else ""
+
+    def validate(form: FormData) -> tuple[dict[str, str], dict[str, str]]:
+        values: dict[str, str] = {}
+        errors: dict[str, str] = {}
+        civility = text(form, "civility")
+        if civility in CIVILITIES:
+            values["civility"] = civility
+        else:
+            errors["civility"] = "Choisissez une civilité."
+        for name in ("first_name", "last_name"):
+            value = text(form, name)
+            if not value:
+                errors[name] = "Ce champ est obligatoire."
+            elif len(value) > 100:
+                errors[name] = "100 caractères au plus."
+            else:
+                values[name] = value
+        raw_email = text(form, "email")
+        try:
+            email = validate_email(raw_email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            errors["email"] = "Adresse électronique invalide."
+        else:
+            if text(form, "email__confirm").lower() != raw_email.lower():
+                errors["email__confirm"] = "Les deux adresses diffèrent."
+            else:
+                values["email"] = email
+        postal_code = re.sub(r"\s", "", text(form, "postal_code"))
+        if POSTAL_CODE.fullmatch(postal_code):
+            values["postal_code"] = postal_code
+        else:
+            errors["postal_code"] = "Code postal à 5 chiffres."
+        try:
+            number = phonenumbers.parse(text(form, "phone")[:40], "FR")
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is not None and phonenumbers.is_valid_number(number):
+            values["phone"] = phonenumbers.format_number(
+                number, phonenumbers.PhoneNumberFormat.E164
+            )
+        else:
+            errors["phone"] = "Numéro de téléphone invalide."
+        expectations = text(form, "expectations")
+        if len(expectations) > 3000:
+            errors["expectations"] = "3000 caractères au plus."
+        elif expectations:
+            values["expectations"] = expectations
+        return values, errors
+
+    # The work of each endpoint, shared by both styles: only the way it is called differs.
+
+    def show_step(request: Request) -> Response:
+        with sessions() as db:
+            draft = find_draft(request, db)
+            if draft is None:
+                return RedirectResponse(BASE, status_code=303)
+            values = {name: str(draft.answers.get(name, "")) for name, *_ in BASELINE_FIELDS}
+            db.rollback()  # end the read transaction
+            return render(request, values, {})
+
+    def save_step(request: Request, form: FormData) -> Response:
+        with writes() as db:
+            draft = find_draft(request, db)
+            if draft is None:
+                return RedirectResponse(BASE, status_code=303)
+            submitted = {name: text(form, name) for name in form if not name.startswith("_")}
+            if not csrf_ok(request, form.get("_csrf")):
+                return render(request, submitted, {"_csrf": "Formulaire expiré."}, 400)
+            values, errors = validate(form)
+            if errors:
+                return render(request, submitted, errors, 422)
+            draft.answers = {**draft.answers, **values}
+            draft.current_step = NEXT_STEP
+            draft.updated_at = datetime.now(UTC).replace(tzinfo=None)
+            db.commit()
+        return RedirectResponse(f"{BASE}/etape/{NEXT_STEP}", status_code=303)
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secrets.token_urlsafe(32),
+        session_cookie="baseline_session",
+        max_age=14 * 86400,
+        same_site="lax",
+    )
+
+    async def posted_form(request: Request) -> FormData:
+        return await request.form(max_files=0, max_fields=1000, max_part_size=64 * 1024)
+
+    Form = Annotated[FormData, Depends(posted_form)]
+
+    @app.post(f"{BASE}/bench-start")
+    def start(request: Request) -> Response:
+        """Set-up only: a draft past the first three steps, its cookie, a CSRF token."""
+        token = secrets.token_urlsafe(24)
+        with sessions() as db:
+            db.add(
+                Draft(
+                    token=token,
+                    answers=dict(EARLIER_ANSWERS),
+                    current_step="trainee",
+                    updated_at=datetime.now(UTC).replace(tzinfo=None),
+                )
+            )
+            db.commit()
+        csrf_token(request)
+        response = RedirectResponse(STEP_PATH, status_code=303)
+        response.set_cookie(cookie, token, path=BASE, httponly=True, samesite="lax")
+        return response
+
+    if async_style:
+
+        @app.get(STEP_PATH, response_class=HTMLResponse)
+        async def step_page_async(request: Request) -> Response:
+            return show_step(request)  # blocking SQLite call, in the event loop on purpose
+
+        @app.post(STEP_PATH, response_class=HTMLResponse)
+        async def step_post_async(request: Request) -> Response:
+            form = await posted_form(request)
+            return save_step(request, form)
+
+    else:
+
+        @app.get(STEP_PATH, response_class=HTMLResponse)
+        def step_page(request: Request) -> Response:
+            return show_step(request)
+
+        @app.post(STEP_PATH, response_class=HTMLResponse)
+        def step_post(request: Request, form: Form) -> Response:
+            return save_step(request, form)
+
+    return app
+
+
+# =============================================================================================
+# The driver
+# =============================================================================================
+
+
+@dataclass
+class Client:
+    """One simulated browser: its cookies and CSRF token."""
+
+    cookies: dict[str, str] = field(default_factory=dict)
+    csrf: str = ""
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+
+
+@dataclass
+class Server:
+    kind: str
+    port: int
+    data_dir: Path
+    log_path: Path
+    process: subprocess.Popen[bytes]
+    clients: list[Client] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    statuses: dict[int, int]
+    socket_errors: int
+    server_cpu: float = 0.0  # seconds of CPU the server process used during the run
+    other_cpu: float = 0.0  # seconds of CPU used by everything but the server and wrk
+    client_cpu: float = 0.0  # seconds of CPU used by wrk
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return 1000 * self.server_cpu / self.requests if self.requests else float("nan")
+
+    @property
+    def other_load(self) -> float:
+        """CPU used by other processes during the run, in % of one core (200 = both cores)."""
+        return 100 * self.other_cpu / self.seconds
+
+
+@dataclass
+class Scenario:
+    app: str
+    method: str
+    script: Path
+    results: list[Result] = field(default_factory=list)
+    warmup: Result | None = None
+
+    def all_runs(self) -> list[Result]:
+        return [*self.results, *([self.warmup] if self.warmup else [])]
+
+    @property
+    def expected(self) -> int:
+        return 200 if self.method == "GET" else 303
+
+    def unexpected(self) -> Counter[str]:
+        bad: Counter[str] = Counter()
+        for result in self.all_runs():
+            for status, count in result.statuses.items():
+                if status != self.expected:
+                    bad[str(status)] += count
+            if result.socket_errors:
+                bad["socket errors"] += result.socket_errors
+        return bad
+
+
+def request(
+    port: int, method: str, path: str, client: Client, form: dict[str, str] | None = None
+) -> tuple[int, str, str]:
+    """One HTTP exchange that updates the client's cookies; (status, location, body)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Cookie": client.cookie_header()} if client.cookies else {}
+    body = None
+    if form is not None:
+        body = urlencode(form)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        for header in response.headers.get_all("set-cookie") or []:
+            name, _, rest = header.partition("=")
+            client.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, response.headers.get("location", ""), text
+    finally:
+        connection.close()
+
+
+def expect(got: tuple[int, str, str], status: int, location: str | None = None) -> str:
+    code, where, body = got
+    if code != status or (location is not None and not where.endswith(location)):
+        raise SystemExit(
+            f"set-up failed: expected {status} {location or ''}, got {code} {where}\n{body[:500]}"
+        )
+    return body
+
+
+def csrf_of(body: str) -> str:
+    found = CSRF_RE.search(body)
+    if found is None:
+        raise SystemExit("set-up failed: no _csrf input in the page")
+    return found.group(1)
+
+
+def product_client(port: int) -> Client:
+    """The real wizard flow up to the trainee step, as a browser would go through it."""
+    client = Client()
+    client.csrf = csrf_of(expect(request(port, "GET", BASE, client), 200))
+    steps: list[tuple[str, dict[str, str], str]] = [
+        (
+            BASE,
+            {
+                "_action": "new_request",
+                "_nav": "next",
+                "_shown": "session_code",
+                "session_code": CODE,
+            },
+            "/etape/funding",
+        ),
+        (
+            f"{BASE}/etape/funding",
+            {
+                "_nav": "next",
+                "_shown": "funding_notice,funding_method",
+                "funding_method": "establishment",
+            },
+            "/etape/establishment",
+        ),
+        (
+            f"{BASE}/etape/establishment",
+            {"_nav": "next", "_shown": "establishment", "establishment": "ville_lyon"},
+            "/etape/trainee",
+        ),
+    ]
+    for path, form, location in steps:
+        expect(request(port, "POST", path, client, {"_csrf": client.csrf, **form}), 303, location)
+    return client
+
+
+def baseline_client(port: int) -> Client:
+    client = Client()
+    expect(request(port, "POST", f"{BASE}/bench-start", client, {}), 303, STEP_PATH)
+    client.csrf = csrf_of(expect(request(port, "GET", STEP_PATH, client), 200))
+    return client
+
+
+def prepare_clients(server: Server, count: int) -> None:
+    """`count` drafts, each with the trainee step already posted once (so that every draft is
+    in the state the load repeats: the first POST also moves `current_step`, an extra UPDATE
+    in the product), then its page read and checked."""
+    make = product_client if server.kind == "product" else baseline_client
+    server.clients = [make(server.port) for _ in range(count)]
+    for client in server.clients:
+        form = {"_csrf": client.csrf, **TRAINEE_FORM}
+        expect(request(server.port, "POST", STEP_PATH, client, form), 303, f"/etape/{NEXT_STEP}")
+    body = expect(request(server.port, "GET", STEP_PATH, server.clients[0]), 200)
+    for name in ("civility", "first_name", "last_name", "email", "postal_code", "phone"):
+        if f'name="{name}"' not in body:
+            raise SystemExit(f"{server.kind}: the step page has no {name} input")
+    if 'value="Camille"' not in body:
+        raise SystemExit(f"{server.kind}: the step page does not show the saved answers")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_server(kind: str, workdir: Path, pin: bool, begin: str) -> Server:
+    data_dir = workdir / kind
+    data_dir.mkdir()
+    port = free_port()
+    log_path = workdir / f"{kind}.log"
+    command = [sys.executable, str(Path(__file__).resolve()), "--serve", kind]
+    command += ["--port", str(port), "--data-dir", str(data_dir), "--baseline-begin", begin]
+    if pin:
+        command = ["taskset", "-c", "0", *command]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+    return Server(kind, port, data_dir, log_path, process)
+
+
+def wait_ready(server: Server, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise SystemExit(
+                f"{server.kind} server exited:\n{server.log_path.read_text(errors='replace')}"
+            )
+        try:
+            with socket.create_connection(("127.0.0.1", server.port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"{server.kind} server not listening after {timeout:.0f} s")
+
+
+def lua_string(value: str) -> str:
+    if "]==]" in value:
+        raise ValueError(value)
+    return f"[==[{value}]==]"
+
+
+WRK_SCRIPT = """
+-- Generated by bench/web_bench.py. One wrk thread per connection: `index` (set in setup)
+-- picks this connection's client, whose cookies and CSRF token it sends every time.
+local clients = {
+%(clients)s
+}
+local method, path = %(method)s, %(path)s
+local threads, count = {}, 0
+
+function setup(thread)
+  count = count + 1
+  thread:set("index", count)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local client = clients[index]
+  local headers = {Cookie = client.cookie}
+  local body = nil
+  if method == "POST" then
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    body = client.body
+  end
+  prepared = wrk.format(method, path, headers, body)
+  statuses = {}
+end
+
+function request()
+  return prepared
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local merged = {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("statuses")) do
+      merged[status] = (merged[status] or 0) + n
+    end
+  end
+  local parts = {}
+  for status, n in pairs(merged) do
+    table.insert(parts, string.format('"%%d": %%d', status, n))
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'WRKRESULT {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, ' ..
+    '"socket_errors": %%d, "statuses": {%%s}}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.timeout, table.concat(parts, ", ")))
+end
+"""
+
+
+def write_wrk_script(path: Path, method: str, clients: list[Client]) -> None:
+    rows = []
+    for client in clients:
+        body = urlencode({"_csrf": client.csrf, **TRAINEE_FORM})
+        rows.append(
+            f"  {{cookie = {lua_string(client.cookie_header())}, body = {lua_string(body)}}},"
+        )
+    path.write_text(
+        WRK_SCRIPT
+        % {
+            "clients": "\n".join(rows),
+            "method": lua_string(method),
+            "path": lua_string(STEP_PATH),
+        },
+        encoding="utf-8",
+    )
+
+
+def run_wrk(
+    server: Server, scenario: Scenario, seconds: int, connections: int, pin: bool
+) -> Result:
+    command = ["wrk", f"-t{connections}", f"-c{connections}", f"-d{seconds:g}s"]
+    command += ["--timeout", "30s"]
+    command += ["-s", str(scenario.script), f"http://127.0.0.1:{server.port}{STEP_PATH}"]
+    if pin:
+        command = ["taskset", "-c", "1", *command]
+    machine_before, server_before = machine_cpu(), process_cpu(server.process.pid)
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    machine_used = machine_cpu() - machine_before
+    server_used = process_cpu(server.process.pid) - server_before
+    wrk_used = (children_after.ru_utime + children_after.ru_stime) - (
+        children_before.ru_utime + children_before.ru_stime
+    )
+    line = next((x for x in done.stdout.splitlines() if x.startswith("WRKRESULT ")), None)
+    if done.returncode != 0 or line is None:
+        raise SystemExit(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    data = json.loads(line.removeprefix("WRKRESULT "))
+    return Result(
+        requests=data["requests"],
+        seconds=data["duration_us"] / 1e6,
+        p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        statuses={int(k): v for k, v in data["statuses"].items()},
+        socket_errors=data["socket_errors"],
+        server_cpu=server_used,
+        other_cpu=max(0.0, machine_used - server_used - wrk_used),
+        client_cpu=wrk_used,
+    )
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu() -> float:
+    """CPU seconds spent busy by all cores since boot (/proc/stat, idle and iowait excluded)."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / TICKS
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds used by one process, all its threads (/proc/PID/stat utime + stime)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+# -- after the runs -----------------------------------------------------------------------------
+
+LOG_PATTERNS = (
+    ("database is locked", re.compile(r"database is locked")),
+    ("tracebacks", re.compile(r"^Traceback \(most recent call last\)")),
+    ("ERROR lines", re.compile(r"^ERROR\b")),
+    ("WARNING lines", re.compile(r"^WARNING\b")),
+)
+
+
+def scan_log(path: Path) -> tuple[Counter[str], list[str]]:
+    """Counts of error kinds, and the distinct exception lines (last line of each traceback)."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    counts: Counter[str] = Counter()
+    lines = text.splitlines()
+    for line in lines:
+        for name, pattern in LOG_PATTERNS:
+            if pattern.search(line):
+                counts[name] += 1
+    exceptions: Counter[str] = Counter()
+    for i, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            j = i + 1
+            while j < len(lines) and (lines[j].startswith(" ") or not lines[j].strip()):
+                j += 1
+            if j < len(lines):
+                exceptions[lines[j][:300]] += 1
+    distinct = [f"{n} x {message}" for message, n in exceptions.most_common(8)]
+    return counts, distinct
+
+
+def row_versions(server: Server) -> dict[int, int]:
+    """Each draft's version (id -> version), read straight from the server's SQLite file."""
+    if server.kind == "product":
+        database, table = server.data_dir / "onboarding.sqlite3", "requests"
+    else:
+        database, table = server.data_dir / "baseline.sqlite3", "drafts"
+    connection = sqlite3.connect(database)
+    try:
+        return dict(connection.execute(f"SELECT id, version FROM {table}").fetchall())
+    finally:
+        connection.close()
+
+
+def stop(server: Server) -> None:
+    if server.process.poll() is None:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def show_round(number: int, scenario: Scenario, result: Result) -> None:
+    print(
+        f"  round {number}: {LABELS[scenario.app]:<15}{scenario.method:<5}"
+        f"{result.rate:8.0f} req/s  p99 {result.p99_ms:7.1f} ms"
+        f"  CPU {result.cpu_ms_per_request:5.2f} ms/req"
+        f"  wrk {100 * result.client_cpu / result.seconds:3.0f}%"
+        f"  other load {result.other_load:4.0f}%",
+        flush=True,
+    )
+
+
+def print_table(scenarios: list[Scenario]) -> None:
+    by_key = {(s.app, s.method): s for s in scenarios}
+    header = (
+        f"{'scenario':<26}{'req/s (median)':>15}{'min-max':>12}{'p50 ms':>8}{'p99 ms':>8}"
+        f"{'CPU ms/req':>11}{'vs def':>8}{'vs async':>9}{'other load':>11}  unexpected answers"
+    )
+    print(header)
+    print("-" * len(header))
+    for method in ("GET", "POST"):
+        reference_def = median([r.rate for r in by_key["baseline-def", method].results])
+        reference_async = median([r.rate for r in by_key["baseline-async", method].results])
+        for app in APPS:
+            scenario = by_key[app, method]
+            results = scenario.results
+            rates = [r.rate for r in results]
+            rate = median(rates)
+            bad = scenario.unexpected()
+            bad_text = ", ".join(f"{k}: {v}" for k, v in sorted(bad.items())) or "none"
+            print(
+                f"{LABELS[app] + ' ' + method + ' step':<26}{rate:>15.0f}"
+                f"{f'{min(rates):.0f}-{max(rates):.0f}':>12}"
+                f"{median([r.p50_ms for r in results]):>8.1f}"
+                f"{median([r.p99_ms for r in results]):>8.1f}"
+                f"{median([r.cpu_ms_per_request for r in results]):>11.2f}"
+                f"{rate / reference_def:>8.2f}{rate / reference_async:>9.2f}"
+                f"{f'{median([r.other_load for r in results]):.0f}%':>11}  {bad_text}"
+            )
+    print()
+    print(
+        "medians over the rounds; CPU ms/req: CPU time of the server process per answered\n"
+        "request; other load: CPU used meanwhile by processes other than the server and wrk,\n"
+        "in % of one core (noise: compare ratios from rounds with little of it)."
+    )
+    busy = median([r.other_load for s in scenarios for r in s.results])
+    if busy > BUSY_WARNING:
+        print(
+            f"WARNING: other processes used {busy:.0f}% of a core (median) during the runs: the"
+            " figures are noisy; rerun on a quiet machine, or compare CPU ms/req."
+        )
+    print()
+    for method in ("GET", "POST"):
+        product = median([r.rate for r in by_key["product", method].results])
+        best = max(median([r.rate for r in by_key[app, method].results]) for app in APPS[:2])
+        ratio = product / median([r.rate for r in by_key["baseline-def", method].results])
+        verdict = "meets" if ratio >= THROUGHPUT_AIM else "misses"
+        print(
+            f"{method}: product/baseline(def) = {ratio:.2f} ({verdict} the {THROUGHPUT_AIM:.1f}"
+            f" aim); product/best baseline = {product / best:.2f}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--duration", type=int, default=5, help="seconds per measured run")
+    parser.add_argument("--runs", type=int, default=3, help="measured runs per scenario")
+    parser.add_argument(
+        "--warmup", type=int, default=2, help="seconds of warm-up per scenario (0: none)"
+    )
+    parser.add_argument("--connections", type=int, default=32, help="concurrent clients")
+    parser.add_argument(
+        "--pin", action="store_true", help="pin the servers to CPU 0 and wrk to CPU 1"
+    )
+    parser.add_argument(
+        "--baseline-begin",
+        choices=("immediate", "deferred"),
+        default="immediate",
+        help="how the baselines' POST transaction starts (the product's: immediate)",
+    )
+    parser.add_argument("--serve", choices=APPS, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.serve:
+        serve(args.serve, args.port, args.data_dir, args.baseline_begin)
+        return 0
+
+    if args.duration < 1 or args.runs < 1 or args.connections < 1 or args.warmup < 0:
+        parser.error("--duration, --runs and --connections must be at least 1")
+    if shutil.which("wrk") is None:
+        print(
+            "wrk is not installed. Install it with:\n"
+            "  apt-get update && apt-get install -y wrk      (Debian/Ubuntu)\n"
+            "or build it from https://github.com/wg/wrk",
+            file=sys.stderr,
+        )
+        return 2
+    pin = args.pin
+    if pin and (shutil.which("taskset") is None or (os.cpu_count() or 1) < 2):
+        print("taskset missing or fewer than 2 CPUs: running unpinned", file=sys.stderr)
+        pin = False
+
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="web_bench_"))
+    servers: dict[str, Server] = {}
+    try:
+        for kind in APPS:
+            servers[kind] = start_server(kind, workdir, pin, args.baseline_begin)
+        for server in servers.values():
+            wait_ready(server)
+            prepare_clients(server, args.connections)
+        scenarios = []
+        for method in ("GET", "POST"):
+            for app in APPS:
+                script = workdir / f"{app}-{method}.lua"
+                write_wrk_script(script, method, servers[app].clients)
+                scenarios.append(Scenario(app, method, script))
+        versions_before = {kind: row_versions(server) for kind, server in servers.items()}
+
+        print(
+            f"web_bench: {args.connections} connections, {args.runs} x {args.duration:g} s per"
+            f" scenario after {args.warmup:g} s of warm-up; uvicorn 1 worker, uvloop, httptools;"
+            f" {'server on CPU 0, wrk on CPU 1' if pin else 'unpinned'};"
+            f" {os.cpu_count()} CPUs; Python {sys.version.split()[0]}",
+            flush=True,
+        )
+
+        def run(scenario: Scenario, seconds: int) -> Result:
+            server = servers[scenario.app]
+            return run_wrk(server, scenario, seconds, args.connections, pin)
+
+        if args.warmup > 0:
+            for scenario in scenarios:
+                scenario.warmup = run(scenario, args.warmup)
+        for round_number in range(1, args.runs + 1):
+            for scenario in scenarios:
+                result = run(scenario, args.duration)
+                show_round(round_number, scenario, result)
+                scenario.results.append(result)
+        print()
+        print_table(scenarios)
+
+        for server in servers.values():
+            stop(server)
+        print()
+        print("Server logs and saved rows:")
+        for kind, server in servers.items():
+            counts, distinct = scan_log(server.log_path)
+            post = next(s for s in scenarios if s.app == kind and s.method == "POST")
+            measured = post.all_runs()
+            answered = sum(r.statuses.get(303, 0) for r in measured)
+            before, after = versions_before[kind], row_versions(server)
+            grown = sum(after.values()) - sum(before.values())
+            written = sum(1 for id_, version in after.items() if version > before.get(id_, 0))
+            saved_ok = answered <= grown <= answered + len(measured) * args.connections
+            summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no errors"
+            print(
+                f"  {LABELS[kind]:<15} log: {summary}; versions +{grown} over {written} of"
+                f" {len(after)} drafts for {answered} counted 303s"
+                f" ({'consistent' if saved_ok else 'MISMATCH'})"
+            )
+            for line in distinct:
+                print(f"      {line}")
+        print(f"\nTotal time {time.monotonic() - started:.0f} s")
+    finally:
+        for server in servers.values():
+            stop(server)
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
