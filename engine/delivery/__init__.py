@@ -1,0 +1,1 @@
+"""Delivery: mails and documents leave the system here."""
