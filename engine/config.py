@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr
@@ -28,6 +29,21 @@ class AppSettings(BaseSettings):
     secure_cookies: bool = Field(False, description="set when served over HTTPS")
     draft_cookie_days: int = 30
 
+    # Mail delivery. Without an SMTP host, mails go to a folder (the local mail sink).
+    smtp_host: str = Field("", description="empty: deliver to the mail sink folder")
+    smtp_port: int = 25
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_timeout: float = 20.0
+    mail_from: str = Field("", description="default: the workflow organisation's address")
+    # The outbox worker.
+    embedded_worker: bool = Field(True, description="`serve` also runs the worker in-process")
+    worker_batch: int = 50
+    worker_poll_seconds: float = 2.0
+    worker_lease_seconds: int = 300
+    mail_max_attempts: int = 8
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
@@ -46,6 +62,10 @@ class AppSettings(BaseSettings):
         path.touch(mode=0o600)
         path.write_text(key, encoding="ascii")
         return key
+
+    @property
+    def mail_sink(self) -> Path:
+        return self.data_dir / "mail-sink"
 
     @property
     def zone(self) -> ZoneInfo:

@@ -178,6 +178,7 @@ class WizardVisit:
             state=compiled.spec.process.initial,
             answers={},
             session=self.session_view(compiled) or {},
+            settings=self.service.settings_of(compiled),
         )
 
     def render_step(
@@ -280,7 +281,7 @@ class WizardVisit:
         return {
             "session": self.session_view(compiled) or {},
             "request": {"reference": None, "state": compiled.spec.process.initial},
-            "settings": compiled.settings_with(None),
+            "settings": compiled.settings_with(self.service.settings_of(compiled)),
             "entries": {},
         }
 
@@ -404,9 +405,7 @@ class WizardVisit:
             if isinstance(f.spec, ReferenceChoiceField) and f.spec.not_found is not None:
                 name = f.id + NEW_ENTRY_SUFFIX
                 # Typed into the sub-form: it was on screen (opened by the script).
-                typed = any(
-                    value and key.startswith(f"{name}__") for key, value in inputs.items()
-                )
+                typed = any(value and key.startswith(f"{name}__") for key, value in inputs.items())
                 opened = inputs.get(name) and f.id not in result.hidden
                 if opened and name not in shown and not typed:
                     appeared.add(f.id)

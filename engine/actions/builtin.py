@@ -73,7 +73,9 @@ def _plan_send_mail(params: SendMailParams, ctx: PlanContext, key: str) -> Itera
     # Documents are attached from the request's stored copy, generated once, so the operator's
     # copy of a mail carries the same bytes as the institution's.
     for document in params.attachments:
-        yield GenerateDocument(f"{key}:{document}", document, ctx.layout_of(document))
+        yield GenerateDocument(
+            f"{key}:{document}", document, ctx.layout_of(document), fresh=False
+        )
     yield SendMail(key, params.template, to, cc, params.attachments)
 
 

@@ -36,8 +36,13 @@ class SendMail(Effect):
 
 @dataclass(frozen=True, slots=True)
 class GenerateDocument(Effect):
+    """`fresh`: make it anew (a `generate_document` action); otherwise a mail's attachment,
+    which reuses the request's stored copy when there is one (a reminder sends the very form
+    the institution received)."""
+
     document: str
     layout: str
+    fresh: bool = True
 
 
 @dataclass(frozen=True, slots=True)

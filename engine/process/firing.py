@@ -166,6 +166,7 @@ class _Planner:
 def _generate_each_document_once(effects: list[Effect]) -> tuple[Effect, ...]:
     """A document both generated and attached in one firing is produced once, so every mail
     of the firing carries the same bytes."""
+    fresh = {e.document for e in effects if isinstance(e, GenerateDocument) and e.fresh}
     seen: set[str] = set()
     kept: list[Effect] = []
     for effect in effects:
@@ -173,6 +174,9 @@ def _generate_each_document_once(effects: list[Effect]) -> tuple[Effect, ...]:
             if effect.document in seen:
                 continue
             seen.add(effect.document)
+            if effect.document in fresh and not effect.fresh:
+                # Made anew later in this firing: make it anew here, once.
+                effect = GenerateDocument(effect.key, effect.document, effect.layout, fresh=True)
         kept.append(effect)
     return tuple(kept)
 

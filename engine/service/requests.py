@@ -28,6 +28,7 @@ from .context import Runtime
 from .effects import apply_effects
 from .numbering import format_reference, next_number
 from .sessions import seats_taken, session_view, session_with_seats
+from .settings_store import overrides
 
 _BY_PUBLIC_ID = select(RequestRow).where(RequestRow.public_id == bindparam("public_id"))
 
@@ -74,6 +75,14 @@ class RequestService:
         # Lookups repeated while one web request renders or validates, kept for its duration.
         self._catalogs: dict[str, DbCatalog] = {}
         self._sessions: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._settings: dict[str, dict[str, Any]] = {}
+
+    def settings_of(self, compiled: CompiledWorkflow) -> dict[str, Any]:
+        """The workflow's settings with the values operators changed."""
+        found = self._settings.get(compiled.spec.id)
+        if found is None:
+            found = self._settings[compiled.spec.id] = overrides(self.db, compiled.spec.id)
+        return found
 
     def catalog(self, compiled: CompiledWorkflow) -> DbCatalog:
         found = self._catalogs.get(compiled.content_hash)
@@ -85,6 +94,7 @@ class RequestService:
         """After a change (a seat taken, an entry added), look everything up again."""
         self._catalogs.clear()
         self._sessions.clear()
+        self._settings.clear()
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -233,7 +243,7 @@ class RequestService:
         return {
             "session": self.session_of(row, compiled),
             "request": {"reference": row.reference, "state": row.state},
-            "settings": compiled.settings_with(None),
+            "settings": compiled.settings_with(self.settings_of(compiled)),
             "entries": self.entries(compiled, row.answers if answers is None else answers),
         }
 
@@ -254,7 +264,7 @@ class RequestService:
             reference=row.reference,
             session=self.session_of(row, compiled),
             entries=self.entries(compiled, row.answers),
-            settings=None,
+            settings=self.settings_of(compiled),
             links=self.links(row, compiled) if with_links else {},
             locale=row.locale,
             extra={
@@ -346,8 +356,10 @@ class RequestService:
             request=row,
             firing=firing,
             effects=result.effects,
+            snapshot=snapshot,
             mail_context=mail_context,
             mail_domain=self.runtime.settings.mail_domain,
+            now=now,
         )
         try:
             self.db.flush()

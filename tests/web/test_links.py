@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.store.models import Notification
+from engine.store.models import DocumentRow, Notification
 
 from .browser import Browser, Page, first_link
 from .journey import CODE, history, mails, requests, submit_request
@@ -105,7 +105,11 @@ def test_pressing_the_button_confirms_the_address_and_sends_the_stage_mails(site
         f"Demande d'inscription de Mme Camille Martin — bulletin à signer (session {CODE})"
     )
     assert sorted(institution.cc) == ["admin@hgi.example", "gestion@hgi.example"]
-    assert institution.attachments == ["registration_form"]
+    [document_row] = institution.attachments
+    with site.db() as db:
+        document = db.get(DocumentRow, document_row)
+        assert document.document_id == "registration_form"
+        assert document.content.startswith(b"%PDF")
     assert institution.status == "queued"
     [(role, message)] = notifications(site)
     assert role == "registration_manager"

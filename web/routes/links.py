@@ -70,9 +70,8 @@ class LinkVisit:
             self.problem = LinkProblem.INVALID
             return
         try:
-            _, self.signed_at = signer.read_with_time(
-                self.link_id, self.token, compiled.duration(link.lifetime)
-            )
+            lifetime = compiled.duration(link.lifetime, self.service.settings_of(compiled))
+            _, self.signed_at = signer.read_with_time(self.link_id, self.token, lifetime)
         except LinkError as error:
             self.problem = error.problem
             return
@@ -328,9 +327,10 @@ async def my_requests(
     if compiled is None or link is None:
         return message_page(request, words["link_invalid_title"], words["link_invalid"], status=400)
     try:
-        email = runtime.signer.read(
-            f"requests:{workflow_id}", token, compiled.duration(link.lifetime)
+        lifetime = compiled.duration(
+            link.lifetime, RequestService(db, runtime).settings_of(compiled)
         )
+        email = runtime.signer.read(f"requests:{workflow_id}", token, lifetime)
     except LinkError as error:
         expired = error.problem is LinkProblem.EXPIRED
         return message_page(

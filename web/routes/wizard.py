@@ -423,6 +423,7 @@ def _send_follow_mail(v: WizardVisit, email: str) -> None:
         with v.db.begin_nested():
             queue_mail(
                 v.db,
+                workflow_id=compiled.spec.id,
                 request=None,
                 dedupe_key=f"follow:{compiled.spec.id}:{email}:{hour}",
                 template=start.mail,
@@ -431,6 +432,7 @@ def _send_follow_mail(v: WizardVisit, email: str) -> None:
                 cc=[],
                 attachments=(),
                 mail_domain=v.runtime.settings.mail_domain,
+                now=v.runtime.now(),
             )
         v.db.commit()
     except IntegrityError:

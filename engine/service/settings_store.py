@@ -1,0 +1,69 @@
+"""Settings operators change (test mode, contact address, delays): the spec declares them and
+their defaults; the database keeps the values that differ."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..compiled import CompiledWorkflow
+from ..spec.common import parse_duration
+from ..spec.workflow import Setting
+from ..store.models import WorkflowSetting
+from ..wizard.values import normalise_email
+
+
+class SettingError(ValueError):
+    """A value that does not fit the setting's type; the message says what is expected."""
+
+
+def overrides(db: Session, workflow_id: str) -> dict[str, Any]:
+    rows = db.execute(select(WorkflowSetting).where(WorkflowSetting.workflow_id == workflow_id))
+    return {row.key: row.value for row in rows.scalars()}
+
+
+def effective(db: Session, compiled: CompiledWorkflow) -> dict[str, Any]:
+    return compiled.settings_with(overrides(db, compiled.spec.id))
+
+
+def parse_value(setting: Setting, raw: str) -> Any:
+    text = raw.strip()
+    if setting.type == "boolean":
+        lowered = text.lower()
+        if lowered in {"true", "yes", "oui", "on", "1"}:
+            return True
+        if lowered in {"false", "no", "non", "off", "0"}:
+            return False
+        raise SettingError(f"{setting.id}: expected true or false, got {raw!r}")
+    if setting.type == "integer":
+        try:
+            return int(text)
+        except ValueError as error:
+            raise SettingError(f"{setting.id}: expected a whole number, got {raw!r}") from error
+    if setting.type == "duration":
+        if parse_duration(text) is None:
+            raise SettingError(f"{setting.id}: expected a duration such as 7d, 48h or 30min")
+        return text
+    if setting.type == "email":
+        address = normalise_email(text)
+        if address is None:
+            raise SettingError(f"{setting.id}: expected an email address, got {raw!r}")
+        return address
+    return text
+
+
+def set_value(db: Session, compiled: CompiledWorkflow, key: str, raw: str) -> Any:
+    setting = next((s for s in compiled.spec.settings if s.id == key), None)
+    if setting is None:
+        known = ", ".join(s.id for s in compiled.spec.settings)
+        raise SettingError(f"unknown setting '{key}' (known: {known})")
+    value = parse_value(setting, raw)
+    row = db.get(WorkflowSetting, (compiled.spec.id, key))
+    if row is None:
+        db.add(WorkflowSetting(workflow_id=compiled.spec.id, key=key, value=value))
+    else:
+        row.value = value
+    db.flush()
+    return value
