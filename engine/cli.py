@@ -85,6 +85,36 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return simulate(compiled, sys.stdout)
 
 
+def cmd_render_pdf(args: argparse.Namespace) -> int:
+    from .compiled import CompiledWorkflow
+    from .delivery.pdf import DocumentError, render_document
+    from .samples import sample_snapshot
+
+    compiled = _load_or_report(args.workflow)
+    if not isinstance(compiled, CompiledWorkflow):
+        return 1
+    if args.layout not in compiled.layouts:
+        known = ", ".join(sorted(compiled.layouts)) or "none"
+        print(f"unknown PDF layout '{args.layout}' (known: {known})", file=sys.stderr)
+        return 2
+    try:
+        data = render_document(compiled, args.layout, sample_snapshot(compiled))
+    except DocumentError as error:
+        print(f"cannot render the PDF: {error}", file=sys.stderr)
+        return 1
+    if args.output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return 0
+    try:
+        Path(args.output).write_bytes(data)
+    except OSError as error:
+        print(f"cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.output} ({len(data)} bytes)")
+    return 0
+
+
 def cmd_db(args: argparse.Namespace) -> int:
     from .running import upgrade_database
 
@@ -101,6 +131,46 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .running import serve
 
     return serve(args.host, args.port, args.log_level)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from .running import run_worker
+
+    return run_worker(args.once)
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    from .running import change_setting
+
+    return change_setting(args.workflow, args.key, args.value)
+
+
+def cmd_render_mail(args: argparse.Namespace) -> int:
+    from .compiled import CompiledWorkflow
+    from .samples import sample_mail
+
+    compiled = _load_or_report(args.workflow)
+    if not isinstance(compiled, CompiledWorkflow):
+        return 1
+    known = sorted(
+        {name.split("/")[0] for name in compiled.environment.list_templates() if "/" in name}
+        - {"_layouts"}
+    )
+    if args.template not in known:
+        print(
+            f"unknown mail template '{args.template}' (known: {', '.join(known)})",
+            file=sys.stderr,
+        )
+        return 2
+    mail = sample_mail(compiled, args.template)
+    from .service.effects import inline_css
+
+    # The HTML as sent: styles moved into each element for mail clients.
+    html = inline_css(mail.html)
+    parts = {"subject": f"Subject: {mail.subject}", "text": mail.text, "html": html}
+    chosen = list(parts) if args.part == "all" else [args.part]
+    print("\n\n".join(parts[name] for name in chosen))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,6 +202,17 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("workflow", metavar="WORKFLOW")
     simulate.set_defaults(handler=cmd_simulate)
 
+    render_pdf = commands.add_parser("render-pdf", help="write a PDF rendered with sample data")
+    render_pdf.add_argument("workflow", metavar="WORKFLOW")
+    render_pdf.add_argument("layout", metavar="LAYOUT", help="a layout of pdf_layouts/")
+    render_pdf.add_argument(
+        "--sample", action="store_true", required=True, help="fill it with sample data"
+    )
+    render_pdf.add_argument(
+        "-o", "--output", required=True, metavar="FILE", help="the PDF file to write (- for stdout)"
+    )
+    render_pdf.set_defaults(handler=cmd_render_pdf)
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_upgrade = db_commands.add_parser(
@@ -150,6 +231,29 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(handler=cmd_serve)
+
+    worker = commands.add_parser("worker", help="fire due timers and deliver the outbox")
+    worker.add_argument("--once", action="store_true", help="one round, then exit")
+    worker.set_defaults(handler=cmd_worker)
+
+    settings = commands.add_parser(
+        "settings", help="show a workflow's settings, or change one (KEY VALUE)"
+    )
+    settings.add_argument("workflow", metavar="WORKFLOW_ID")
+    settings.add_argument("key", nargs="?", metavar="KEY")
+    settings.add_argument("value", nargs="?", metavar="VALUE")
+    settings.set_defaults(handler=cmd_settings)
+
+    render_mail = commands.add_parser(
+        "render-mail", help="print a mail template rendered with sample data"
+    )
+    render_mail.add_argument("workflow", metavar="WORKFLOW")
+    render_mail.add_argument("template", metavar="TEMPLATE")
+    render_mail.add_argument(
+        "--sample", action="store_true", required=True, help="fill it with sample data"
+    )
+    render_mail.add_argument("--part", choices=("all", "subject", "text", "html"), default="all")
+    render_mail.set_defaults(handler=cmd_render_mail)
     return parser
 
 

@@ -93,6 +93,71 @@ def serve(host: str, port: int, log_level: str) -> int:
         settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
     runtime = make_runtime(settings, prepared.registry)
     app = create_app(settings, runtime=runtime, engine=prepared.engine)
+    from .delivery.pdf import preload_fonts
+
+    preload_fonts()  # once at start, not during the first confirmation
+    stop = None
+    if settings.embedded_worker:
+        from .delivery.worker import start_in_thread
+
+        _, stop = start_in_thread(runtime, prepared.engine)
+        where = settings.smtp_host or f"the mail sink {settings.mail_sink}"
+        print(f"mails are delivered by the embedded worker to {where}", flush=True)
     print(f"serving on http://{host}:{port}/", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level=log_level)
+    finally:
+        if stop is not None:
+            stop.set()
+    return 0
+
+
+def run_worker(once: bool) -> int:
+    """`onboarding worker`: timers and the outbox, until interrupted (or one round)."""
+    import logging
+    import threading
+
+    from web.app import make_runtime
+
+    from .delivery.worker import Worker
+
+    prepared = prepare()
+    if prepared is None:
+        return 1
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    worker = Worker(make_runtime(prepared.settings, prepared.registry), prepared.engine)
+    if once:
+        print(worker.run_once())
+        return 0
+    stop = threading.Event()
+    try:
+        worker.run_forever(stop)
+    except KeyboardInterrupt:
+        stop.set()
+    return 0
+
+
+def change_setting(workflow_id: str, key: str | None, value: str | None) -> int:
+    """`onboarding settings WORKFLOW [KEY [VALUE]]`: show or change a workflow's settings."""
+    from .service.settings_store import SettingError, effective, set_value
+
+    prepared = prepare()
+    if prepared is None:
+        return 1
+    compiled = prepared.registry.get(workflow_id)
+    if compiled is None:
+        known = ", ".join(prepared.registry.current)
+        print(f"unknown workflow '{workflow_id}' (known: {known})", file=sys.stderr)
+        return 2
+    with make_session_factory(prepared.engine)() as db:
+        if key is not None and value is not None:
+            try:
+                set_value(db, compiled, key, value)
+            except SettingError as error:
+                print(str(error), file=sys.stderr)
+                return 2
+            db.commit()
+        for name, current in effective(db, compiled).items():
+            if key is None or name == key:
+                print(f"{name} = {current}")
     return 0

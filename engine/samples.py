@@ -155,3 +155,47 @@ def sample_entries(
                     **value["new"],
                 }
     return found
+
+
+def sample_answers(compiled: Any, today: date) -> dict[str, Any]:
+    """Every visible step answered with sample inputs, as the wizard would store them."""
+    spec = compiled.spec
+    catalog = SpecCatalog(spec)
+    extras = {"session": sample_session(), "settings": compiled.settings_with(None)}
+    answers: dict[str, Any] = {}
+    for step in compiled.wizard.visible_steps(answers, extras):
+        inputs: dict[str, str | list[str]] = {}
+        for item in step.fields:
+            inputs.update(sample_inputs(item.spec, spec, today))
+        result = compiled.wizard.validate_step(
+            step.id, inputs, answers, catalog=catalog, today=today, extras=extras
+        )
+        answers.update(result.values)
+    return compiled.wizard.clean_answers(answers, extras)
+
+
+def sample_snapshot(compiled: Any, today: date | None = None) -> Any:
+    """A submitted request with sample answers, for `render-mail` and `render-pdf`."""
+    from .process.firing import RequestSnapshot
+
+    answers = sample_answers(compiled, today or date.today())
+    links = {link.id: f"https://example.org/liens/{link.id}/SAMPLE" for link in compiled.spec.links}
+    return RequestSnapshot(
+        state=compiled.spec.process.initial,
+        answers=answers,
+        reference=f"{SAMPLE_SESSION_CODE}-0001",
+        session=sample_session(),
+        entries=sample_entries(compiled.spec, answers, SpecCatalog(compiled.spec)),
+        links=links,
+        locale=compiled.spec.locale,
+    )
+
+
+def sample_mail(compiled: Any, template: str) -> Any:
+    """A mail template rendered for the sample request."""
+    context = compiled.template_context(sample_snapshot(compiled))
+    context["account"] = {
+        "login": "camille.martin@example.org",
+        "email": "camille.martin@example.org",
+    }
+    return compiled.render_mail(template, context)

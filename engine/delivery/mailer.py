@@ -1,0 +1,158 @@
+"""Turning an outbox row into a mail and handing it over: to an SMTP server with the `emails`
+package, or to the local mail sink (a folder of .eml files) when no server is configured."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import emails
+from emails.backend.smtp import SMTPBackend
+from markupsafe import escape
+
+from ..config import AppSettings
+from ..store.models import DocumentRow, OutboxMail
+
+
+class DeliveryError(Exception):
+    """The server refused the mail or could not be reached; the worker retries later."""
+
+
+@dataclass(frozen=True, slots=True)
+class Redirection:
+    """Test mode: the mail goes to `testers` and says who it would have gone to."""
+
+    testers: list[str]
+
+
+@dataclass
+class Envelope:
+    row: OutboxMail
+    mail_from: tuple[str, str]
+    documents: list[DocumentRow] = field(default_factory=list)
+    redirection: Redirection | None = None
+
+    @property
+    def to(self) -> list[str]:
+        return self.redirection.testers if self.redirection else list(self.row.to)
+
+    @property
+    def cc(self) -> list[str]:
+        return [] if self.redirection else list(self.row.cc)
+
+
+_NOTICE_TEXT = "[Mode test] Ce message aurait été envoyé à : {to}{cc}\n\n"
+_NOTICE_HTML = (
+    '<div style="margin:0 0 16px;padding:10px 14px;border:2px dashed #b45309;'
+    'background:#fffbeb;color:#78350f;font-family:Arial,sans-serif;font-size:14px">'
+    "<strong>Mode test</strong> — ce message aurait été envoyé à : {to}{cc}</div>"
+)
+
+
+def _notice(row: OutboxMail, html: bool) -> str:
+    to = ", ".join(row.to) or "(personne)"
+    cc = f" (copie : {', '.join(row.cc)})" if row.cc else ""
+    if html:
+        return _NOTICE_HTML.format(to=escape(to), cc=escape(cc))
+    return _NOTICE_TEXT.format(to=to, cc=cc)
+
+
+_BODY_OPEN = re.compile(r"<body[^>]*>", re.IGNORECASE)
+
+
+def _with_html_notice(html: str, notice: str) -> str:
+    match = _BODY_OPEN.search(html)
+    if match is None:
+        return notice + html
+    return html[: match.end()] + notice + html[match.end() :]
+
+
+def build_message(envelope: Envelope) -> emails.Message:
+    row = envelope.row
+    text, html, subject = row.text, row.html, row.subject
+    if envelope.redirection is not None:
+        text = _notice(row, html=False) + text
+        html = _with_html_notice(html, _notice(row, html=True))
+        subject = f"[TEST] {subject}"
+    message = emails.Message(
+        subject=subject,
+        mail_from=envelope.mail_from,
+        mail_to=envelope.to,
+        cc=envelope.cc or None,
+        text=text,
+        html=html,
+        message_id=row.message_id,
+        headers={"X-Onboarding-Template": row.template},
+    )
+    for document in envelope.documents:
+        message.attach(
+            data=document.content,
+            filename=document.filename,
+            content_disposition="attachment",
+            mime_type="application/pdf",
+        )
+    return message
+
+
+class Transport(Protocol):
+    def send(self, envelope: Envelope) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class SmtpTransport:
+    """One connection reused for a batch of mails."""
+
+    def __init__(self, settings: AppSettings) -> None:
+        options: dict[str, Any] = {
+            "host": settings.smtp_host,
+            "port": settings.smtp_port,
+            "timeout": settings.smtp_timeout,
+            "fail_silently": True,
+        }
+        if settings.smtp_security == "tls":
+            options["ssl"] = True
+        elif settings.smtp_security == "starttls":
+            options["tls"] = True
+        if settings.smtp_user:
+            options["user"] = settings.smtp_user
+            options["password"] = settings.smtp_password.get_secret_value()
+        self.backend = SMTPBackend(**options)
+
+    def send(self, envelope: Envelope) -> None:
+        response = build_message(envelope).send(smtp=self.backend)
+        if response is None or not response.success:
+            error = getattr(response, "error", None)
+            status = getattr(response, "status_code", None)
+            text = getattr(response, "status_text", b"") or b""
+            detail = error or f"{status} {text.decode('utf-8', 'replace')}".strip()
+            raise DeliveryError(f"SMTP: {detail or 'no answer'}")
+
+    def close(self) -> None:
+        # Closing a broken connection must not hide how the batch went.
+        with contextlib.suppress(Exception):
+            self.backend.close()
+
+
+class SinkTransport:
+    """The embedded default: each mail is written as an .eml file in the mail sink folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def send(self, envelope: Envelope) -> None:
+        name = re.sub(r"[^A-Za-z0-9@._-]", "_", envelope.row.message_id.strip("<>"))
+        (self.folder / f"{name}.eml").write_bytes(build_message(envelope).as_string().encode())
+
+    def close(self) -> None:
+        return None
+
+
+def make_transport(settings: AppSettings) -> Transport:
+    if settings.smtp_host:
+        return SmtpTransport(settings)
+    return SinkTransport(settings.mail_sink)
