@@ -271,3 +271,27 @@ def test_each_outbox_row_keeps_the_message_id_it_was_given(site: Site, smtp: Mai
         message_id = row.message_id
     worker(site, smtp).run_once()
     assert smtp.received[0].message_id == message_id
+
+
+def test_two_workers_at_once_send_each_mail_once(site: Site, smtp: MailServer) -> None:
+    import threading
+
+    for _ in range(30):
+        submitted(site)
+    settings = site.settings.model_copy(
+        update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "worker_batch": 5}
+    )
+    site.runtime.settings = settings
+    workers = [
+        Worker(site.runtime, site.engine, transport_factory=lambda: SmtpTransport(settings))
+        for _ in range(2)
+    ]
+    threads = [threading.Thread(target=w.run_once) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = [r.message_id for r in smtp.received]
+    assert len(ids) == len(set(ids)) == 30
+    assert {m.status for m in mails(site)} == {"sent"}
+    assert all(m.attempts == 1 for m in mails(site))
