@@ -133,6 +133,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(args.host, args.port, args.log_level)
 
 
+def cmd_user_create(args: argparse.Namespace) -> int:
+    from .running import create_user
+
+    return create_user(args.email, args.role, args.password)
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     from .running import run_worker
 
@@ -231,6 +237,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(handler=cmd_serve)
+
+    user = commands.add_parser("user", help="backoffice users")
+    user_commands = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    user_create = user_commands.add_parser("create", help="create or update a backoffice user")
+    user_create.add_argument("email", metavar="EMAIL")
+    user_create.add_argument(
+        "--role", action="append", default=[], help="a role declared by a workflow (repeatable)"
+    )
+    user_create.add_argument("--password", help="default: a new one, printed once")
+    user_create.set_defaults(handler=cmd_user_create)
 
     worker = commands.add_parser("worker", help="fire due timers and deliver the outbox")
     worker.add_argument("--once", action="store_true", help="one round, then exit")

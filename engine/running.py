@@ -161,3 +161,47 @@ def change_setting(workflow_id: str, key: str | None, value: str | None) -> int:
             if key is None or name == key:
                 print(f"{name} = {current}")
     return 0
+
+
+def create_user(email: str, roles: list[str], password: str | None) -> int:
+    """`onboarding user create EMAIL --role R [--password P]`: a backoffice user; without a
+    password, one is drawn and printed once."""
+    import secrets
+
+    from .service.accounts import find_account, hash_password
+    from .store.models import Account
+    from .wizard.values import normalise_email
+
+    prepared = prepare()
+    if prepared is None:
+        return 1
+    address = normalise_email(email)
+    if address is None:
+        print(f"not an email address: {email!r}", file=sys.stderr)
+        return 2
+    declared = {r.id for c in prepared.registry.current.values() for r in c.spec.roles}
+    unknown = sorted(set(roles) - declared)
+    if unknown or not roles:
+        print(
+            f"unknown role(s) {', '.join(unknown) or '(none given)'}; "
+            f"declared: {', '.join(sorted(declared))}",
+            file=sys.stderr,
+        )
+        return 2
+    chosen = password or secrets.token_urlsafe(12)
+    if len(chosen) < 10:
+        print("the password must have at least 10 characters", file=sys.stderr)
+        return 2
+    with make_session_factory(prepared.engine)() as db:
+        account = find_account(db, address)
+        if account is None:
+            account = Account(email=address, profile={})
+            db.add(account)
+        account.roles = sorted(set(roles))
+        account.active = True
+        account.password_hash = hash_password(chosen)
+        db.commit()
+    print(f"user {address}  roles {', '.join(sorted(set(roles)))}")
+    if password is None:
+        print(f"password {chosen}")
+    return 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.orm.exc import StaleDataError
@@ -22,6 +22,8 @@ from engine.service.links import LinkSigner
 from engine.service.workflows import WorkflowRegistry
 from engine.store.db import make_engine, make_session_factory
 
+from .backoffice.access import Forbidden, LoginRequired, UnknownWorkflow, login_url
+from .backoffice.routes import backoffice_router
 from .i18n import Words
 from .pages import make_templates, message_page
 from .routes import home, links
@@ -74,6 +76,7 @@ def create_app(
     app.include_router(links.router)
     for compiled in runtime.registry.current.values():
         app.include_router(wizard_router(compiled))
+    app.include_router(backoffice_router())
     _error_pages(app)
     return app
 
@@ -149,6 +152,25 @@ def _error_pages(app: FastAPI) -> None:
         # A malformed path or query (a forged link, a hand-edited URL): a page, not a trace.
         if _wants_json(request):
             return JSONResponse({"detail": "invalid request"}, status_code=400)
+        return not_found(request)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, error: LoginRequired) -> Response:
+        return RedirectResponse(login_url(error.target), status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, error: Forbidden) -> Response:
+        return message_page(
+            request,
+            words["bo_forbidden_title"],
+            words["bo_forbidden"],
+            status=403,
+            kind="warning",
+            links=[("/backoffice/", words["backoffice"])],
+        )
+
+    @app.exception_handler(UnknownWorkflow)
+    async def unknown_workflow(request: Request, error: UnknownWorkflow) -> Response:
         return not_found(request)
 
     @app.exception_handler(StaleDataError)

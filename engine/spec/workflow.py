@@ -26,6 +26,14 @@ class Role(SpecModel):
     id: Identifier
     label: Text
     description: Text | None = None
+    backoffice: Literal["none", "process", "manage", "admin"] = Field(
+        "process",
+        description=(
+            "what the role's users reach in the backoffice: `process` the requests, their "
+            "transitions, mails and notifications; `manage` also reference lists, sessions, "
+            "imports and exports; `admin` also settings; `none` nothing (mail only)"
+        ),
+    )
 
 
 class Link(SpecModel):
