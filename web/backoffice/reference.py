@@ -1,7 +1,630 @@
-"""Backoffice: to be written."""
+"""Backoffice: the spec's reference lists. Every list with its entry count; a list's entries
+(search, filters, pages), entries created and edited through a form generated from the list's
+fields, deactivated, reactivated, deleted while no request uses them; entries described by
+applicants referenced or merged into another entry; CSV export and import (preview, then one
+transaction). Also the import plumbing the sessions page shares."""
 
 from __future__ import annotations
 
+import hashlib
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
 from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.datastructures import FormData, UploadFile
+
+from engine.service import reference_admin as admin
+from engine.service.catalog import normalise_search
+from engine.service.imports import (
+    MAX_BYTES,
+    ImportPlan,
+    ImportProblem,
+    apply_list_import,
+    decode,
+    export_list,
+    plan_list_import,
+)
+from engine.service.links import LinkError
+from engine.spec.reference import ReferenceList
+from engine.store.models import ReferenceEntryRow
+
+from ..deps import Form
+from ..forms import form_text
+from ..pages import message_page
+from .access import Desk, ManageDesk
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
+
+PAGE_SIZE = 50
+IMPORT_LIFETIME = timedelta(hours=2)
+FLASH = "bo_reference_flash"
+
+
+# -- shared by the lists and the sessions pages -------------------------------------------------
+
+
+def flash(desk: Desk, text: str, kind: str = "success") -> None:
+    desk.request.session[FLASH] = {"text": text, "kind": kind}
+
+
+def take_flash(desk: Desk) -> dict[str, str] | None:
+    found = desk.request.session.pop(FLASH, None)
+    return found if isinstance(found, dict) else None
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def expired_form(desk: Desk) -> HTMLResponse:
+    return message_page(
+        desk.request,
+        "Formulaire expiré",
+        "Ce formulaire a expiré : revenez à la page précédente, rechargez-la et recommencez.",
+        status=403,
+        kind="error",
+        links=[(desk.base, "Retour au backoffice")],
+    )
+
+
+def not_found(desk: Desk, what: str) -> HTMLResponse:
+    return message_page(
+        desk.request,
+        "Introuvable",
+        f"{what} n'existe pas (ou plus).",
+        status=404,
+        kind="error",
+        links=[(desk.base, "Retour au backoffice")],
+    )
+
+
+async def import_form(desk: Desk) -> FormData:
+    """The posted import form: a file, or the text pasted or carried from the preview (larger
+    than the ordinary form limit)."""
+    return await desk.request.form(max_files=1, max_fields=20, max_part_size=3 * MAX_BYTES)
+
+
+async def import_text(form: FormData) -> str:
+    """The uploaded file's text, else the pasted text (line ends normalised)."""
+    upload = form.get("file")
+    text = ""
+    if isinstance(upload, UploadFile):
+        data = await upload.read(MAX_BYTES + 1)
+        if data:
+            text = decode(data)
+    if not text:
+        pasted = form.get("content")
+        text = pasted if isinstance(pasted, str) else ""
+        if len(text) > MAX_BYTES:
+            raise ImportProblem("Le contenu dépasse la taille permise.")
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _purpose(desk: Desk, target: str) -> str:
+    return f"bo-import:{desk.compiled.spec.id}:{target}:{desk.staff.account.id}"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def import_token(desk: Desk, target: str, text: str) -> str:
+    """Signs the digest of the previewed text: the confirmation posts the text back with it,
+    so nothing is kept on the server between the two steps."""
+    return desk.runtime.signer.sign(_purpose(desk, target), _digest(text))
+
+
+def import_token_ok(desk: Desk, target: str, text: str, token: str) -> bool:
+    try:
+        signed = desk.runtime.signer.read(_purpose(desk, target), token, IMPORT_LIFETIME)
+    except LinkError:
+        return False
+    return signed == _digest(text)
+
+
+def import_page(
+    desk: Desk,
+    *,
+    title: str,
+    back: str,
+    action: str,
+    columns: list[str],
+    plan: ImportPlan | None = None,
+    problem: str = "",
+    content: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    return desk.page(
+        "backoffice/reference_import.html",
+        status=status,
+        title=title,
+        back=back,
+        action=action,
+        columns=columns,
+        plan=plan,
+        problem=problem,
+        content=content,
+        token=import_token(desk, action, content) if plan is not None else "",
+        flash=take_flash(desk),
+    )
+
+
+def csv_response(text: str, filename: str) -> Response:
+    return Response(
+        text.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+# -- lists --------------------------------------------------------------------------------------
+
+
+def _entries_query(desk: Desk, list_id: str) -> Any:
+    return select(ReferenceEntryRow).where(
+        ReferenceEntryRow.workflow_id == desk.compiled.spec.id,
+        ReferenceEntryRow.list_id == list_id,
+    )
+
+
+@router.get("/listes", response_class=HTMLResponse)
+async def lists(desk: ManageDesk) -> HTMLResponse:
+    workflow_id = desk.compiled.spec.id
+    counts = {
+        (list_id, active): int(n)
+        for list_id, active, n in desk.db.execute(
+            select(ReferenceEntryRow.list_id, ReferenceEntryRow.active, func.count())
+            .where(ReferenceEntryRow.workflow_id == workflow_id)
+            .group_by(ReferenceEntryRow.list_id, ReferenceEntryRow.active)
+        )
+    }
+    rows = []
+    for ref in desk.compiled.spec.reference_lists:
+        flag = admin.applicant_status(desk.compiled, ref.id)
+        flagged = 0
+        if flag is not None:
+            flagged = int(
+                desk.db.execute(
+                    select(func.count()).where(
+                        ReferenceEntryRow.workflow_id == workflow_id,
+                        ReferenceEntryRow.list_id == ref.id,
+                        ReferenceEntryRow.status == flag,
+                        ReferenceEntryRow.active.is_(True),
+                    )
+                ).scalar_one()
+            )
+        rows.append(
+            {
+                "id": ref.id,
+                "label": desk.text(ref.label),
+                "active": counts.get((ref.id, True), 0),
+                "inactive": counts.get((ref.id, False), 0),
+                "flagged": flagged,
+                "flag": flag or "",
+                "flag_label": admin.status_labels(desk.compiled, ref).get(flag or "", ""),
+                "columns": [desk.text(column.label) for column in ref.fields],
+            }
+        )
+    return desk.page("backoffice/reference_lists.html", title="Listes de référence", lists=rows)
+
+
+def _find_list(desk: Desk, list_id: str) -> ReferenceList | None:
+    return admin.find_list(desk.compiled, list_id)
+
+
+@router.get("/listes/{list_id}", response_class=HTMLResponse)
+async def list_entries(
+    desk: ManageDesk,
+    list_id: str,
+    q: str = "",
+    statut: str = "",
+    etat: str = "",
+    page: int = 1,
+) -> HTMLResponse:
+    ref = _find_list(desk, list_id)
+    if ref is None:
+        return not_found(desk, "Cette liste")
+    labels = admin.status_labels(desk.compiled, ref)
+    flag = admin.applicant_status(desk.compiled, ref.id)
+    query = _entries_query(desk, ref.id)
+    words = normalise_search(q[:200]).split()[:6]
+    for word in words:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(ReferenceEntryRow.search_text.like(f"%{escaped}%", escape="\\"))
+    if statut in labels:
+        query = query.where(ReferenceEntryRow.status == statut)
+    if etat in ("actives", "inactives"):
+        query = query.where(ReferenceEntryRow.active.is_(etat == "actives"))
+    total = int(desk.db.execute(select(func.count()).select_from(query.subquery())).scalar_one())
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(max(page, 1), pages)
+    order = [ReferenceEntryRow.position, ReferenceEntryRow.label]
+    if flag is not None:
+        order.insert(0, case((ReferenceEntryRow.status == flag, 0), else_=1))
+    rows = desk.db.execute(
+        query.order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).scalars()
+    usage = admin.usage_by_requests(desk.db, desk.compiled, ref.id)
+    lookup = admin.Lookup.load(desk.db, desk.compiled, ref)
+    entries = [
+        {
+            "id": row.entry_id,
+            "label": row.label,
+            "values": [
+                _shown(column, (row.values or {}).get(column.id), lookup) for column in ref.fields
+            ],
+            "status": labels.get(row.status or "", row.status or ""),
+            "flagged": flag is not None and row.status == flag,
+            "active": row.active,
+            "used": usage.get(row.entry_id, 0),
+        }
+        for row in rows
+    ]
+
+    def page_url(number: int) -> str:
+        params = {k: v for k, v in (("q", q), ("statut", statut), ("etat", etat)) if v}
+        params["page"] = str(number)
+        return f"{desk.base}/listes/{ref.id}?{urlencode(params)}"
+
+    return desk.page(
+        "backoffice/reference_list.html",
+        title=desk.text(ref.label),
+        ref={"id": ref.id, "label": desk.text(ref.label), "item": desk.text(ref.item_label)},
+        columns=[desk.text(column.label) for column in ref.fields],
+        entries=entries,
+        statuses=labels,
+        flag=flag or "",
+        flag_label=labels.get(flag or "", ""),
+        q=q,
+        statut=statut,
+        etat=etat,
+        total=total,
+        page=page,
+        pages=pages,
+        previous_url=page_url(page - 1) if page > 1 else "",
+        next_url=page_url(page + 1) if page < pages else "",
+        flash=take_flash(desk),
+    )
+
+
+def _shown(column: Any, value: Any, lookup: admin.Lookup) -> str:
+    if value is None:
+        return ""
+    if column.type == "boolean":
+        return "oui" if value else "non"
+    if column.type == "reference":
+        return lookup.labels.get(column.list or "", {}).get(str(value), str(value))
+    return str(value)
+
+
+def _form_fields(
+    desk: Desk,
+    ref: ReferenceList,
+    values: dict[str, Any],
+    errors: dict[str, str],
+) -> list[dict[str, Any]]:
+    """The inputs of an entry's form, generated from the list's fields."""
+    fields: list[dict[str, Any]] = [
+        {
+            "id": "label",
+            "label": "Libellé",
+            "type": "text",
+            "required": True,
+            "value": values.get("label", ""),
+            "error": errors.get("label", ""),
+            "options": [],
+        }
+    ]
+    for column in ref.fields:
+        options: list[tuple[str, str]] = []
+        value = values.get(column.id)
+        if column.type == "reference" and column.list:
+            rows = desk.db.execute(
+                select(
+                    ReferenceEntryRow.entry_id, ReferenceEntryRow.label, ReferenceEntryRow.active
+                )
+                .where(
+                    ReferenceEntryRow.workflow_id == desk.compiled.spec.id,
+                    ReferenceEntryRow.list_id == column.list,
+                )
+                .order_by(ReferenceEntryRow.position, ReferenceEntryRow.label)
+            )
+            options = [(eid, label) for eid, label, active in rows if active or eid == value]
+        fields.append(
+            {
+                "id": column.id,
+                "label": desk.text(column.label),
+                "type": column.type,
+                "required": column.required,
+                "value": "" if value is None else value,
+                "error": errors.get(column.id, ""),
+                "options": options,
+            }
+        )
+    return fields
+
+
+def _posted_values(ref: ReferenceList, form: FormData) -> dict[str, str]:
+    raw = {"label": form_text(form, "label", 400)}
+    for column in ref.fields:
+        if column.type == "boolean":
+            raw[column.id] = "oui" if form.get(column.id) else "non"
+        else:
+            raw[column.id] = form_text(form, column.id, 400)
+    return raw
+
+
+def _entry_page(
+    desk: Desk,
+    ref: ReferenceList,
+    *,
+    row: ReferenceEntryRow | None,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status_value: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    labels = admin.status_labels(desk.compiled, ref)
+    flag = admin.applicant_status(desk.compiled, ref.id)
+    context: dict[str, Any] = {
+        "ref": {"id": ref.id, "label": desk.text(ref.label), "item": desk.text(ref.item_label)},
+        "fields": _form_fields(desk, ref, values, errors),
+        "errors": [
+            (name, message)
+            for name in ["label", *(c.id for c in ref.fields)]
+            if (message := errors.get(name))
+        ],
+        "statuses": labels,
+        "status_value": status_value,
+        "entry": None,
+        "targets": [],
+        "flash": take_flash(desk),
+    }
+    if row is not None:
+        used = admin.usage_by_requests(desk.db, desk.compiled, ref.id).get(row.entry_id, 0)
+        others = admin.usage_by_entries(desk.db, desk.compiled, ref.id, row.entry_id)
+        context["entry"] = {
+            "id": row.entry_id,
+            "label": row.label,
+            "active": row.active,
+            "status": labels.get(row.status or "", row.status or ""),
+            "flagged": flag is not None and row.status == flag,
+            "used": used,
+            "used_by_entries": others,
+            "default_status": labels.get(ref.default_status or "", ""),
+        }
+        targets = desk.db.execute(
+            _entries_query(desk, ref.id)
+            .where(
+                ReferenceEntryRow.entry_id != row.entry_id,
+                ReferenceEntryRow.active.is_(True),
+            )
+            .order_by(ReferenceEntryRow.label)
+        ).scalars()
+        context["targets"] = [
+            (t.entry_id, t.label) for t in targets if flag is None or t.status != flag
+        ]
+        title = f"{desk.text(ref.item_label) or 'Entrée'} : {row.label}"
+    else:
+        title = f"Nouvelle entrée — {desk.text(ref.label)}"
+    return desk.page("backoffice/reference_entry.html", status=status, title=title, **context)
+
+
+@router.get("/listes/{list_id}/nouvelle-entree", response_class=HTMLResponse)
+async def new_entry(desk: ManageDesk, list_id: str) -> HTMLResponse:
+    ref = _find_list(desk, list_id)
+    if ref is None:
+        return not_found(desk, "Cette liste")
+    return _entry_page(desk, ref, row=None, values={}, errors={})
+
+
+@router.post("/listes/{list_id}/nouvelle-entree", response_class=HTMLResponse)
+async def create_entry(desk: ManageDesk, list_id: str, form: Form) -> Response:
+    ref = _find_list(desk, list_id)
+    if ref is None:
+        return not_found(desk, "Cette liste")
+    if not desk.csrf_ok(form):
+        return expired_form(desk)
+    raw = _posted_values(ref, form)
+    data = admin.read_entry(desk.compiled, ref, raw, admin.Lookup.load(desk.db, desk.compiled, ref))
+    if data.errors:
+        return _entry_page(desk, ref, row=None, values=raw, errors=data.errors, status=422)
+    row = admin.create_entry(desk.db, desk.compiled, ref, data)
+    desk.db.commit()
+    flash(desk, f"« {row.label} » a été ajouté à la liste.")
+    return redirect(f"{desk.base}/listes/{ref.id}/entrees/{row.entry_id}")
+
+
+def _entry(desk: Desk, ref: ReferenceList, entry_id: str) -> ReferenceEntryRow | None:
+    return admin.entry(desk.db, desk.compiled.spec.id, ref.id, entry_id)
+
+
+@router.get("/listes/{list_id}/entrees/{entry_id}", response_class=HTMLResponse)
+async def show_entry(desk: ManageDesk, list_id: str, entry_id: str) -> HTMLResponse:
+    ref = _find_list(desk, list_id)
+    row = _entry(desk, ref, entry_id) if ref else None
+    if ref is None or row is None:
+        return not_found(desk, "Cette entrée")
+    values: dict[str, Any] = {"label": row.label, **(row.values or {})}
+    return _entry_page(desk, ref, row=row, values=values, errors={}, status_value=row.status or "")
+
+
+@router.post("/listes/{list_id}/entrees/{entry_id}", response_class=HTMLResponse)
+async def edit_entry(desk: ManageDesk, list_id: str, entry_id: str, form: Form) -> Response:
+    ref = _find_list(desk, list_id)
+    row = _entry(desk, ref, entry_id) if ref else None
+    if ref is None or row is None:
+        return not_found(desk, "Cette entrée")
+    if not desk.csrf_ok(form):
+        return expired_form(desk)
+    raw = _posted_values(ref, form)
+    status_value = form_text(form, "status", 64)
+    data = admin.read_entry(desk.compiled, ref, raw, admin.Lookup.load(desk.db, desk.compiled, ref))
+    labels = admin.status_labels(desk.compiled, ref)
+    if labels and status_value and status_value not in labels:
+        data.errors["status"] = "Statut inconnu."
+    if data.errors:
+        return _entry_page(
+            desk,
+            ref,
+            row=row,
+            values=raw,
+            errors=data.errors,
+            status_value=status_value,
+            status=422,
+        )
+    admin.update_entry(row, ref, data)
+    if labels and status_value:
+        row.status = status_value
+    desk.db.commit()
+    flash(desk, "Modifications enregistrées.")
+    return redirect(f"{desk.base}/listes/{ref.id}/entrees/{row.entry_id}")
+
+
+@router.post("/listes/{list_id}/entrees/{entry_id}/{action}", response_class=HTMLResponse)
+async def entry_action(
+    desk: ManageDesk, list_id: str, entry_id: str, action: str, form: Form
+) -> Response:
+    ref = _find_list(desk, list_id)
+    row = _entry(desk, ref, entry_id) if ref else None
+    if ref is None or row is None:
+        return not_found(desk, "Cette entrée")
+    if not desk.csrf_ok(form):
+        return expired_form(desk)
+    here = f"{desk.base}/listes/{ref.id}/entrees/{row.entry_id}"
+    label = row.label
+    if action == "desactiver":
+        row.active = False
+        desk.db.commit()
+        flash(desk, f"« {label} » est désactivé : il n'est plus proposé.")
+    elif action == "activer":
+        row.active = True
+        desk.db.commit()
+        flash(desk, f"« {label} » est de nouveau actif.")
+    elif action == "referencer":
+        admin.mark_referenced(row, ref)
+        desk.db.commit()
+        shown = admin.status_labels(desk.compiled, ref).get(ref.default_status or "", "")
+        flash(desk, f"« {label} » est maintenant {shown.lower() or 'référencé'}.")
+    elif action == "supprimer":
+        try:
+            admin.delete_entry(desk.db, desk.compiled, row)
+        except admin.EntryInUse as error:
+            desk.db.rollback()
+            flash(desk, str(error), "error")
+            return redirect(here)
+        desk.db.commit()
+        flash(desk, f"« {label} » a été supprimé.")
+        return redirect(f"{desk.base}/listes/{ref.id}")
+    elif action == "fusionner":
+        target = _entry(desk, ref, form_text(form, "target", 64))
+        if target is None or target.entry_id == row.entry_id:
+            flash(desk, "Choisissez l'entrée dans laquelle fusionner celle-ci.", "error")
+            return redirect(here)
+        delete = form.get("delete") == "on"
+        moved = admin.merge_entry(desk.db, desk.compiled, row, target, delete=delete)
+        desk.db.commit()
+        done = "supprimé" if delete else "désactivé"
+        flash(
+            desk,
+            f"« {label} » a été fusionné dans « {target.label} » : {moved} demande(s) "
+            f"pointent désormais vers « {target.label} », « {label} » a été {done}.",
+        )
+        return redirect(f"{desk.base}/listes/{ref.id}/entrees/{target.entry_id}")
+    else:
+        return not_found(desk, "Cette action")
+    return redirect(here)
+
+
+# -- CSV ----------------------------------------------------------------------------------------
+
+
+@router.get("/listes/{list_id}/export.csv")
+async def export_entries(desk: ManageDesk, list_id: str) -> Response:
+    ref = _find_list(desk, list_id)
+    if ref is None:
+        return not_found(desk, "Cette liste")
+    return csv_response(export_list(desk.db, desk.compiled, ref), f"{ref.id}.csv")
+
+
+def _list_import_page(desk: Desk, ref: ReferenceList, **context: Any) -> HTMLResponse:
+    return import_page(
+        desk,
+        title=f"Importer des entrées — {desk.text(ref.label)}",
+        back=f"{desk.base}/listes/{ref.id}",
+        action=f"{desk.base}/listes/{ref.id}/import",
+        columns=["id", "label", *(c.id for c in ref.fields), "status", "active"],
+        **context,
+    )
+
+
+@router.get("/listes/{list_id}/import", response_class=HTMLResponse)
+async def import_entries_form(desk: ManageDesk, list_id: str) -> HTMLResponse:
+    ref = _find_list(desk, list_id)
+    if ref is None:
+        return not_found(desk, "Cette liste")
+    return _list_import_page(desk, ref)
+
+
+@router.post("/listes/{list_id}/import", response_class=HTMLResponse)
+async def import_entries(desk: ManageDesk, list_id: str) -> Response:
+    ref = _find_list(desk, list_id)
+    if ref is None:
+        return not_found(desk, "Cette liste")
+    form = await import_form(desk)
+    if not desk.csrf_ok(form):
+        return expired_form(desk)
+    action = f"{desk.base}/listes/{ref.id}/import"
+    try:
+        text = await import_text(form)
+        plan = plan_list_import(desk.db, desk.compiled, ref, text)
+    except ImportProblem as problem:
+        return _list_import_page(desk, ref, problem=str(problem), status=422)
+    mode = form_text(form, "_nav", 20)
+    if mode not in ("tout", "valides"):
+        return _list_import_page(desk, ref, plan=plan, content=text)
+    if not import_token_ok(desk, action, text, form_text(form, "token", 600)):
+        return _list_import_page(
+            desk,
+            ref,
+            problem="Cet aperçu a expiré ou le contenu a changé : envoyez le fichier à nouveau.",
+            status=422,
+        )
+    if plan.rejected and mode != "valides":
+        return _list_import_page(
+            desk,
+            ref,
+            plan=plan,
+            content=text,
+            problem="Des lignes sont rejetées : rien n'a été importé.",
+            status=422,
+        )
+    try:
+        apply_list_import(desk.db, desk.compiled, ref, plan)
+        desk.db.commit()
+    except SQLAlchemyError:
+        desk.db.rollback()
+        return _list_import_page(
+            desk,
+            ref,
+            plan=plan,
+            content=text,
+            problem="L'import a échoué (la liste a changé entre-temps ?) : rien n'a été importé.",
+            status=409,
+        )
+    flash(desk, _import_done(plan))
+    return redirect(f"{desk.base}/listes/{ref.id}")
+
+
+def _import_done(plan: ImportPlan) -> str:
+    text = f"Import terminé : {len(plan.creates)} créée(s), {len(plan.updates)} mise(s) à jour"
+    if plan.rejected:
+        text += f", {len(plan.rejected)} ligne(s) rejetée(s) ignorée(s)"
+    return text + "."

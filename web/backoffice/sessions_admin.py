@@ -1,7 +1,338 @@
-"""Backoffice: to be written."""
+"""Backoffice: training sessions. The list with the seats taken (requests in the states that hold
+a seat) and the requests waiting without one; a session's page with its requests counted by
+state; creation, edition (dates typed jj/mm/aaaa hh:mm in the workflow's time zone), opening and
+closing; CSV export and import.
+
+"En attente" counts, generically, the requests of the session that are neither drafts (the
+process's initial state) nor in a final state nor in a state holding a seat: a waiting list,
+requests whose address is not confirmed yet..."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from typing import Any
+
 from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.datastructures import FormData
+
+from engine.service.imports import (
+    SESSION_COLUMNS,
+    ImportProblem,
+    apply_sessions_import,
+    export_sessions,
+    format_moment,
+    plan_sessions_import,
+    read_session,
+)
+from engine.service.sessions import find_session
+from engine.store.models import RequestRow, TrainingSession
+
+from ..deps import Form
+from ..forms import form_text
+from .access import Desk, ManageDesk
+from .reference import (
+    csv_response,
+    expired_form,
+    flash,
+    import_form,
+    import_page,
+    import_text,
+    import_token_ok,
+    not_found,
+    redirect,
+    take_flash,
+)
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
+
+FIELDS = (
+    ("code", "Code", "Lettres, chiffres, - et _ ; il ne change plus ensuite."),
+    ("title", "Intitulé", ""),
+    ("starts_at", "Début", "jj/mm/aaaa hh:mm"),
+    ("ends_at", "Fin", "jj/mm/aaaa hh:mm"),
+    ("place", "Lieu", ""),
+    ("capacity", "Capacité (places)", "Nombre de places ; 0 ou plus."),
+)
+
+
+def _counts(desk: Desk) -> dict[str, dict[str, int]]:
+    """session code → state → number of requests."""
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    rows = desk.db.execute(
+        select(RequestRow.session_code, RequestRow.state, func.count(RequestRow.id))
+        .where(
+            RequestRow.workflow_id == desk.compiled.spec.id,
+            RequestRow.session_code.is_not(None),
+        )
+        .group_by(RequestRow.session_code, RequestRow.state)
+    )
+    for code, state, n in rows:
+        counts[str(code)][str(state)] = int(n)
+    return counts
+
+
+def _tally(desk: Desk, by_state: dict[str, int]) -> tuple[int, int]:
+    """(seats taken, requests waiting without a seat) from the counts by state."""
+    process = desk.compiled.spec.process
+    taken = waiting = 0
+    for state in process.states:
+        n = by_state.get(state.id, 0)
+        if state.holds_seat:
+            taken += n
+        elif not state.final and state.id != process.initial:
+            waiting += n
+    return taken, waiting
+
+
+@router.get("/sessions", response_class=HTMLResponse)
+async def sessions(desk: ManageDesk) -> HTMLResponse:
+    zone = desk.runtime.zone
+    counts = _counts(desk)
+    rows = []
+    for s in desk.db.execute(
+        select(TrainingSession)
+        .where(TrainingSession.workflow_id == desk.compiled.spec.id)
+        .order_by(TrainingSession.starts_at, TrainingSession.code)
+    ).scalars():
+        taken, waiting = _tally(desk, counts.get(s.code, {}))
+        rows.append(
+            {
+                "code": s.code,
+                "title": s.title,
+                "starts_at": format_moment(s.starts_at, zone),
+                "ends_at": format_moment(s.ends_at, zone),
+                "place": s.place,
+                "capacity": s.capacity,
+                "is_open": s.is_open,
+                "taken": taken,
+                "waiting": waiting,
+                "full": taken >= s.capacity,
+            }
+        )
+    return desk.page(
+        "backoffice/sessions_list.html",
+        title="Sessions",
+        sessions=rows,
+        zone=zone.key,
+        flash=take_flash(desk),
+    )
+
+
+def _session_page(
+    desk: Desk,
+    *,
+    session: TrainingSession | None,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status: int = 200,
+) -> HTMLResponse:
+    fields = [
+        {
+            "id": name,
+            "label": label,
+            "hint": hint,
+            "value": values.get(name, ""),
+            "error": errors.get(name, ""),
+            "readonly": name == "code" and session is not None,
+        }
+        for name, label, hint in FIELDS
+    ]
+    context: dict[str, Any] = {"session": None, "states": []}
+    if session is not None:
+        by_state = _counts(desk).get(session.code, {})
+        taken, waiting = _tally(desk, by_state)
+        context["session"] = {
+            "code": session.code,
+            "title": session.title,
+            "is_open": session.is_open,
+            "capacity": session.capacity,
+            "taken": taken,
+            "waiting": waiting,
+        }
+        context["states"] = [
+            {
+                "label": desk.text(state.label),
+                "count": by_state[state.id],
+                "seat": state.holds_seat,
+            }
+            for state in desk.compiled.spec.process.states
+            if by_state.get(state.id)
+        ]
+    title = f"Session {session.code}" if session else "Nouvelle session"
+    return desk.page(
+        "backoffice/sessions_edit.html",
+        status=status,
+        title=title,
+        fields=fields,
+        errors=[(f["id"], f["error"]) for f in fields if f["error"]],
+        zone=desk.runtime.zone.key,
+        flash=take_flash(desk),
+        **context,
+    )
+
+
+def _posted(form: FormData) -> dict[str, str]:
+    return {name: form_text(form, name, 400) for name, _, _ in FIELDS}
+
+
+@router.get("/sessions/nouvelle", response_class=HTMLResponse)
+async def new_session(desk: ManageDesk) -> HTMLResponse:
+    return _session_page(desk, session=None, values={}, errors={})
+
+
+@router.post("/sessions/nouvelle", response_class=HTMLResponse)
+async def create_session(desk: ManageDesk, form: Form) -> Response:
+    if not desk.csrf_ok(form):
+        return expired_form(desk)
+    raw = _posted(form)
+    data = read_session(raw, desk.runtime.zone)
+    code = data.values["code"]
+    if code and "code" not in data.errors and find_session(desk.db, desk.compiled.spec.id, code):
+        data.errors["code"] = f"Une session porte déjà le code « {code} »."
+    if data.errors:
+        return _session_page(desk, session=None, values=raw, errors=data.errors, status=422)
+    values = {k: v for k, v in data.values.items() if k != "is_open"}
+    desk.db.add(TrainingSession(workflow_id=desk.compiled.spec.id, is_open=True, **values))
+    try:
+        desk.db.commit()
+    except SQLAlchemyError:
+        desk.db.rollback()
+        errors = {"code": f"Une session porte déjà le code « {code} »."}
+        return _session_page(desk, session=None, values=raw, errors=errors, status=422)
+    flash(desk, f"La session {code} a été créée ; elle est ouverte aux inscriptions.")
+    return redirect(f"{desk.base}/sessions/{code}/modifier")
+
+
+@router.get("/sessions/{code}/modifier", response_class=HTMLResponse)
+async def show_session(desk: ManageDesk, code: str) -> HTMLResponse:
+    session = find_session(desk.db, desk.compiled.spec.id, code)
+    if session is None:
+        return not_found(desk, "Cette session")
+    zone = desk.runtime.zone
+    values = {
+        "code": session.code,
+        "title": session.title,
+        "starts_at": format_moment(session.starts_at, zone),
+        "ends_at": format_moment(session.ends_at, zone),
+        "place": session.place,
+        "capacity": str(session.capacity),
+    }
+    return _session_page(desk, session=session, values=values, errors={})
+
+
+@router.post("/sessions/{code}/modifier", response_class=HTMLResponse)
+async def edit_session(desk: ManageDesk, code: str, form: Form) -> Response:
+    session = find_session(desk.db, desk.compiled.spec.id, code)
+    if session is None:
+        return not_found(desk, "Cette session")
+    if not desk.csrf_ok(form):
+        return expired_form(desk)
+    raw = _posted(form)
+    raw["code"] = session.code
+    data = read_session(raw, desk.runtime.zone, with_code=False)
+    if data.errors:
+        return _session_page(desk, session=session, values=raw, errors=data.errors, status=422)
+    for name in ("title", "starts_at", "ends_at", "place", "capacity"):
+        setattr(session, name, data.values[name])
+    desk.db.commit()
+    flash(desk, "Modifications enregistrées.")
+    return redirect(f"{desk.base}/sessions/{session.code}/modifier")
+
+
+@router.post("/sessions/{code}/{action}", response_class=HTMLResponse)
+async def open_or_close(desk: ManageDesk, code: str, action: str, form: Form) -> Response:
+    session = find_session(desk.db, desk.compiled.spec.id, code)
+    if session is None or action not in ("ouvrir", "fermer"):
+        return not_found(desk, "Cette session")
+    if not desk.csrf_ok(form):
+        return expired_form(desk)
+    session.is_open = action == "ouvrir"
+    desk.db.commit()
+    flash(
+        desk,
+        f"La session {code} est "
+        + ("ouverte aux inscriptions." if session.is_open else "fermée aux inscriptions."),
+    )
+    back = form_text(form, "back", 200)
+    target = back if back.startswith(f"{desk.base}/sessions") else f"{desk.base}/sessions"
+    return redirect(target)
+
+
+# -- CSV ----------------------------------------------------------------------------------------
+
+
+@router.get("/sessions/export.csv")
+async def export(desk: ManageDesk) -> Response:
+    text = export_sessions(desk.db, desk.compiled.spec.id, desk.runtime.zone)
+    return csv_response(text, f"sessions-{desk.compiled.spec.id}.csv")
+
+
+def _import_page(desk: Desk, **context: Any) -> HTMLResponse:
+    return import_page(
+        desk,
+        title="Importer des sessions",
+        back=f"{desk.base}/sessions",
+        action=f"{desk.base}/sessions/import",
+        columns=list(SESSION_COLUMNS),
+        **context,
+    )
+
+
+@router.get("/sessions/import", response_class=HTMLResponse)
+async def import_sessions_form(desk: ManageDesk) -> HTMLResponse:
+    return _import_page(desk)
+
+
+@router.post("/sessions/import", response_class=HTMLResponse)
+async def import_sessions(desk: ManageDesk) -> Response:
+    form = await import_form(desk)
+    if not desk.csrf_ok(form):
+        return expired_form(desk)
+    workflow_id, zone = desk.compiled.spec.id, desk.runtime.zone
+    try:
+        text = await import_text(form)
+        plan = plan_sessions_import(desk.db, workflow_id, zone, text)
+    except ImportProblem as problem:
+        return _import_page(desk, problem=str(problem), status=422)
+    mode = form_text(form, "_nav", 20)
+    if mode not in ("tout", "valides"):
+        return _import_page(desk, plan=plan, content=text)
+    if not import_token_ok(
+        desk, f"{desk.base}/sessions/import", text, form_text(form, "token", 600)
+    ):
+        return _import_page(
+            desk,
+            problem="Cet aperçu a expiré ou le contenu a changé : envoyez le fichier à nouveau.",
+            status=422,
+        )
+    if plan.rejected and mode != "valides":
+        return _import_page(
+            desk,
+            plan=plan,
+            content=text,
+            problem="Des lignes sont rejetées : rien n'a été importé.",
+            status=422,
+        )
+    try:
+        apply_sessions_import(desk.db, workflow_id, plan)
+        desk.db.commit()
+    except SQLAlchemyError:
+        desk.db.rollback()
+        return _import_page(
+            desk,
+            plan=plan,
+            content=text,
+            problem="L'import a échoué (les sessions ont changé entre-temps ?) : rien n'a été "
+            "importé.",
+            status=409,
+        )
+    flash(
+        desk,
+        f"Import terminé : {len(plan.creates)} session(s) créée(s), "
+        f"{len(plan.updates)} mise(s) à jour"
+        + (f", {len(plan.rejected)} ligne(s) rejetée(s) ignorée(s)." if plan.rejected else "."),
+    )
+    return redirect(f"{desk.base}/sessions")
