@@ -1,7 +1,251 @@
-"""Backoffice: to be written."""
+"""Backoffice: the mails of a workflow's outbox — the list (filtered by status), one mail in
+full (its HTML shown in a sandboxed frame), its attachments, and sending it again.
+
+Sending again: a failed mail goes back to the queue as it is (same row, same Message-ID: it
+never left); a sent mail is queued again as a new row with a new Message-ID (the first one
+was delivered, and the outbox keeps what was sent)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import String, and_, cast, func, or_, select
+
+from engine.compiled import RenderedMail
+from engine.service.effects import queue_mail
+from engine.store.models import DocumentRow, OutboxMail, RequestRow
+
+from ..deps import Form
+from .access import Desk, ManageDesk, ProcessDesk
+from .export import download_headers, local_time
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
+
+PAGE_SIZE = 50
+
+# Filter word in the address → (label, condition on the outbox).
+_NOT_REDIRECTED = or_(
+    OutboxMail.redirected_to.is_(None), cast(OutboxMail.redirected_to, String) == "null"
+)
+FILTERS: dict[str, tuple[str, Any]] = {
+    "en-file": ("En file", OutboxMail.status == "queued"),
+    "envoye": ("Envoyés", and_(OutboxMail.status == "sent", _NOT_REDIRECTED)),
+    "redirige": ("Redirigés par le mode test", and_(OutboxMail.status == "sent", ~_NOT_REDIRECTED)),
+    "echec": ("En échec", OutboxMail.status == "failed"),
+}
+
+
+def status_of(mail: OutboxMail) -> tuple[str, str]:
+    """(filter word, label) of a mail's status as operators read it."""
+    if mail.status == "sent":
+        return ("redirige", "Redirigé (mode test)") if mail.redirected_to else ("envoye", "Envoyé")
+    if mail.status == "failed":
+        return "echec", "Échec"
+    return "en-file", "En file"
+
+
+def find_mail(desk: Desk, mail_id: int) -> OutboxMail:
+    mail = desk.db.execute(
+        select(OutboxMail).where(
+            OutboxMail.id == mail_id, OutboxMail.workflow_id == desk.compiled.spec.id
+        )
+    ).scalar_one_or_none()
+    if mail is None:
+        raise HTTPException(status_code=404)
+    return mail
+
+
+def _view(desk: Desk, mail: OutboxMail, reference: str | None) -> dict[str, Any]:
+    zone = desk.runtime.zone
+    word, label = status_of(mail)
+    return {
+        "id": mail.id,
+        "href": f"{desk.base}/courriels/{mail.id}",
+        "status": word,
+        "status_label": label,
+        "template": mail.template,
+        "subject": mail.subject,
+        "to": mail.to or [],
+        "cc": mail.cc or [],
+        "redirected_to": mail.redirected_to or [],
+        "created": local_time(mail.created_at, zone),
+        "sent": local_time(mail.sent_at, zone),
+        "next_attempt": local_time(mail.next_attempt_at, zone),
+        "attempts": mail.attempts,
+        "last_error": mail.last_error or "",
+        "message_id": mail.message_id,
+        "reference": reference,
+        "request_href": f"{desk.base}/demandes/{reference}" if reference else "",
+    }
+
+
+def _references(desk: Desk, request_ids: set[int]) -> dict[int, str | None]:
+    if not request_ids:
+        return {}
+    rows = desk.db.execute(
+        select(RequestRow.id, RequestRow.reference).where(RequestRow.id.in_(request_ids))
+    )
+    return {row_id: reference for row_id, reference in rows.all()}
+
+
+@router.get("/courriels", response_class=HTMLResponse)
+async def mail_list(desk: ProcessDesk, request: Request) -> HTMLResponse:
+    chosen = request.query_params.get("statut", "")
+    if chosen not in FILTERS:
+        chosen = ""
+    try:
+        page = max(1, min(int(request.query_params.get("page", "1")), 100000))
+    except ValueError:
+        page = 1
+    condition = OutboxMail.workflow_id == desk.compiled.spec.id
+    if chosen:
+        condition = and_(condition, FILTERS[chosen][1])
+    total = desk.db.execute(select(func.count(OutboxMail.id)).where(condition)).scalar_one()
+    rows = list(
+        desk.db.execute(
+            select(OutboxMail)
+            .where(condition)
+            .order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc())
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        ).scalars()
+    )
+    references = _references(desk, {m.request_id for m in rows if m.request_id is not None})
+    pages = max(1, -(-total // PAGE_SIZE))
+
+    def link(number: int) -> str:
+        query = f"?page={number}" + (f"&statut={chosen}" if chosen else "")
+        return f"{desk.base}/courriels{query}"
+
+    return desk.page(
+        "backoffice/mails.html",
+        title="Courriels",
+        mails=[_view(desk, m, references.get(m.request_id or 0)) for m in rows],
+        filters=[
+            {
+                "word": word,
+                "label": label,
+                "href": f"{desk.base}/courriels?statut={word}",
+                "current": word == chosen,
+            }
+            for word, (label, _) in FILTERS.items()
+        ],
+        all_href=f"{desk.base}/courriels",
+        chosen=chosen,
+        total=total,
+        page_number=page,
+        pages=pages,
+        previous=link(page - 1) if page > 1 else "",
+        following=link(page + 1) if page < pages else "",
+    )
+
+
+NOTICES = {
+    "file": "Le courriel est remis dans la file d'envoi ; il partira au prochain passage.",
+    "nouveau": "Un nouvel envoi de ce courriel a été mis dans la file d'envoi (ci-dessous).",
+}
+
+
+def _mail_response(
+    desk: Desk, mail: OutboxMail, *, notice: str = "", error: str = "", status: int = 200
+) -> HTMLResponse:
+    reference = None
+    if mail.request_id is not None:
+        reference = _references(desk, {mail.request_id}).get(mail.request_id)
+    documents = (
+        desk.db.execute(
+            select(DocumentRow.id, DocumentRow.filename, func.length(DocumentRow.content))
+            .where(DocumentRow.id.in_(list(mail.attachments or [])))
+            .order_by(DocumentRow.id)
+        ).all()
+        if mail.attachments
+        else []
+    )
+    return desk.page(
+        "backoffice/mail.html",
+        status=status,
+        title=f"Courriel : {mail.subject}",
+        mail=_view(desk, mail, reference),
+        text=mail.text,
+        html=mail.html,
+        attachments=[
+            {
+                "href": f"{desk.base}/courriels/{mail.id}/pieces/{doc_id}",
+                "filename": filename,
+                "size": f"{max(1, round((size or 0) / 1024))} Ko",
+            }
+            for doc_id, filename, size in documents
+        ],
+        may_resend=desk.may("manage") and mail.status in ("failed", "sent"),
+        notice=notice,
+        error=error,
+    )
+
+
+@router.get("/courriels/{mail_id}", response_class=HTMLResponse)
+async def mail_page(desk: ProcessDesk, mail_id: int, request: Request) -> HTMLResponse:
+    mail = find_mail(desk, mail_id)
+    return _mail_response(
+        desk, mail, notice=NOTICES.get(request.query_params.get("renvoi", ""), "")
+    )
+
+
+@router.get("/courriels/{mail_id}/pieces/{document_id}", response_model=None)
+async def attachment(desk: ProcessDesk, mail_id: int, document_id: int) -> Response:
+    mail = find_mail(desk, mail_id)
+    if document_id not in (mail.attachments or []):
+        raise HTTPException(status_code=404)
+    document = desk.db.get(DocumentRow, document_id)
+    if document is None:
+        raise HTTPException(status_code=404)
+    return Response(
+        document.content,
+        media_type="application/pdf",
+        headers=download_headers(document.filename),
+    )
+
+
+@router.post("/courriels/{mail_id}/renvoyer", response_model=None)
+async def resend(desk: ManageDesk, mail_id: int, form: Form) -> Response:
+    mail = find_mail(desk, mail_id)
+    if not desk.csrf_ok(form):
+        error = "Le formulaire a expiré : rechargez la page et recommencez."
+        return _mail_response(desk, mail, error=error, status=400)
+    now = desk.runtime.now()
+    who = desk.staff.account.email
+    if mail.status == "failed":
+        previous = mail.last_error or "inconnue"
+        mail.status = "queued"
+        mail.attempts = 0
+        mail.next_attempt_at = now
+        mail.lease_until = None
+        mail.last_error = (
+            f"Remis dans la file par {who} le {local_time(now, desk.runtime.zone)} ; "
+            f"erreur précédente : {previous}"
+        )[:2000]
+        desk.db.commit()
+        target = f"{desk.base}/courriels/{mail.id}?renvoi=file"
+    elif mail.status == "sent":
+        request = desk.db.get(RequestRow, mail.request_id) if mail.request_id else None
+        copy = queue_mail(
+            desk.db,
+            workflow_id=desk.compiled.spec.id,
+            request=request,
+            dedupe_key=f"resend:{mail.id}:{secrets.token_hex(8)}",
+            template=mail.template,
+            rendered=RenderedMail(mail.subject, mail.text, mail.html),
+            to=list(mail.to or []),
+            cc=list(mail.cc or []),
+            attachments=list(mail.attachments or []),
+            mail_domain=desk.runtime.settings.mail_domain,
+            now=now,
+        )
+        desk.db.flush()
+        desk.db.commit()
+        target = f"{desk.base}/courriels/{copy.id}?renvoi=nouveau"
+    else:
+        target = f"{desk.base}/courriels/{mail.id}"
+    return RedirectResponse(target, status_code=303)

@@ -1,7 +1,112 @@
-"""Backoffice: to be written."""
+"""Backoffice: trying the spec's documents — each PDF rendered with sample data, or for a real
+request chosen by its reference, and answered as a download. Nothing is stored."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import TemplateError
+from sqlalchemy import select
+
+from engine.delivery.pdf import DocumentError, render_document
+from engine.samples import sample_snapshot
+from engine.service.requests import RequestService
+from engine.store.models import RequestRow
+
+from .access import Desk, ManageDesk
+from .export import download_headers
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
+
+
+def _page(
+    desk: Desk, *, error: str = "", reference: str = "", document: str = "", status: int = 200
+) -> HTMLResponse:
+    documents = [
+        {
+            "id": d.id,
+            "title": desk.text(d.title) or d.id,
+            "layout": d.layout,
+            "filename": d.filename,
+            "sample_href": f"{desk.base}/pdf/{d.id}",
+        }
+        for d in desk.compiled.spec.documents
+    ]
+    return desk.page(
+        "backoffice/pdf.html",
+        status=status,
+        title="Test PDF",
+        documents=documents,
+        error=error,
+        reference=reference,
+        chosen=document,
+    )
+
+
+@router.get("/pdf", response_class=HTMLResponse)
+async def pdf_page(desk: ManageDesk) -> HTMLResponse:
+    return _page(desk)
+
+
+@router.get("/pdf/{document_id}", response_model=None)
+async def pdf_file(desk: ManageDesk, document_id: str, request: Request) -> Response:
+    """The PDF with sample data, or for the request `?reference=...`."""
+    spec_document = desk.compiled.documents.get(document_id)
+    if spec_document is None:
+        raise HTTPException(status_code=404)
+    reference = request.query_params.get("reference", "").strip()[:80]
+    compiled = desk.compiled
+    if reference:
+        row = desk.db.execute(
+            select(RequestRow).where(
+                RequestRow.workflow_id == compiled.spec.id, RequestRow.reference == reference
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            return _page(
+                desk,
+                error=f"Aucune demande de ce processus n'a la référence « {reference} ».",
+                reference=reference,
+                document=document_id,
+                status=404,
+            )
+        service = RequestService(desk.db, desk.runtime)
+        compiled = service.compiled_for(row)
+        spec_document = compiled.documents.get(document_id)
+        if spec_document is None:
+            return _page(
+                desk,
+                error=(
+                    f"La demande {reference} suit une version du processus qui ne comporte "
+                    f"pas ce document."
+                ),
+                reference=reference,
+                document=document_id,
+                status=400,
+            )
+        snapshot = service.snapshot(row, compiled)
+        fallback = f"{document_id}-{reference}.pdf"
+    else:
+        snapshot = sample_snapshot(compiled, desk.runtime.today())
+        fallback = f"{document_id}-exemple.pdf"
+    try:
+        content = render_document(
+            compiled, spec_document.layout, snapshot, created_at=desk.runtime.now()
+        )
+    except DocumentError as error:
+        return _page(
+            desk,
+            error=f"Le document n'a pas pu être produit : {error}",
+            reference=reference,
+            document=document_id,
+            status=500,
+        )
+    try:
+        context = compiled.template_context(snapshot)
+        name = " ".join(compiled.render_string(spec_document.filename, context).split())
+    except TemplateError:  # a file name that does not render: the PDF is still worth seeing
+        name = ""
+    filename = name if name.lower().endswith(".pdf") else fallback
+    if not reference:
+        filename = f"exemple-{filename}"
+    return Response(content, media_type="application/pdf", headers=download_headers(filename))
