@@ -65,8 +65,13 @@ def test_the_mails_page_lists_the_confirmation_and_shows_it_safely(site: Site) -
     assert mail.text.split("\n")[0].strip() in page.text
     [frame] = page.soup.select("iframe")
     assert frame.has_attr("sandbox") and not frame["sandbox"]  # every restriction on
-    assert frame["srcdoc"] == mail.html  # what the frame shows is the mail's HTML...
-    assert 'srcdoc="&lt;' in page.html  # ...escaped into the attribute
+    # The frame shows the mail's HTML from its own address, where nothing but inline styles
+    # is allowed (no script, no request elsewhere) and only this site may frame it.
+    preview = browser.client.get(str(frame["src"]))
+    assert preview.status_code == 200 and preview.text == mail.html
+    policy = preview.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "script-src" not in policy
+    assert "frame-ancestors 'self'" in policy
     link = page.soup.find("a", href=f"{BO}/demandes/{reference}")
     assert link is not None
 
@@ -77,6 +82,8 @@ def test_the_mails_page_lists_the_confirmation_and_shows_it_safely(site: Site) -
     assert page.soup.find("img") is None
     assert len(page.soup.select("iframe")) == 1
     assert "<script>alert(1)" not in page.html
+    preview = browser.client.get(f"{BO}/courriels/{mail.id}/apercu")
+    assert "default-src 'none'" in preview.headers["content-security-policy"]
 
 
 def test_a_failed_mail_goes_back_to_the_queue_and_a_sent_one_is_queued_anew(site: Site) -> None:
