@@ -27,6 +27,7 @@ from .catalog import DbCatalog
 from .context import Runtime
 from .effects import apply_effects
 from .numbering import format_reference, next_number
+from .queue import fill_queue_columns
 from .sessions import seats_taken, session_view, session_with_seats
 from .settings_store import overrides
 
@@ -304,6 +305,7 @@ class RequestService:
         email = answers.get(compiled.spec.applicant.email)
         row.applicant_email = email.lower() if isinstance(email, str) else None
         row.submitted_at = self.runtime.now()
+        fill_queue_columns(row, compiled)
         if row.account_id is not None:
             account = self.db.get(Account, row.account_id)
             if account is not None:

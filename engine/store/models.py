@@ -19,6 +19,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    func,
+    literal_column,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -142,6 +144,45 @@ class RequestRow(Base):
         Index("ix_requests_queue", "workflow_id", "state", "updated_at"),
         Index("ix_requests_email", "applicant_email"),
         Index("ix_requests_session", "workflow_id", "session_code", "state"),
+        # The backoffice queue, sorted by date or by reference: every column a filter or a
+        # search reads is in the index, so a page never reads the rows it skips (SQLite scans
+        # the index alone; PostgreSQL an index-only scan once the table is vacuumed).
+        Index(
+            "ix_requests_queue_submitted",
+            "workflow_id",
+            "submitted_at",
+            "id",
+            "state",
+            "session_code",
+            "facets",
+            "search_text",
+        ),
+        Index(
+            "ix_requests_queue_reference",
+            "workflow_id",
+            "reference",
+            "id",
+            "state",
+            "session_code",
+            "submitted_at",
+            "facets",
+            "search_text",
+        ),
+        # PostgreSQL only (SQLite has neither index type; autogenerate skips expression
+        # indexes there): the chosen entries as an array, which the queue's filters test with
+        # `@>`, and the trigrams of the search words (pg_trgm, when migration 0004 could
+        # create the extension), so that a search reads them instead of the table.
+        Index(
+            "ix_requests_facets_gin",
+            func.string_to_array(literal_column("facets"), literal_column("'|'")),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_requests_search_trgm",
+            func.lower(literal_column("search_text")).label("search_lower"),
+            postgresql_using="gin",
+            postgresql_ops={"search_lower": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -165,6 +206,13 @@ class RequestRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Written at submission for the backoffice queue (engine/service/queue.py), so that its
+    # pages never read the answers: the applicant's name as shown, the words a search looks
+    # in (reference, name, email; lower case, no accents) and the reference entries chosen
+    # (`|field=entry|...`).
+    applicant_name: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    search_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    facets: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     # The version column makes every UPDATE check that nobody changed the row meanwhile.
     __mapper_args__ = {"version_id_col": version}
@@ -284,6 +332,8 @@ class NotificationRead(Base):
     """Which user has read which notification (notifications go to roles, reading is personal)."""
 
     __tablename__ = "notification_reads"
+    # The header's unread counter asks "what has this user read?" on every backoffice page.
+    __table_args__ = (Index("ix_notification_reads_account", "account_id", "notification_id"),)
 
     notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)

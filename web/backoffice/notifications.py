@@ -1,7 +1,98 @@
-"""Backoffice: to be written."""
+"""Backoffice: the notifications addressed to the user's roles, newest first, each with a link
+to its request. Those not yet read by this user are marked, and viewing the page marks them
+read (reading is personal: a notification goes to a role, each of its users reads it)."""
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import quote
+
 from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from engine.service.queue import mark_read, notifications_for
+
+from .access import ProcessDesk
+from .queue import local_moment
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
+
+PAGE_SIZE = 50
+
+WORDS = {
+    "fr": {
+        "intro": "Les notifications adressées à vos rôles, les plus récentes d'abord.",
+        "none": "Aucune notification pour vos rôles.",
+        "unread": "Non lue",
+        "see": "Voir la demande {reference}",
+        "role": "pour le rôle {role}",
+        "page": "Page {n}",
+        "previous": "Plus récentes",
+        "next": "Plus anciennes",
+        "pages": "Pages",
+    },
+    "en": {
+        "intro": "The notifications sent to your roles, newest first.",
+        "none": "No notification for your roles.",
+        "unread": "Unread",
+        "see": "See request {reference}",
+        "role": "for the role {role}",
+        "page": "Page {n}",
+        "previous": "Newer",
+        "next": "Older",
+        "pages": "Pages",
+    },
+}
+
+
+@router.get("/notifications", response_class=HTMLResponse)
+async def notifications(desk: ProcessDesk) -> HTMLResponse:
+    words = WORDS.get(desk.locale, WORDS["fr"])
+    roles = desk.staff.roles_in(desk.compiled)
+    try:
+        page = max(1, min(int(desk.request.query_params.get("page", "1")), 10**6))
+    except ValueError:
+        page = 1
+    account = desk.staff.account
+    lines, more = notifications_for(
+        desk.db, account, roles, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    unread = [line.id for line in lines if line.unread]
+    if unread:
+        # In a writing session of its own (the page's session only reads), committed before
+        # the frame counts what is left unread.
+        with desk.request.app.state.write_sessions() as writer:
+            mark_read(writer, account.id, unread, desk.runtime.now())
+        desk.db.commit()  # ends the page's read, so the counter sees the new reads
+    labels = {r.id: desk.text(r.label) for r in desk.compiled.spec.roles}
+    items: list[dict[str, Any]] = []
+    for line in lines:
+        key = line.reference or line.public_id
+        href = (
+            f"/backoffice/{line.workflow_id}/demandes/{quote(key, safe='')}"
+            if key and line.workflow_id
+            else ""
+        )
+        items.append(
+            {
+                "message": line.message,
+                "when": local_moment(desk, line.created_at),
+                "unread": line.unread,
+                "href": href,
+                "see": words["see"].format(reference=line.reference or ""),
+                "role": words["role"].format(role=labels.get(line.role, line.role)),
+            }
+        )
+    base = f"{desk.base}/notifications"
+    return desk.page(
+        "backoffice/notifications.html",
+        title=desk.words["bo_notifications"],
+        texts=words,
+        items=items,
+        pager={
+            "shown": page > 1 or more,
+            "label": words["page"].format(n=page),
+            "previous": (f"{base}?page={page - 1}" if page > 2 else base) if page > 1 else None,
+            "next": f"{base}?page={page + 1}" if more else None,
+        },
+    )
