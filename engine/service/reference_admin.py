@@ -20,6 +20,7 @@ from ..spec.reference import ListField, ReferenceList
 from ..store.models import ReferenceEntryRow, RequestRow
 from ..wizard.values import POSTAL_CODE_FR, clean_text, normalise_email
 from .catalog import search_text
+from .queue import fill_queue_columns
 
 LABEL_MAX = 300
 TEXT_MAX = 300
@@ -352,6 +353,9 @@ def merge_entry(
     moved = 0
     for request, field_id in requests_using(db, compiled, source.list_id, source.entry_id):
         request.answers = {**request.answers, field_id: target.entry_id}
+        if request.submitted_at is not None:
+            # The queue filters on the entries chosen: keep its columns in step.
+            fill_queue_columns(request, compiled)
         moved += 1
     for other_list, column in referring_columns(compiled, source.list_id):
         rows = db.execute(
