@@ -65,6 +65,7 @@ MENU = (
     ("pdf", "bo_pdf", "manage"),
     ("export", "bo_export", "manage"),
     ("reglages", "bo_settings", "admin"),
+    ("utilisateurs", "bo_users", "admin"),
 )
 
 

@@ -15,6 +15,7 @@ from . import (
     reference,
     sessions_admin,
     settings_page,
+    users,
 )
 
 
@@ -31,6 +32,7 @@ def backoffice_router() -> APIRouter:
         pdf_test,
         export,
         settings_page,
+        users,
     ):
         router.include_router(module.router)
     return router

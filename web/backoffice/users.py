@@ -1,0 +1,110 @@
+"""Backoffice users of a workflow (admin): who holds which of its roles, including the testers
+who receive every mail while test mode is on. Passwords are drawn here and shown once."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from engine.service.accounts import find_account, hash_password
+from engine.store.models import Account
+from engine.wizard.values import normalise_email
+
+from ..deps import Form
+from ..forms import form_text
+from .access import AdminDesk, Desk
+
+router = APIRouter(prefix="/backoffice/{workflow_id}")
+
+
+def _role_ids(desk: Desk) -> list[str]:
+    return [r.id for r in desk.compiled.spec.roles]
+
+
+def _users(desk: Desk) -> list[dict[str, Any]]:
+    mine = set(_role_ids(desk))
+    accounts = desk.db.execute(select(Account).order_by(Account.email)).scalars()
+    return [
+        {
+            "id": a.id,
+            "email": a.email,
+            "name": " ".join(p for p in (a.first_name, a.last_name) if p),
+            "roles": [r for r in (a.roles or []) if r in mine],
+            "active": a.active,
+        }
+        for a in accounts
+        if set(a.roles or []) & mine
+    ]
+
+
+def _page(desk: Desk, *, status: int = 200, **context: Any) -> HTMLResponse:
+    roles = [{"id": r.id, "label": desk.text(r.label)} for r in desk.compiled.spec.roles]
+    full = {
+        "title": "Utilisateurs",
+        "users": _users(desk),
+        "roles": roles,
+        "error": "",
+        "created": None,
+        "email": "",
+        "first_name": "",
+        "last_name": "",
+    }
+    full.update(context)
+    return desk.page("backoffice/users.html", status=status, **full)
+
+
+@router.get("/utilisateurs", response_class=HTMLResponse)
+async def users(desk: AdminDesk) -> HTMLResponse:
+    return _page(desk)
+
+
+@router.post("/utilisateurs", response_class=HTMLResponse)
+async def create_user(desk: AdminDesk, form: Form) -> Response:
+    if not desk.csrf_ok(form):
+        return _page(desk, status=400, error="Le formulaire a expiré : recommencez.")
+    email = normalise_email(form_text(form, "email", 320))
+    chosen = [r for r in form.getlist("roles") if r in _role_ids(desk)]
+    typed = {
+        "email": form_text(form, "email", 320),
+        "first_name": form_text(form, "first_name", 200).strip(),
+        "last_name": form_text(form, "last_name", 200).strip(),
+    }
+    if email is None:
+        return _page(desk, status=422, error="Saisissez une adresse électronique valide.", **typed)
+    if not chosen:
+        return _page(desk, status=422, error="Choisissez au moins un rôle.", **typed)
+    account = find_account(desk.db, email)
+    password = None
+    if account is None:
+        password = secrets.token_urlsafe(12)
+        account = Account(email=email, profile={}, roles=[], active=True)
+        account.password_hash = await run_in_threadpool(hash_password, password)
+        desk.db.add(account)
+    account.first_name = typed["first_name"] or account.first_name
+    account.last_name = typed["last_name"] or account.last_name
+    account.roles = sorted(set(account.roles or []) | set(chosen))
+    account.active = True
+    desk.db.commit()
+    return _page(desk, created={"email": email, "password": password})
+
+
+@router.post("/utilisateurs/{account_id}", response_class=HTMLResponse)
+async def update_user(desk: AdminDesk, account_id: int, form: Form) -> Response:
+    if not desk.csrf_ok(form):
+        return _page(desk, status=400, error="Le formulaire a expiré : recommencez.")
+    account = desk.db.get(Account, account_id)
+    mine = set(_role_ids(desk))
+    if account is None or not set(account.roles or []) & mine:
+        return _page(desk, status=404, error="Utilisateur introuvable.")
+    chosen = {r for r in form.getlist("roles") if r in mine}
+    if account.id == desk.staff.account.id and not chosen:
+        return _page(desk, status=422, error="Vous ne pouvez pas retirer tous vos propres rôles.")
+    # Roles of other workflows are kept as they are.
+    account.roles = sorted((set(account.roles or []) - mine) | chosen)
+    desk.db.commit()
+    return RedirectResponse(f"{desk.base}/utilisateurs", status_code=303)
