@@ -9,12 +9,11 @@ requests whose address is not confirmed yet..."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import FormData
 
@@ -28,11 +27,12 @@ from engine.service.imports import (
     read_session,
 )
 from engine.service.sessions import find_session
-from engine.store.models import RequestRow, TrainingSession
+from engine.store.models import TrainingSession
 
 from ..deps import Form
 from ..forms import form_text
 from .access import Desk, ManageDesk
+from .overview import session_counts
 from .reference import (
     csv_response,
     expired_form,
@@ -58,22 +58,6 @@ FIELDS = (
 )
 
 
-def _counts(desk: Desk) -> dict[str, dict[str, int]]:
-    """session code → state → number of requests."""
-    counts: dict[str, dict[str, int]] = defaultdict(dict)
-    rows = desk.db.execute(
-        select(RequestRow.session_code, RequestRow.state, func.count(RequestRow.id))
-        .where(
-            RequestRow.workflow_id == desk.compiled.spec.id,
-            RequestRow.session_code.is_not(None),
-        )
-        .group_by(RequestRow.session_code, RequestRow.state)
-    )
-    for code, state, n in rows:
-        counts[str(code)][str(state)] = int(n)
-    return counts
-
-
 def _tally(desk: Desk, by_state: dict[str, int]) -> tuple[int, int]:
     """(seats taken, requests waiting without a seat) from the counts by state."""
     process = desk.compiled.spec.process
@@ -90,7 +74,7 @@ def _tally(desk: Desk, by_state: dict[str, int]) -> tuple[int, int]:
 @router.get("/sessions", response_class=HTMLResponse)
 async def sessions(desk: ManageDesk) -> HTMLResponse:
     zone = desk.runtime.zone
-    counts = _counts(desk)
+    counts = session_counts(desk)
     rows = []
     for s in desk.db.execute(
         select(TrainingSession)
@@ -142,7 +126,7 @@ def _session_page(
     ]
     context: dict[str, Any] = {"session": None, "states": []}
     if session is not None:
-        by_state = _counts(desk).get(session.code, {})
+        by_state = session_counts(desk).get(session.code, {})
         taken, waiting = _tally(desk, by_state)
         context["session"] = {
             "code": session.code,
