@@ -58,7 +58,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.utils import make_msgid
-from inspect import signature
 from pathlib import Path
 from typing import Any
 
@@ -318,8 +317,7 @@ def queue_mails(instance: Instance, tag: str, count: int) -> tuple[list[str], fl
     and the time taken (session, inserts, commit)."""
     from engine.service.effects import queue_mail
 
-    # Newer versions of queue_mail take the time of the firing (`now`).
-    extra = {"now": instance.runtime.now()} if "now" in signature(queue_mail).parameters else {}
+    now = instance.runtime.now()
     started = time.perf_counter()
     with instance.write_sessions() as db:
         rows = [
@@ -334,7 +332,7 @@ def queue_mails(instance: Instance, tag: str, count: int) -> tuple[list[str], fl
                 cc=[],
                 attachments=[],
                 mail_domain=instance.settings.mail_domain,
-                **extra,
+                now=now,
             )
             for number in range(count)
         ]

@@ -374,12 +374,14 @@ class WizardVisit:
         self.db.commit()
         return see_other(self.step_url(following))
 
+    def visible_step_ids(self, row: RequestRow, compiled: CompiledWorkflow) -> list[str]:
+        """The draft's steps in order, as its answers make them visible."""
+        extras = self.service.extras(row, compiled)
+        return [s.id for s in compiled.wizard.visible_steps(row.answers, extras)]
+
     def _advance(self, row: RequestRow, compiled: CompiledWorkflow, step_id: str) -> None:
         """The draft's step is the furthest one reached: going back and forth keeps it."""
-        ids = [
-            s.id
-            for s in compiled.wizard.visible_steps(row.answers, self.service.extras(row, compiled))
-        ]
+        ids = self.visible_step_ids(row, compiled)
         current = row.current_step
         if current not in ids or step_id not in ids or ids.index(step_id) > ids.index(current):
             row.current_step = step_id
@@ -423,10 +425,7 @@ class WizardVisit:
     def _neighbour(
         self, row: RequestRow, compiled: CompiledWorkflow, step: CompiledStep, direction: int
     ) -> str:
-        ids = [
-            s.id
-            for s in compiled.wizard.visible_steps(row.answers, self.service.extras(row, compiled))
-        ]
+        ids = self.visible_step_ids(row, compiled)
         if step.id not in ids:
             return ids[0]
         index = max(0, min(len(ids) - 1, ids.index(step.id) + direction))
@@ -435,10 +434,7 @@ class WizardVisit:
     def _following(
         self, row: RequestRow, compiled: CompiledWorkflow, step: CompiledStep
     ) -> str | None:
-        ids = [
-            s.id
-            for s in compiled.wizard.visible_steps(row.answers, self.service.extras(row, compiled))
-        ]
+        ids = self.visible_step_ids(row, compiled)
         if step.id not in ids:
             return ids[0] if ids else None
         index = ids.index(step.id)
@@ -450,7 +446,7 @@ class WizardVisit:
         reached by completing the ones before it, so they are not checked again (submission
         checks every step anyway)."""
         extras = self.service.extras(row, compiled)
-        ids = [s.id for s in compiled.wizard.visible_steps(row.answers, extras)]
+        ids = self.visible_step_ids(row, compiled)
         current = row.current_step
         if current in ids and step_id in ids:
             # Steps up to the one the draft is at were completed to get there.

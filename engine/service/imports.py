@@ -138,6 +138,24 @@ class ImportPlan:
         return len(self.planned)
 
 
+def _data_lines(
+    lines: Iterator[tuple[int, list[str]]], columns: list[str], plan: ImportPlan
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The file's non-empty lines as cells by column: counted, at most MAX_LINES, those that
+    cannot be read recorded as rejected."""
+    for line, cells in lines:
+        if not any(cell.strip() for cell in cells):
+            continue
+        plan.read += 1
+        if plan.read > MAX_LINES:
+            raise ImportProblem(f"Le fichier dépasse {MAX_LINES} lignes.")
+        raw = _cells(columns, cells)
+        if isinstance(raw, str):
+            plan.rejected.append(Rejected(line, raw))
+            continue
+        yield line, raw
+
+
 def _columns(header: list[str], known: dict[str, str], required: Iterable[str]) -> list[str]:
     """The column ids of the header (a column may be named by its id or its label)."""
     columns: list[str] = []
@@ -218,16 +236,7 @@ def plan_list_import(
     taken = set(existing)
     seen: dict[str, int] = {}
     plan = ImportPlan()
-    for line, cells in lines:
-        if not any(cell.strip() for cell in cells):
-            continue
-        plan.read += 1
-        if plan.read > MAX_LINES:
-            raise ImportProblem(f"Le fichier dépasse {MAX_LINES} lignes.")
-        raw = _cells(columns, cells)
-        if isinstance(raw, str):
-            plan.rejected.append(Rejected(line, raw))
-            continue
+    for line, raw in _data_lines(lines, columns, plan):
         reasons: list[str] = []
         entry_id = raw.get("id", "").strip()
         if entry_id and not ENTRY_ID.fullmatch(entry_id):
@@ -427,16 +436,7 @@ def plan_sessions_import(db: Session, workflow_id: str, zone: ZoneInfo, text: st
     )
     seen: dict[str, int] = {}
     plan = ImportPlan()
-    for line, cells in lines:
-        if not any(cell.strip() for cell in cells):
-            continue
-        plan.read += 1
-        if plan.read > MAX_LINES:
-            raise ImportProblem(f"Le fichier dépasse {MAX_LINES} lignes.")
-        raw = _cells(columns, cells)
-        if isinstance(raw, str):
-            plan.rejected.append(Rejected(line, raw))
-            continue
+    for line, raw in _data_lines(lines, columns, plan):
         data = read_session(raw, zone)
         reasons = [f"{SESSION_NAMES[name]} : {msg}" for name, msg in data.errors.items()]
         code = data.values["code"]
