@@ -1,0 +1,1 @@
+"""Browser tests: the served product in Debian's Chromium."""

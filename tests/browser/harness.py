@@ -1,0 +1,198 @@
+"""The product as a person meets it: the `onboarding` command serving the app with uvicorn on
+127.0.0.1 (demo data loaded, mails delivered by its embedded worker to a test SMTP server), and
+Debian's Chromium driven by Playwright. Used by the browser tests and by
+`scripts/screenshots.py`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from playwright.sync_api import Browser, Playwright, sync_playwright
+
+from tests.web.smtp import MailServer, Received, free_port
+
+PROJECT = Path(__file__).resolve().parents[2]
+AXE_SCRIPT = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+
+# Chromium started as root in a sandboxed machine with no route outside: no sandbox of its
+# own, and none of the background connections it would otherwise keep trying.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+OPERATOR_EMAIL = "operateur@hgi.example"
+OPERATOR_PASSWORD = "Operateur-navigateur-2026"
+
+T = TypeVar("T")
+
+
+def chromium_executable() -> str:
+    """Debian's Chromium (never a browser downloaded by a test tool)."""
+    path = os.environ.get("ONBOARDING_CHROMIUM") or shutil.which("chromium")
+    if not path:
+        raise RuntimeError(
+            "Chromium is needed by the browser tests: install Debian's package "
+            "(apt-get install chromium) or set ONBOARDING_CHROMIUM to its executable"
+        )
+    return path
+
+
+def axe_script() -> str:
+    if not AXE_SCRIPT.is_file():
+        raise RuntimeError(
+            "axe-core is missing: run `npm ci` in tests/browser (scripts/test.sh does it)"
+        )
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+def wait_until(probe: Callable[[], T | None], what: str, timeout: float = 20.0) -> T:
+    """Polls `probe` until it returns something truthy; fails with `what` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = probe()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.1)
+
+
+@dataclass
+class ServedApp:
+    """`onboarding demo`, an operator login, then `onboarding serve` in a child process."""
+
+    data_dir: Path
+    mail: MailServer
+    database_url: str = ""
+    process: subprocess.Popen[bytes] | None = None
+    port: int = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def _environment(self) -> dict[str, str]:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("ONBOARDING_")}
+        env.update(
+            ONBOARDING_PROJECT_DIR=str(PROJECT),
+            ONBOARDING_DATA_DIR=str(self.data_dir),
+            ONBOARDING_SECRET_KEY="browser-tests-secret-not-for-production",
+            ONBOARDING_SMTP_HOST="127.0.0.1",
+            ONBOARDING_SMTP_PORT=str(self.mail.port),
+            ONBOARDING_WORKER_POLL_SECONDS="0.2",
+        )
+        if self.database_url:
+            env["ONBOARDING_DATABASE_URL"] = self.database_url
+        return env
+
+    def _command(self, *arguments: str) -> list[str]:
+        return [sys.executable, "-m", "engine.cli", *arguments]
+
+    def _run(self, *arguments: str) -> str:
+        done = subprocess.run(
+            self._command(*arguments),
+            cwd=PROJECT,
+            env=self._environment(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"onboarding {' '.join(arguments)} failed:\n{done.stderr}")
+        return done.stdout
+
+    def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._run("demo")
+        self._run(
+            "user", "create", OPERATOR_EMAIL,
+            "--role", "registration_manager", "--password", OPERATOR_PASSWORD,
+        )  # fmt: skip
+        self.port = free_port()
+        log = (self.data_dir / "serve.log").open("wb")
+        self.process = subprocess.Popen(
+            self._command("serve", "--host", "127.0.0.1", "--port", str(self.port)),
+            cwd=PROJECT,
+            env=self._environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_until(self._ready, f"the app on {self.base_url}", timeout=60)
+
+    def _ready(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise RuntimeError(f"onboarding serve stopped:\n{self.log()}")
+        try:
+            with urllib.request.urlopen(self.url("/"), timeout=2) as response:
+                return bool(response.status == 200)
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return False
+
+    def log(self) -> str:
+        path = self.data_dir / "serve.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+            self.process = None
+
+    def mail_to(self, address: str, template: str, timeout: float = 20.0) -> Received:
+        """The mail made from `template` that reached `address` (waits for the worker)."""
+
+        def arrived() -> Received | None:
+            for received in self.mail.to(address):
+                if received.message["X-Onboarding-Template"] == template:
+                    return received
+            return None
+
+        return wait_until(arrived, f"the mail '{template}' to {address}", timeout)
+
+
+@contextmanager
+def served_app(data_dir: Path, database_url: str = "") -> Iterator[ServedApp]:
+    mail = MailServer()
+    mail.start()
+    app = ServedApp(data_dir, mail, database_url)
+    try:
+        app.start()
+        yield app
+    finally:
+        app.stop()
+        mail.stop()
+
+
+@contextmanager
+def chromium() -> Iterator[tuple[Playwright, Browser]]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_executable(), headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            yield playwright, browser
+        finally:
+            browser.close()
