@@ -39,6 +39,8 @@ CHROMIUM_FLAGS = [
 
 OPERATOR_EMAIL = "operateur@hgi.example"
 OPERATOR_PASSWORD = "Operateur-navigateur-2026"
+ADMIN_EMAIL = "administration@hgi.example"
+ADMIN_PASSWORD = "Administration-navigateur-2026"
 
 T = TypeVar("T")
 
@@ -128,6 +130,7 @@ class ServedApp:
             "user", "create", OPERATOR_EMAIL,
             "--role", "registration_manager", "--password", OPERATOR_PASSWORD,
         )  # fmt: skip
+        self._run("user", "create", ADMIN_EMAIL, "--role", "admin", "--password", ADMIN_PASSWORD)
         self.port = free_port()
         log = (self.data_dir / "serve.log").open("wb")
         self.process = subprocess.Popen(
@@ -161,12 +164,17 @@ class ServedApp:
                 self.process.kill()
             self.process = None
 
-    def mail_to(self, address: str, template: str, timeout: float = 20.0) -> Received:
-        """The mail made from `template` that reached `address` (waits for the worker)."""
+    def mail_to(
+        self, address: str, template: str, about: str = "", timeout: float = 20.0
+    ) -> Received:
+        """The mail made from `template` that reached `address`, with `about` in its subject
+        or text when given (waits for the worker)."""
 
         def arrived() -> Received | None:
             for received in self.mail.to(address):
-                if received.message["X-Onboarding-Template"] == template:
+                if received.message["X-Onboarding-Template"] != template:
+                    continue
+                if about in received.subject or about in received.text:
                     return received
             return None
 

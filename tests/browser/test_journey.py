@@ -99,7 +99,7 @@ def test_two_applicants_from_the_wizard_to_the_login(
     assert CODE in details.text and "Transformer le patrimoine communal" in details.text
     institution = app.mail_to(new.validation_email, "institution_validation")
     assert OPERATOR_EMAIL in institution.recipients
-    assert app.mail_to(OPERATOR_EMAIL, "institution_validation") is institution
+    assert app.mail_to(OPERATOR_EMAIL, "institution_validation", reference_a) is institution
     [(filename, pdf)] = institution.attachments()
     assert filename.endswith(".pdf")
     form = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)

@@ -6,6 +6,7 @@ notice; with it, at once."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from playwright.sync_api import Page, expect
@@ -104,23 +105,36 @@ def start_new_request(page: Page, start: str = START) -> None:
     next_step(page)
 
 
-def fill_wizard(page: Page, person: Applicant, *, javascript: bool = True) -> str:
-    """Every step from the funding choice to the sent request; returns its reference."""
+def fill_wizard(
+    page: Page,
+    person: Applicant,
+    *,
+    javascript: bool = True,
+    visit: Callable[[Page, str], None] | None = None,
+) -> str:
+    """Every step from the funding choice to the sent request; returns its reference.
+    `visit(page, step)` is called on each step once it is filled, before it is sent, and on
+    the page that says the request is sent."""
+    look = visit or (lambda page, step: None)
     expect_step(page, 2)
     choose(page, "Méthode de financement", "Financement par ma collectivité")
+    look(page, "funding")
     next_step(page)
 
     expect_step(page, 3)
     fill_establishment(page, person, javascript)
+    look(page, "establishment")
     next_step(page)
 
     expect_step(page, 4)
     fill_identity(page, person)
+    look(page, "trainee")
     next_step(page)
 
     expect_step(page, 5)
     choose(page, "Mandat au titre duquel", person.mandate)
     page.get_by_label("Année de début du premier mandat").fill(person.first_mandate_year)
+    look(page, "mandate")
     next_step(page)
 
     expect_step(page, 6)
@@ -132,6 +146,7 @@ def fill_wizard(page: Page, person: Applicant, *, javascript: bool = True) -> st
     else:
         choose(page, "Avez-vous des contraintes alimentaires", "Non")
         expect(page.get_by_label(details)).to_be_hidden()
+    look(page, "dietary")
     next_step(page)
 
     expect_step(page, 7)
@@ -145,20 +160,24 @@ def fill_wizard(page: Page, person: Applicant, *, javascript: bool = True) -> st
         page.get_by_label(needs).fill(person.disability)
     else:
         expect(page.get_by_label(needs)).to_be_hidden()
+    look(page, "disability")
     next_step(page)
 
     expect_step(page, 8)
     for group, answer in person.consents.items():
         choose(page, group, answer)
+    look(page, "extra_data")
     next_step(page)
 
     expect_step(page, 9)
     page.get_by_label("J'ai lu et j'accepte les conditions générales.").check()
     expect(page.locator("button[name=_nav][value=next]")).to_have_text(SUBMIT_LABEL)
+    look(page, "terms")
     next_step(page)
 
     expect(page.locator("h2, h1").filter(has_text="Demande envoyée")).to_be_visible()
     expect(page.get_by_text("En attente de confirmation du courriel")).to_be_visible()
+    look(page, "sent")
     reference = page.locator("dt:has-text('Référence de votre demande') + dd").inner_text()
     assert re.fullmatch(rf"{CODE}-\d{{4}}", reference.strip()), reference
     return reference.strip()
