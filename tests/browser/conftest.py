@@ -1,12 +1,16 @@
-"""Fixtures of the browser tests: one served app (SQLite) and one Chromium for the whole run,
-a fresh browser context (cookies, viewport, JavaScript on or off) per person in a test."""
+"""Fixtures of the browser tests: one served app on SQLite (and one on PostgreSQL for the tests
+that ask for it) and one Chromium for the whole run, a fresh browser context (cookies,
+viewport, JavaScript on or off) per person in a test."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
+
+from tests.databases import postgres_database
 
 from .harness import ServedApp, chromium, served_app
 
@@ -20,6 +24,17 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
 
 
 @pytest.fixture(scope="session")
+def app_on_postgresql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
+    """The same, on a PostgreSQL database of its own, created and dropped by the run."""
+    with ExitStack() as stack:
+        database = postgres_database()
+        url = next(database)
+        stack.callback(lambda: list(database))  # drops the database once the app has stopped
+        data_dir = tmp_path_factory.mktemp("served-pg") / "data"
+        yield stack.enter_context(served_app(data_dir, url))
+
+
+@pytest.fixture(scope="session")
 def chromium_browser() -> Iterator[Browser]:
     with chromium() as (_, browser):
         yield browser
@@ -30,9 +45,11 @@ def new_page(chromium_browser: Browser, app: ServedApp) -> Iterator[NewPage]:
     """Opens a page in a browser context of its own: another person, another browser."""
     contexts: list[BrowserContext] = []
 
-    def open_page(*, javascript: bool = True, width: int = 1280, height: int = 900) -> Page:
+    def open_page(
+        *, javascript: bool = True, width: int = 1280, height: int = 900, on: ServedApp = app
+    ) -> Page:
         context = chromium_browser.new_context(
-            base_url=app.base_url,
+            base_url=on.base_url,
             java_script_enabled=javascript,
             viewport={"width": width, "height": height},
             locale="fr-FR",

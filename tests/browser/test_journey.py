@@ -71,16 +71,21 @@ def follow_mail_link(page: Page, link: str, app: ServedApp) -> None:
     page.goto(link)
 
 
-@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+@pytest.mark.parametrize(
+    ("backend", "javascript"),
+    [("sqlite", True), ("sqlite", False), ("postgresql", True)],
+    ids=["with-js", "without-js", "postgresql"],
+)
 def test_two_applicants_from_the_wizard_to_the_login(
-    app: ServedApp, new_page: NewPage, javascript: bool
+    request: pytest.FixtureRequest, new_page: NewPage, backend: str, javascript: bool
 ) -> None:
+    app: ServedApp = request.getfixturevalue("app" if backend == "sqlite" else "app_on_postgresql")
     a, b = applicants(uuid.uuid4().hex[:8])
     new = a.new_establishment
     assert new is not None
 
     # 1. A registers, with a new establishment, dietary constraints and a disability.
-    page_a = new_page(javascript=javascript)
+    page_a = new_page(javascript=javascript, on=app)
     start_new_request(page_a)
     reference_a = fill_wizard(page_a, a, javascript=javascript)
 
@@ -108,7 +113,7 @@ def test_two_applicants_from_the_wizard_to_the_login(
 
     # 4. The operator: notification, request page with the "non référencé" establishment, and
     # the three validations, each with its mail.
-    staff = new_page(javascript=javascript)
+    staff = new_page(javascript=javascript, on=app)
     backoffice.log_in(staff)
     unread = staff.locator(".bo-nav .badge--count")
     expect(unread).to_be_visible()
@@ -157,7 +162,7 @@ def test_two_applicants_from_the_wizard_to_the_login(
     log_in_as_applicant(page_a, a, password)
 
     # 5. B registers with an establishment found by search, then cancels from the follow link.
-    page_b = new_page(javascript=javascript)
+    page_b = new_page(javascript=javascript, on=app)
     start_new_request(page_b)
     reference_b = fill_wizard(page_b, b, javascript=javascript)
     page_b.goto(START)

@@ -6,8 +6,6 @@ PostgreSQL is reached at ONBOARDING_TEST_POSTGRES_URL (default: the local server
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,8 +13,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, text
 
 from engine.config import AppSettings
 from engine.service.accounts import use_hasher
@@ -25,14 +22,12 @@ from engine.service.seed import load_seed, read_seed
 from engine.service.setup import prepare_database
 from engine.store.db import make_engine, make_session_factory
 from engine.store.models import Base
+from tests.databases import postgres_database
 from web.app import create_app, make_runtime
 
 from .browser import Browser
 
 PROJECT = Path(__file__).resolve().parents[2]
-POSTGRES_URL = os.environ.get(
-    "ONBOARDING_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
 BASE_URL = "http://testserver"
 
 
@@ -52,34 +47,6 @@ class Clock:
         self.moment += timedelta(**delta)
 
 
-def _postgres_database() -> Iterator[str]:
-    admin_url = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
-    name = f"onboarding_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # pragma: no cover - depends on the machine
-        admin.dispose()
-        pytest.fail(
-            f"PostgreSQL is required by the test suite and is not reachable at {POSTGRES_URL} "
-            f"({error.__class__.__name__}: {error}); set ONBOARDING_TEST_POSTGRES_URL"
-        )
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -91,7 +58,7 @@ def database(
         yield engine
         engine.dispose()
         return
-    generator = _postgres_database()
+    generator = postgres_database()
     url = next(generator)
     engine = make_engine(url, pool_size=5, max_overflow=5)
     yield engine
