@@ -34,8 +34,10 @@ def app_on_postgresql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
         yield stack.enter_context(served_app(data_dir, url))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium_browser() -> Iterator[Browser]:
+    # Per module, not per run: Playwright's synchronous API keeps an event loop running in
+    # this thread while it is open, and other tests start event loops of their own.
     with chromium() as (_, browser):
         yield browser
 
