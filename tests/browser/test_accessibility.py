@@ -7,7 +7,7 @@ import re
 import uuid
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from . import backoffice
 from .conftest import NewPage
@@ -70,7 +70,19 @@ def test_every_wizard_page(app: ServedApp, new_page: NewPage, width: int) -> Non
     next_step(page)  # nothing chosen: the step comes back with its errors
     expect(page.locator("#error-summary")).to_be_visible()
     inspection.check(page, "step 2 with an error")
-    reference = fill_wizard(page, person, visit=lambda p, step: inspection.check(p, step))
+
+    def look(p: Page, step: str) -> None:
+        inspection.check(p, step)
+        if step == "trainee":
+            # The link to resume later is shown whole, however narrow the screen.
+            link = p.locator("#resume-link")
+            expect(link).to_have_value(re.compile(rf"^{re.escape(app.base_url)}/.+/reprendre/"))
+            shown = link.evaluate(
+                "el => el.scrollWidth <= el.clientWidth && el.scrollHeight <= el.clientHeight"
+            )
+            assert shown, "the resume link is cut off"
+
+    reference = fill_wizard(page, person, visit=look)
 
     confirm = app.mail_to(person.email, "confirm_email")
     page.goto(first_link(confirm.text, rf"{app.base_url}/liens/\S+"))

@@ -321,14 +321,14 @@ def test_another_browser_does_not_see_the_draft(site) -> None:
     assert step_of(page) == "session"
     assert page.progress == "Étape 1 sur 9"
     assert "Camille" not in page.text
-    assert page.soup.select_one("input.resume__link") is None
+    assert page.soup.select_one(".resume__link") is None
 
 
 def test_the_resume_link_continues_the_draft_in_another_browser(site) -> None:
     page = left_at_trainee(site.browser())
-    box = page.soup.select_one("input.resume__link")
+    box = page.soup.select_one("textarea.resume__link")
     assert box is not None
-    link = str(box["value"])
+    link = box.get_text()
     assert link.startswith(f"{HOST}{START}/reprendre/")
     elsewhere = site.browser()
     page = elsewhere.get(link.removeprefix(HOST))
