@@ -99,11 +99,15 @@ def test_every_wizard_page(app: ServedApp, new_page: NewPage, width: int) -> Non
     listing = app.mail_to(person.email, "follow_requests")
     page.goto(first_link(listing.text, rf"{app.base_url}/mes-demandes/\S+"))
     inspection.check(page, "my requests")
-    page.locator("li.session-item", has_text=reference).get_by_role("link").click()
+    with page.expect_navigation():
+        page.locator("li.session-item", has_text=reference).get_by_role("link").click()
+    expect(page.locator("h1")).to_contain_text(reference)
     inspection.check(page, "one of my requests")
 
     start_new_request(page)
-    page.get_by_role("button", name="Annuler").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Annuler").click()
+    expect(page.locator("h2, h1").filter(has_text="Abandonner la demande")).to_be_visible()
     inspection.check(page, "abandon a draft")
     page.goto("/inscription/NOSUCHCODE")
     inspection.check(page, "unknown session")
@@ -126,7 +130,9 @@ def test_every_backoffice_page(app: ServedApp, new_page: NewPage, width: int) ->
     page = new_page(width=width)
     page.goto(backoffice.DESK + "/demandes")
     inspection.check(page, "backoffice login")
-    page.get_by_role("button", name="Se connecter").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Se connecter").click()
+    expect(page.locator("#error-summary")).to_be_visible()
     inspection.check(page, "backoffice login with an error")
     backoffice.log_in(page, ADMIN_EMAIL, ADMIN_PASSWORD)
 
@@ -142,8 +148,9 @@ def test_every_backoffice_page(app: ServedApp, new_page: NewPage, width: int) ->
         page.goto(href)
         inspection.check(page, label)
         if label == "Courriels":
-            page.get_by_role("link", name=re.compile(reference)).first.click()
-            expect(page.locator("h1")).to_be_visible()
+            with page.expect_navigation():
+                page.get_by_role("link", name=re.compile(reference)).first.click()
+            expect(page.locator("h1")).to_contain_text(reference)
             inspection.check(page, "one mail")
 
     backoffice.open_request(page, reference)
@@ -175,7 +182,8 @@ def test_every_backoffice_page(app: ServedApp, new_page: NewPage, width: int) ->
         expect(page.locator("h1")).to_be_visible()
         inspection.check(page, name)
     page.goto(backoffice.DESK + "/listes/establishments")
-    page.locator("table a").first.click()
+    with page.expect_navigation():
+        page.locator("table a").first.click()
     inspection.check(page, "an establishment")
 
     page.goto("/backoffice/")
