@@ -22,10 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from playwright.sync_api import Browser, Page, expect  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
 
 from tests.browser import backoffice  # noqa: E402
-from tests.browser.harness import ServedApp, chromium, served_app  # noqa: E402
+from tests.browser.harness import ServedApp, chromium, open_page, served_app  # noqa: E402
 from tests.browser.wizard import (  # noqa: E402
     START,
     Applicant,
@@ -65,14 +65,6 @@ def shoot(page: Page, name: str, *, mobile: bool = False) -> None:
         page.screenshot(path=OUT / f"{name}-mobile.png", full_page=True)
         page.set_viewport_size(DESKTOP)
     print(f"  {name}.png" + ("  (+ mobile)" if mobile else ""))
-
-
-def new_page(browser: Browser, app: ServedApp) -> Page:
-    context = browser.new_context(base_url=app.base_url, viewport=DESKTOP, locale="fr-FR")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())
-    return page
 
 
 # The wizard's steps as `fill_wizard` names them, with their picture's name; the steps in
@@ -139,10 +131,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as data, served_app(Path(data) / "data") as app:
         print(f"Serving the demo on {app.base_url}; pictures go to {OUT.relative_to(ROOT)}/")
         with chromium() as (_, browser):
-            applicant = new_page(browser, app)
+            applicant = open_page(browser, app.base_url, timeout=15)
             reference = wizard(applicant, APPLICANT)
             confirm_email(applicant, app, APPLICANT)
-            desk(new_page(browser, app), reference)
+            desk(open_page(browser, app.base_url, timeout=15), reference)
     print(f"Done in {time.monotonic() - started:.0f} s.")
 
 

@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, Page
 
 from tests.databases import postgres_database
 
-from .harness import ServedApp, chromium, served_app
+from .harness import ServedApp, chromium, open_page, served_app
 
 NewPage = Callable[..., Page]
 
@@ -45,24 +45,17 @@ def chromium_browser() -> Iterator[Browser]:
 @pytest.fixture
 def new_page(chromium_browser: Browser, app: ServedApp) -> Iterator[NewPage]:
     """Opens a page in a browser context of its own: another person, another browser."""
-    contexts: list[BrowserContext] = []
+    pages: list[Page] = []
 
-    def open_page(
+    def open_one(
         *, javascript: bool = True, width: int = 1280, height: int = 900, on: ServedApp = app
     ) -> Page:
-        context = chromium_browser.new_context(
-            base_url=on.base_url,
-            java_script_enabled=javascript,
-            viewport={"width": width, "height": height},
-            locale="fr-FR",
+        page = open_page(
+            chromium_browser, on.base_url, javascript=javascript, width=width, height=height
         )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        # A confirmation dialog is answered "OK", as the person pressing the button means to.
-        page.on("dialog", lambda dialog: dialog.accept())
+        pages.append(page)
         return page
 
-    yield open_page
-    for context in contexts:
-        context.close()
+    yield open_one
+    for page in pages:
+        page.context.close()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from tests.web.smtp import MailServer, Received, free_port
 
@@ -204,3 +204,26 @@ def chromium() -> Iterator[tuple[Playwright, Browser]]:
             yield playwright, browser
         finally:
             browser.close()
+
+
+def open_page(
+    browser: Browser,
+    base_url: str,
+    *,
+    javascript: bool = True,
+    width: int = 1280,
+    height: int = 900,
+    timeout: float = 10.0,
+) -> Page:
+    """A page in a browser context of its own (its own cookies: another person), in French."""
+    context = browser.new_context(
+        base_url=base_url,
+        java_script_enabled=javascript,
+        viewport={"width": width, "height": height},
+        locale="fr-FR",
+    )
+    context.set_default_timeout(timeout * 1000)
+    page = context.new_page()
+    # A confirmation dialog is answered "OK", as the person pressing the button means to.
+    page.on("dialog", lambda dialog: dialog.accept())
+    return page

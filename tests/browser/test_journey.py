@@ -22,6 +22,7 @@ from .wizard import (
     Applicant,
     NewEstablishment,
     fill_wizard,
+    find_establishment,
     first_link,
     next_step,
     start_new_request,
@@ -207,9 +208,7 @@ def log_in_as_applicant(page: Page, person: Applicant, password: str) -> None:
     expect(page.locator(".progress__text")).to_have_text("Étape 2 sur 9")
     page.get_by_label("Financement par ma collectivité").check()
     next_step(page)
-    page.get_by_label("Je trouve ma collectivité").fill("Annecy")
-    page.get_by_role("button", name="Rechercher").click()
-    page.get_by_label("Commune d'Annecy").check()
+    find_establishment(page, "Annecy", "Commune d'Annecy", javascript=False)
     next_step(page)
     expect_step_identity_filled(page, person)
 

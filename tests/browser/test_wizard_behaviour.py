@@ -16,6 +16,7 @@ from .wizard import (
     choose,
     expect_step,
     fill_identity,
+    find_establishment,
     next_step,
     start_new_request,
 )
@@ -44,9 +45,7 @@ def to_step(page: Page, number: int, person: Applicant) -> None:
         choose(page, "Méthode de financement", "Financement par ma collectivité")
         next_step(page)
     if number > 3:
-        page.get_by_label("Je trouve ma collectivité").fill(person.search)
-        page.get_by_role("button", name="Rechercher").click()
-        page.get_by_label(person.establishment).check()
+        find_establishment(page, person.search, person.establishment, javascript=False)
         next_step(page)
     expect_step(page, number)
 

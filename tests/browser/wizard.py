@@ -186,10 +186,7 @@ def fill_wizard(
 def fill_establishment(page: Page, person: Applicant, javascript: bool) -> None:
     new = person.new_establishment
     if new is None:
-        page.get_by_label("Je trouve ma collectivité").fill(person.search)
-        if not javascript:
-            page.get_by_role("button", name="Rechercher").click()
-        page.get_by_label(person.establishment).check()
+        find_establishment(page, person.search, person.establishment, javascript)
         return
     page.get_by_label("Je n'ai pas trouvé ma collectivité").check()
     reveal(page, "Nom de la collectivité", javascript)
@@ -201,6 +198,15 @@ def fill_establishment(page: Page, person: Applicant, javascript: bool) -> None:
     subform.get_by_label("Courriel de l'instance qui valide votre inscription").fill(
         new.validation_email
     )
+
+
+def find_establishment(page: Page, search: str, label: str, javascript: bool) -> None:
+    """Types in the search box and chooses a result: found as one types with JavaScript, after
+    the "Rechercher" button without."""
+    page.get_by_label("Je trouve ma collectivité").fill(search)
+    if not javascript:
+        page.get_by_role("button", name="Rechercher").click()
+    page.get_by_label(label).check()
 
 
 def fill_identity(page: Page, person: Applicant) -> None:
