@@ -1,13 +1,12 @@
 """Typed dependencies of the routes: a database session per request, the posted form.
 
-Route handlers are `async def` and call the database directly: each request's database work
-is a few short statements, and running them in the event loop costs half the CPU of handing
-every request to a thread (measured with bench/web_bench.py). Work that is slow by design
-(password hashing) goes to a thread; more processes (`uvicorn --workers`) add parallelism."""
+Route handlers are plain `def` functions: Starlette runs them on its thread pool, so database
+work, password hashing and rendering never block the event loop (docs/decisions/0005). The
+session reads; the service functions the handlers call open their own write transactions."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -19,17 +18,10 @@ MAX_FIELDS = 1000
 MAX_PART_SIZE = 64 * 1024
 
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-async def get_db(request: Request) -> AsyncIterator[Session]:
-    """A session per request; posts may write, so on SQLite they take the write lock first."""
-    factory = (
-        request.app.state.sessions
-        if request.method in SAFE_METHODS
-        else request.app.state.write_sessions
-    )
-    with factory() as db:
+def get_db(request: Request) -> Iterator[Session]:
+    """A session per request, run on the thread pool like the handlers (opening and closing
+    it may wait for the database). It reads; `engine.service.transaction.writing` writes."""
+    with request.app.state.sessions() as db:
         try:
             yield db
         finally:
@@ -37,8 +29,21 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
                 db.rollback()
 
 
-async def posted_form(request: Request) -> FormData:
-    return await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_PART_SIZE)
+def form_parser(
+    *, max_files: int = 0, max_fields: int = MAX_FIELDS, max_part_size: int = MAX_PART_SIZE
+) -> Callable[[Request], Awaitable[FormData]]:
+    """A dependency reading the posted form within these bounds. Reading the body waits on the
+    network, so it stays in the event loop; the handler then runs on the thread pool."""
+
+    async def posted(request: Request) -> FormData:
+        return await request.form(
+            max_files=max_files, max_fields=max_fields, max_part_size=max_part_size
+        )
+
+    return posted
+
+
+posted_form = form_parser()
 
 
 # The session ends when the handler returns, before the response is sent: a transaction never

@@ -236,13 +236,13 @@ def _form_page(
 
 
 @router.get("/export", response_class=HTMLResponse)
-async def export_form(desk: ManageDesk) -> HTMLResponse:
+def export_form(desk: ManageDesk) -> HTMLResponse:
     default = {c.key for c in columns(desk) if c.group != "entry"}
     return _form_page(desk, chosen=default, fmt="csv", state="", session="")
 
 
 @router.get("/export/fichier", response_model=None)
-async def export_file(desk: ManageDesk, request: Request) -> Response:
+def export_file(desk: ManageDesk, request: Request) -> Response:
     params = request.query_params
     available = columns(desk)
     wanted = set(params.getlist("colonne"))

@@ -92,7 +92,7 @@ def _references(desk: Desk, request_ids: set[int]) -> dict[int, str | None]:
 
 
 @router.get("/courriels", response_class=HTMLResponse)
-async def mail_list(desk: ProcessDesk, request: Request) -> HTMLResponse:
+def mail_list(desk: ProcessDesk, request: Request) -> HTMLResponse:
     chosen = request.query_params.get("statut", "")
     if chosen not in FILTERS:
         chosen = ""
@@ -186,7 +186,7 @@ def _mail_response(
 
 
 @router.get("/courriels/{mail_id}", response_class=HTMLResponse)
-async def mail_page(desk: ProcessDesk, mail_id: int, request: Request) -> HTMLResponse:
+def mail_page(desk: ProcessDesk, mail_id: int, request: Request) -> HTMLResponse:
     mail = find_mail(desk, mail_id)
     return _mail_response(
         desk, mail, notice=NOTICES.get(request.query_params.get("renvoi", ""), "")
@@ -207,13 +207,13 @@ PREVIEW_HEADERS = {
 
 
 @router.get("/courriels/{mail_id}/apercu", response_class=HTMLResponse)
-async def preview(desk: ProcessDesk, mail_id: int) -> HTMLResponse:
+def preview(desk: ProcessDesk, mail_id: int) -> HTMLResponse:
     mail = find_mail(desk, mail_id)
     return HTMLResponse(mail.html, headers=PREVIEW_HEADERS)
 
 
 @router.get("/courriels/{mail_id}/pieces/{document_id}", response_model=None)
-async def attachment(desk: ProcessDesk, mail_id: int, document_id: int) -> Response:
+def attachment(desk: ProcessDesk, mail_id: int, document_id: int) -> Response:
     mail = find_mail(desk, mail_id)
     if document_id not in (mail.attachments or []):
         raise HTTPException(status_code=404)
@@ -228,7 +228,7 @@ async def attachment(desk: ProcessDesk, mail_id: int, document_id: int) -> Respo
 
 
 @router.post("/courriels/{mail_id}/renvoyer", response_model=None)
-async def resend(desk: ManageDesk, mail_id: int, form: Form) -> Response:
+def resend(desk: ManageDesk, mail_id: int, form: Form) -> Response:
     mail = find_mail(desk, mail_id)
     if not desk.csrf_ok(form):
         error = "Le formulaire a expiré : rechargez la page et recommencez."

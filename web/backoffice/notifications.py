@@ -46,7 +46,7 @@ WORDS = {
 
 
 @router.get("/notifications", response_class=HTMLResponse)
-async def notifications(desk: ProcessDesk) -> HTMLResponse:
+def notifications(desk: ProcessDesk) -> HTMLResponse:
     words = WORDS.get(desk.locale, WORDS["fr"])
     roles = desk.staff.roles_in(desk.compiled)
     try:

@@ -44,12 +44,12 @@ def _page(
 
 
 @router.get("/pdf", response_class=HTMLResponse)
-async def pdf_page(desk: ManageDesk) -> HTMLResponse:
+def pdf_page(desk: ManageDesk) -> HTMLResponse:
     return _page(desk)
 
 
 @router.get("/pdf/{document_id}", response_model=None)
-async def pdf_file(desk: ManageDesk, document_id: str, request: Request) -> Response:
+def pdf_file(desk: ManageDesk, document_id: str, request: Request) -> Response:
     """The PDF with sample data, or for the request `?reference=...`."""
     spec_document = desk.compiled.documents.get(document_id)
     if spec_document is None:

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import FormData, QueryParams
@@ -36,7 +36,7 @@ from engine.spec.process import Transition
 from engine.store.models import ReferenceEntryRow, RequestRow, TrainingSession
 from engine.wizard.display import display_answers
 
-from ..deps import MAX_PART_SIZE
+from ..deps import form_parser
 from ..forms import form_text
 from .access import Desk, ProcessDesk
 
@@ -45,6 +45,8 @@ router = APIRouter(prefix="/backoffice/{workflow_id}")
 REFERENCE = Path(min_length=1, max_length=80)
 TRANSITION = Path(pattern=r"^[a-z][a-z0-9_]{0,63}$")
 MAX_BULK = 500
+BulkForm = Annotated[FormData, Depends(form_parser(max_fields=MAX_BULK * 2 + 20))]
+TransitionForm = Annotated[FormData, Depends(form_parser(max_fields=20))]
 MAX_COMMENT = 5000
 MAX_FILTER_ENTRIES = 1000
 SORT_PARAMS = {"date": "submitted", "reference": "reference", "etat": "state"}
@@ -647,7 +649,7 @@ def queue_response(
 
 
 @router.get("/demandes", response_class=HTMLResponse)
-async def queue(desk: ProcessDesk) -> HTMLResponse:
+def queue(desk: ProcessDesk) -> HTMLResponse:
     return queue_response(desk, desk.request.query_params)
 
 
@@ -696,10 +698,7 @@ def refusal(say: Say, error: Exception, versions: Versions, row: RequestRow | No
 
 
 @router.post("/demandes/lot", response_class=HTMLResponse)
-async def bulk(desk: ProcessDesk) -> HTMLResponse:
-    form = await desk.request.form(
-        max_files=0, max_fields=MAX_BULK * 2 + 20, max_part_size=MAX_PART_SIZE
-    )
+def bulk(desk: ProcessDesk, form: BulkForm) -> HTMLResponse:
     say = say_for(desk)
     back = _return_params(desk, form)
     if not desk.csrf_ok(form):
@@ -789,9 +788,8 @@ def _bulk_fire(
     refused: list[dict[str, str]] = []
     workflow_id = desk.compiled.spec.id
     for reference, version in items:
-        row = queries.lock_request(db, workflow_id, reference)
+        row = queries.find_request(db, workflow_id, reference)
         if row is None:
-            db.rollback()
             refused.append({"reference": reference, "reason": say["not_found_request"]})
             continue
         compiled = service.compiled_for(row)
@@ -1051,7 +1049,7 @@ def _not_found(desk: Desk) -> HTMLResponse:
 
 
 @router.get("/demandes/{reference}", response_class=HTMLResponse)
-async def request_page(desk: ProcessDesk, reference: Annotated[str, REFERENCE]) -> HTMLResponse:
+def request_page(desk: ProcessDesk, reference: Annotated[str, REFERENCE]) -> HTMLResponse:
     row = queries.find_request(desk.db, desk.compiled.spec.id, reference)
     if row is None:
         return _not_found(desk)
@@ -1060,12 +1058,12 @@ async def request_page(desk: ProcessDesk, reference: Annotated[str, REFERENCE]) 
 
 
 @router.post("/demandes/{reference}/transitions/{transition_id}", response_class=HTMLResponse)
-async def fire_transition(
+def fire_transition(
     desk: ProcessDesk,
     reference: Annotated[str, REFERENCE],
     transition_id: Annotated[str, TRANSITION],
+    form: TransitionForm,
 ) -> Response:
-    form = await desk.request.form(max_files=0, max_fields=20, max_part_size=MAX_PART_SIZE)
     say = say_for(desk)
     db = desk.db
     workflow_id = desk.compiled.spec.id
@@ -1078,11 +1076,10 @@ async def fire_transition(
         if row is None:
             return _not_found(desk)
         return request_response(desk, row, status=400, error=say["form_expired"])
-    # Locked until the commit: a second person firing at the same moment waits here, then
-    # finds the new version and gets the conflict message.
-    row = queries.lock_request(db, workflow_id, reference)
+    # Two people firing at once: the service writes only over the version the operator saw,
+    # so the second one gets the conflict message.
+    row = queries.find_request(db, workflow_id, reference)
     if row is None:
-        db.rollback()
         return _not_found(desk)
     service = RequestService(db, desk.runtime)
     compiled = service.compiled_for(row)
@@ -1133,7 +1130,7 @@ async def fire_transition(
 
 
 @router.get("/demandes/{reference}/documents/{document_row_id}")
-async def download_document(
+def download_document(
     desk: ProcessDesk,
     reference: Annotated[str, REFERENCE],
     document_row_id: Annotated[int, Path(ge=1, le=2**62)],

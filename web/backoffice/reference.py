@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,7 +32,7 @@ from engine.service.links import LinkError
 from engine.spec.reference import ReferenceList
 from engine.store.models import ReferenceEntryRow
 
-from ..deps import Form
+from ..deps import Form, form_parser
 from ..forms import form_text
 from ..pages import message_page
 from .access import Desk, ManageDesk
@@ -82,18 +82,19 @@ def not_found(desk: Desk, what: str) -> HTMLResponse:
     )
 
 
-async def import_form(desk: Desk) -> FormData:
-    """The posted import form: a file, or the text pasted or carried from the preview (larger
-    than the ordinary form limit)."""
-    return await desk.request.form(max_files=1, max_fields=20, max_part_size=3 * MAX_BYTES)
+# The posted import form: a file, or the text pasted or carried from the preview (larger than
+# the ordinary form limit).
+ImportForm = Annotated[
+    FormData, Depends(form_parser(max_files=1, max_fields=20, max_part_size=3 * MAX_BYTES))
+]
 
 
-async def import_text(form: FormData) -> str:
+def import_text(form: FormData) -> str:
     """The uploaded file's text, else the pasted text (line ends normalised)."""
     upload = form.get("file")
     text = ""
     if isinstance(upload, UploadFile):
-        data = await upload.read(MAX_BYTES + 1)
+        data = upload.file.read(MAX_BYTES + 1)
         if data:
             text = decode(data)
     if not text:
@@ -175,7 +176,7 @@ def _entries_query(desk: Desk, list_id: str) -> Any:
 
 
 @router.get("/listes", response_class=HTMLResponse)
-async def lists(desk: ManageDesk) -> HTMLResponse:
+def lists(desk: ManageDesk) -> HTMLResponse:
     workflow_id = desk.compiled.spec.id
     counts = {
         (list_id, active): int(n)
@@ -220,7 +221,7 @@ def _find_list(desk: Desk, list_id: str) -> ReferenceList | None:
 
 
 @router.get("/listes/{list_id}", response_class=HTMLResponse)
-async def list_entries(
+def list_entries(
     desk: ManageDesk,
     list_id: str,
     q: str = "",
@@ -418,7 +419,7 @@ def _entry_page(
 
 
 @router.get("/listes/{list_id}/nouvelle-entree", response_class=HTMLResponse)
-async def new_entry(desk: ManageDesk, list_id: str) -> HTMLResponse:
+def new_entry(desk: ManageDesk, list_id: str) -> HTMLResponse:
     ref = _find_list(desk, list_id)
     if ref is None:
         return not_found(desk, "Cette liste")
@@ -426,7 +427,7 @@ async def new_entry(desk: ManageDesk, list_id: str) -> HTMLResponse:
 
 
 @router.post("/listes/{list_id}/nouvelle-entree", response_class=HTMLResponse)
-async def create_entry(desk: ManageDesk, list_id: str, form: Form) -> Response:
+def create_entry(desk: ManageDesk, list_id: str, form: Form) -> Response:
     ref = _find_list(desk, list_id)
     if ref is None:
         return not_found(desk, "Cette liste")
@@ -447,7 +448,7 @@ def _entry(desk: Desk, ref: ReferenceList, entry_id: str) -> ReferenceEntryRow |
 
 
 @router.get("/listes/{list_id}/entrees/{entry_id}", response_class=HTMLResponse)
-async def show_entry(desk: ManageDesk, list_id: str, entry_id: str) -> HTMLResponse:
+def show_entry(desk: ManageDesk, list_id: str, entry_id: str) -> HTMLResponse:
     ref = _find_list(desk, list_id)
     row = _entry(desk, ref, entry_id) if ref else None
     if ref is None or row is None:
@@ -457,7 +458,7 @@ async def show_entry(desk: ManageDesk, list_id: str, entry_id: str) -> HTMLRespo
 
 
 @router.post("/listes/{list_id}/entrees/{entry_id}", response_class=HTMLResponse)
-async def edit_entry(desk: ManageDesk, list_id: str, entry_id: str, form: Form) -> Response:
+def edit_entry(desk: ManageDesk, list_id: str, entry_id: str, form: Form) -> Response:
     ref = _find_list(desk, list_id)
     row = _entry(desk, ref, entry_id) if ref else None
     if ref is None or row is None:
@@ -489,7 +490,7 @@ async def edit_entry(desk: ManageDesk, list_id: str, entry_id: str, form: Form) 
 
 
 @router.post("/listes/{list_id}/entrees/{entry_id}/{action}", response_class=HTMLResponse)
-async def entry_action(
+def entry_action(
     desk: ManageDesk, list_id: str, entry_id: str, action: str, form: Form
 ) -> Response:
     ref = _find_list(desk, list_id)
@@ -547,7 +548,7 @@ async def entry_action(
 
 
 @router.get("/listes/{list_id}/export.csv")
-async def export_entries(desk: ManageDesk, list_id: str) -> Response:
+def export_entries(desk: ManageDesk, list_id: str) -> Response:
     ref = _find_list(desk, list_id)
     if ref is None:
         return not_found(desk, "Cette liste")
@@ -566,7 +567,7 @@ def _list_import_page(desk: Desk, ref: ReferenceList, **context: Any) -> HTMLRes
 
 
 @router.get("/listes/{list_id}/import", response_class=HTMLResponse)
-async def import_entries_form(desk: ManageDesk, list_id: str) -> HTMLResponse:
+def import_entries_form(desk: ManageDesk, list_id: str) -> HTMLResponse:
     ref = _find_list(desk, list_id)
     if ref is None:
         return not_found(desk, "Cette liste")
@@ -574,16 +575,15 @@ async def import_entries_form(desk: ManageDesk, list_id: str) -> HTMLResponse:
 
 
 @router.post("/listes/{list_id}/import", response_class=HTMLResponse)
-async def import_entries(desk: ManageDesk, list_id: str) -> Response:
+def import_entries(desk: ManageDesk, list_id: str, form: ImportForm) -> Response:
     ref = _find_list(desk, list_id)
     if ref is None:
         return not_found(desk, "Cette liste")
-    form = await import_form(desk)
     if not desk.csrf_ok(form):
         return expired_form(desk)
     action = f"{desk.base}/listes/{ref.id}/import"
     try:
-        text = await import_text(form)
+        text = import_text(form)
         plan = plan_list_import(desk.db, desk.compiled, ref, text)
     except ImportProblem as problem:
         return _list_import_page(desk, ref, problem=str(problem), status=422)

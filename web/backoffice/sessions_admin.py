@@ -34,10 +34,10 @@ from ..forms import form_text
 from .access import Desk, ManageDesk
 from .overview import session_counts
 from .reference import (
+    ImportForm,
     csv_response,
     expired_form,
     flash,
-    import_form,
     import_page,
     import_text,
     import_token_ok,
@@ -72,7 +72,7 @@ def _tally(desk: Desk, by_state: dict[str, int]) -> tuple[int, int]:
 
 
 @router.get("/sessions", response_class=HTMLResponse)
-async def sessions(desk: ManageDesk) -> HTMLResponse:
+def sessions(desk: ManageDesk) -> HTMLResponse:
     zone = desk.runtime.zone
     counts = session_counts(desk)
     rows = []
@@ -163,12 +163,12 @@ def _posted(form: FormData) -> dict[str, str]:
 
 
 @router.get("/sessions/nouvelle", response_class=HTMLResponse)
-async def new_session(desk: ManageDesk) -> HTMLResponse:
+def new_session(desk: ManageDesk) -> HTMLResponse:
     return _session_page(desk, session=None, values={}, errors={})
 
 
 @router.post("/sessions/nouvelle", response_class=HTMLResponse)
-async def create_session(desk: ManageDesk, form: Form) -> Response:
+def create_session(desk: ManageDesk, form: Form) -> Response:
     if not desk.csrf_ok(form):
         return expired_form(desk)
     raw = _posted(form)
@@ -191,7 +191,7 @@ async def create_session(desk: ManageDesk, form: Form) -> Response:
 
 
 @router.get("/sessions/{code}/modifier", response_class=HTMLResponse)
-async def show_session(desk: ManageDesk, code: str) -> HTMLResponse:
+def show_session(desk: ManageDesk, code: str) -> HTMLResponse:
     session = find_session(desk.db, desk.compiled.spec.id, code)
     if session is None:
         return not_found(desk, "Cette session")
@@ -208,7 +208,7 @@ async def show_session(desk: ManageDesk, code: str) -> HTMLResponse:
 
 
 @router.post("/sessions/{code}/modifier", response_class=HTMLResponse)
-async def edit_session(desk: ManageDesk, code: str, form: Form) -> Response:
+def edit_session(desk: ManageDesk, code: str, form: Form) -> Response:
     session = find_session(desk.db, desk.compiled.spec.id, code)
     if session is None:
         return not_found(desk, "Cette session")
@@ -227,7 +227,7 @@ async def edit_session(desk: ManageDesk, code: str, form: Form) -> Response:
 
 
 @router.post("/sessions/{code}/{action}", response_class=HTMLResponse)
-async def open_or_close(desk: ManageDesk, code: str, action: str, form: Form) -> Response:
+def open_or_close(desk: ManageDesk, code: str, action: str, form: Form) -> Response:
     session = find_session(desk.db, desk.compiled.spec.id, code)
     if session is None or action not in ("ouvrir", "fermer"):
         return not_found(desk, "Cette session")
@@ -249,7 +249,7 @@ async def open_or_close(desk: ManageDesk, code: str, action: str, form: Form) ->
 
 
 @router.get("/sessions/export.csv")
-async def export(desk: ManageDesk) -> Response:
+def export(desk: ManageDesk) -> Response:
     text = export_sessions(desk.db, desk.compiled.spec.id, desk.runtime.zone)
     return csv_response(text, f"sessions-{desk.compiled.spec.id}.csv")
 
@@ -266,18 +266,17 @@ def _import_page(desk: Desk, **context: Any) -> HTMLResponse:
 
 
 @router.get("/sessions/import", response_class=HTMLResponse)
-async def import_sessions_form(desk: ManageDesk) -> HTMLResponse:
+def import_sessions_form(desk: ManageDesk) -> HTMLResponse:
     return _import_page(desk)
 
 
 @router.post("/sessions/import", response_class=HTMLResponse)
-async def import_sessions(desk: ManageDesk) -> Response:
-    form = await import_form(desk)
+def import_sessions(desk: ManageDesk, form: ImportForm) -> Response:
     if not desk.csrf_ok(form):
         return expired_form(desk)
     workflow_id, zone = desk.compiled.spec.id, desk.runtime.zone
     try:
-        text = await import_text(form)
+        text = import_text(form)
         plan = plan_sessions_import(desk.db, workflow_id, zone, text)
     except ImportProblem as problem:
         return _import_page(desk, problem=str(problem), status=422)

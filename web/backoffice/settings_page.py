@@ -114,12 +114,12 @@ def _page(
 
 
 @router.get("/reglages", response_class=HTMLResponse)
-async def settings_form(desk: AdminDesk) -> HTMLResponse:
+def settings_form(desk: AdminDesk) -> HTMLResponse:
     return _page(desk)
 
 
 @router.post("/reglages", response_class=HTMLResponse)
-async def save_settings(desk: AdminDesk, form: Form) -> HTMLResponse:
+def save_settings(desk: AdminDesk, form: Form) -> HTMLResponse:
     settings = desk.compiled.spec.settings
     typed = {
         s.id: ("true" if form.get(s.id) else "false")

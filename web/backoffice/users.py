@@ -7,7 +7,6 @@ import secrets
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
@@ -59,12 +58,12 @@ def _page(desk: Desk, *, status: int = 200, **context: Any) -> HTMLResponse:
 
 
 @router.get("/utilisateurs", response_class=HTMLResponse)
-async def users(desk: AdminDesk) -> HTMLResponse:
+def users(desk: AdminDesk) -> HTMLResponse:
     return _page(desk)
 
 
 @router.post("/utilisateurs", response_class=HTMLResponse)
-async def create_user(desk: AdminDesk, form: Form) -> Response:
+def create_user(desk: AdminDesk, form: Form) -> Response:
     if not desk.csrf_ok(form):
         return _page(desk, status=400, error="Le formulaire a expiré : recommencez.")
     email = normalise_email(form_text(form, "email", 320))
@@ -83,7 +82,7 @@ async def create_user(desk: AdminDesk, form: Form) -> Response:
     if account is None:
         password = secrets.token_urlsafe(12)
         account = Account(email=email, profile={}, roles=[], active=True)
-        account.password_hash = await run_in_threadpool(hash_password, password)
+        account.password_hash = hash_password(password)
         desk.db.add(account)
     account.first_name = typed["first_name"] or account.first_name
     account.last_name = typed["last_name"] or account.last_name
@@ -94,7 +93,7 @@ async def create_user(desk: AdminDesk, form: Form) -> Response:
 
 
 @router.post("/utilisateurs/{account_id}", response_class=HTMLResponse)
-async def update_user(desk: AdminDesk, account_id: int, form: Form) -> Response:
+def update_user(desk: AdminDesk, account_id: int, form: Form) -> Response:
     if not desk.csrf_ok(form):
         return _page(desk, status=400, error="Le formulaire a expiré : recommencez.")
     account = desk.db.get(Account, account_id)
