@@ -60,7 +60,6 @@ def create_app(
     app.state.runtime = runtime
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
-    app.state.write_sessions = make_session_factory(engine, writes=True)
     app.state.templates = make_templates()
     app.add_middleware(
         SessionMiddleware,

@@ -24,15 +24,21 @@ class WriteOutsideTransaction(RuntimeError):
     """Objects were changed before `writing`: they would be written by a reading transaction."""
 
 
-@contextmanager
-def writing(db: Session) -> Iterator[Session]:
-    """Ends the reading transaction and runs the block in a write transaction, committed at the
-    end of the block or rolled back if it raises."""
+def begin_write(db: Session) -> None:
+    """Ends the reading transaction and opens a write transaction (for functions that commit
+    it themselves; `writing` is the usual way)."""
     if db.new or db.dirty or db.deleted:
         raise WriteOutsideTransaction("change objects inside writing(), not before it")
     if db.in_transaction():
         db.commit()  # nothing pending: ends the read, keeps the loaded objects
     db.connection(execution_options={"writes": True})
+
+
+@contextmanager
+def writing(db: Session) -> Iterator[Session]:
+    """Ends the reading transaction and runs the block in a write transaction, committed at the
+    end of the block or rolled back if it raises."""
+    begin_write(db)
     try:
         yield db
         db.commit()

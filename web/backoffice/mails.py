@@ -7,15 +7,13 @@ was delivered, and the outbox keeps what was sent)."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import String, and_, cast, func, or_, select
 
-from engine.compiled import RenderedMail
-from engine.service.effects import queue_mail
+from engine.service.resend import copy_sent, requeue_failed
 from engine.store.models import DocumentRow, OutboxMail, RequestRow
 
 from ..deps import Form
@@ -237,33 +235,16 @@ def resend(desk: ManageDesk, mail_id: int, form: Form) -> Response:
     who = desk.staff.account.email
     if mail.status == "failed":
         previous = mail.last_error or "inconnue"
-        mail.status = "queued"
-        mail.attempts = 0
-        mail.next_attempt_at = now
-        mail.lease_until = None
-        mail.last_error = (
+        note = (
             f"Remis dans la file par {who} le {local_time(now, desk.runtime.zone)} ; "
             f"erreur précédente : {previous}"
-        )[:2000]
-        desk.db.commit()
+        )
+        requeue_failed(desk.db, mail, note, now)
         target = f"{desk.base}/courriels/{mail.id}?renvoi=file"
     elif mail.status == "sent":
-        request = desk.db.get(RequestRow, mail.request_id) if mail.request_id else None
-        copy = queue_mail(
-            desk.db,
-            workflow_id=desk.compiled.spec.id,
-            request=request,
-            dedupe_key=f"resend:{mail.id}:{secrets.token_hex(8)}",
-            template=mail.template,
-            rendered=RenderedMail(mail.subject, mail.text, mail.html),
-            to=list(mail.to or []),
-            cc=list(mail.cc or []),
-            attachments=list(mail.attachments or []),
-            mail_domain=desk.runtime.settings.mail_domain,
-            now=now,
+        copy = copy_sent(
+            desk.db, mail, desk.compiled.spec.id, desk.runtime.settings.mail_domain, now
         )
-        desk.db.flush()
-        desk.db.commit()
         target = f"{desk.base}/courriels/{copy.id}?renvoi=nouveau"
     else:
         target = f"{desk.base}/courriels/{mail.id}"

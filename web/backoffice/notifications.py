@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from engine.service.queue import mark_read, notifications_for
+from engine.service.transaction import begin_write
 
 from .access import ProcessDesk
 from .queue import local_moment
@@ -59,11 +60,9 @@ def notifications(desk: ProcessDesk) -> HTMLResponse:
     )
     unread = [line.id for line in lines if line.unread]
     if unread:
-        # In a writing session of its own (the page's session only reads), committed before
-        # the frame counts what is left unread.
-        with desk.request.app.state.write_sessions() as writer:
-            mark_read(writer, account.id, unread, desk.runtime.now())
-        desk.db.commit()  # ends the page's read, so the counter sees the new reads
+        # Committed before the frame counts what is left unread.
+        begin_write(desk.db)
+        mark_read(desk.db, account.id, unread, desk.runtime.now())
     labels = {r.id: desk.text(r.label) for r in desk.compiled.spec.roles}
     items: list[dict[str, Any]] = []
     for line in lines:

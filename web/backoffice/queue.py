@@ -798,10 +798,8 @@ def _bulk_fire(
             if spec is None or not spec.bulk:  # a request pinned to an older version
                 raise UnknownTransition(say["bulk_unknown"], transition.id)
             service.fire(row, compiled, transition.id, actor, comment, expected_version=version)
-            db.commit()
             done.append({"reference": reference, "href": _request_href(desk, reference)})
         except (FireError, Conflict) as error:
-            db.rollback()
             reason = refusal(say, error, versions, row)
             refused.append(
                 {
@@ -1090,7 +1088,6 @@ def fire_transition(
         version = -1
 
     def again(message: str, status: int, on: str | None = None) -> HTMLResponse:
-        db.rollback()
         return request_response(
             desk, row, status=status, error=message, failed=transition_id, error_on=on, typed=typed
         )
@@ -1116,9 +1113,7 @@ def fire_transition(
             comment=comment or None,
             expected_version=version,
         )
-        db.commit()
     except Conflict:
-        db.rollback()
         db.refresh(row)
         return again(say["conflict"], 409)
     except FireError as error:

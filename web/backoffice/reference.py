@@ -23,9 +23,9 @@ from engine.service.imports import (
     MAX_BYTES,
     ImportPlan,
     ImportProblem,
-    apply_list_import,
     decode,
     export_list,
+    import_list,
     plan_list_import,
 )
 from engine.service.links import LinkError
@@ -437,8 +437,7 @@ def create_entry(desk: ManageDesk, list_id: str, form: Form) -> Response:
     data = admin.read_entry(desk.compiled, ref, raw, admin.Lookup.load(desk.db, desk.compiled, ref))
     if data.errors:
         return _entry_page(desk, ref, row=None, values=raw, errors=data.errors, status=422)
-    row = admin.create_entry(desk.db, desk.compiled, ref, data)
-    desk.db.commit()
+    row = admin.add_entry(desk.db, desk.compiled, ref, data)
     flash(desk, f"« {row.label} » a été ajouté à la liste.")
     return redirect(f"{desk.base}/listes/{ref.id}/entrees/{row.entry_id}")
 
@@ -481,10 +480,7 @@ def edit_entry(desk: ManageDesk, list_id: str, entry_id: str, form: Form) -> Res
             status_value=status_value,
             status=422,
         )
-    admin.update_entry(row, ref, data)
-    if labels and status_value:
-        row.status = status_value
-    desk.db.commit()
+    admin.save_entry(desk.db, row, ref, data, status_value if labels else None)
     flash(desk, "Modifications enregistrées.")
     return redirect(f"{desk.base}/listes/{ref.id}/entrees/{row.entry_id}")
 
@@ -502,26 +498,21 @@ def entry_action(
     here = f"{desk.base}/listes/{ref.id}/entrees/{row.entry_id}"
     label = row.label
     if action == "desactiver":
-        row.active = False
-        desk.db.commit()
+        admin.set_entry_active(desk.db, row, False)
         flash(desk, f"« {label} » est désactivé : il n'est plus proposé.")
     elif action == "activer":
-        row.active = True
-        desk.db.commit()
+        admin.set_entry_active(desk.db, row, True)
         flash(desk, f"« {label} » est de nouveau actif.")
     elif action == "referencer":
-        admin.mark_referenced(row, ref)
-        desk.db.commit()
+        admin.reference_entry(desk.db, row, ref)
         shown = admin.status_labels(desk.compiled, ref).get(ref.default_status or "", "")
         flash(desk, f"« {label} » est maintenant {shown.lower() or 'référencé'}.")
     elif action == "supprimer":
         try:
-            admin.delete_entry(desk.db, desk.compiled, row)
+            admin.remove_entry(desk.db, desk.compiled, row)
         except admin.EntryInUse as error:
-            desk.db.rollback()
             flash(desk, str(error), "error")
             return redirect(here)
-        desk.db.commit()
         flash(desk, f"« {label} » a été supprimé.")
         return redirect(f"{desk.base}/listes/{ref.id}")
     elif action == "fusionner":
@@ -530,8 +521,7 @@ def entry_action(
             flash(desk, "Choisissez l'entrée dans laquelle fusionner celle-ci.", "error")
             return redirect(here)
         delete = form.get("delete") == "on"
-        moved = admin.merge_entry(desk.db, desk.compiled, row, target, delete=delete)
-        desk.db.commit()
+        moved = admin.merge_entries(desk.db, desk.compiled, row, target, delete=delete)
         done = "supprimé" if delete else "désactivé"
         flash(
             desk,
@@ -607,10 +597,8 @@ def import_entries(desk: ManageDesk, list_id: str, form: ImportForm) -> Response
             status=422,
         )
     try:
-        apply_list_import(desk.db, desk.compiled, ref, plan)
-        desk.db.commit()
+        import_list(desk.db, desk.compiled, ref, plan)
     except SQLAlchemyError:
-        desk.db.rollback()
         return _list_import_page(
             desk,
             ref,

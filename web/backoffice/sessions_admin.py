@@ -20,13 +20,18 @@ from starlette.datastructures import FormData
 from engine.service.imports import (
     SESSION_COLUMNS,
     ImportProblem,
-    apply_sessions_import,
     export_sessions,
     format_moment,
+    import_training_sessions,
     plan_sessions_import,
     read_session,
 )
-from engine.service.sessions import find_session
+from engine.service.sessions import (
+    add_session,
+    find_session,
+    set_session_open,
+    update_session,
+)
 from engine.store.models import TrainingSession
 
 from ..deps import Form
@@ -179,11 +184,9 @@ def create_session(desk: ManageDesk, form: Form) -> Response:
     if data.errors:
         return _session_page(desk, session=None, values=raw, errors=data.errors, status=422)
     values = {k: v for k, v in data.values.items() if k != "is_open"}
-    desk.db.add(TrainingSession(workflow_id=desk.compiled.spec.id, is_open=True, **values))
     try:
-        desk.db.commit()
+        add_session(desk.db, desk.compiled.spec.id, values)
     except SQLAlchemyError:
-        desk.db.rollback()
         errors = {"code": f"Une session porte déjà le code « {code} »."}
         return _session_page(desk, session=None, values=raw, errors=errors, status=422)
     flash(desk, f"La session {code} a été créée ; elle est ouverte aux inscriptions.")
@@ -219,9 +222,8 @@ def edit_session(desk: ManageDesk, code: str, form: Form) -> Response:
     data = read_session(raw, desk.runtime.zone, with_code=False)
     if data.errors:
         return _session_page(desk, session=session, values=raw, errors=data.errors, status=422)
-    for name in ("title", "starts_at", "ends_at", "place", "capacity"):
-        setattr(session, name, data.values[name])
-    desk.db.commit()
+    names = ("title", "starts_at", "ends_at", "place", "capacity")
+    update_session(desk.db, session, {name: data.values[name] for name in names})
     flash(desk, "Modifications enregistrées.")
     return redirect(f"{desk.base}/sessions/{session.code}/modifier")
 
@@ -233,8 +235,7 @@ def open_or_close(desk: ManageDesk, code: str, action: str, form: Form) -> Respo
         return not_found(desk, "Cette session")
     if not desk.csrf_ok(form):
         return expired_form(desk)
-    session.is_open = action == "ouvrir"
-    desk.db.commit()
+    set_session_open(desk.db, session, action == "ouvrir")
     flash(
         desk,
         f"La session {code} est "
@@ -300,10 +301,8 @@ def import_sessions(desk: ManageDesk, form: ImportForm) -> Response:
             status=422,
         )
     try:
-        apply_sessions_import(desk.db, workflow_id, plan)
-        desk.db.commit()
+        import_training_sessions(desk.db, workflow_id, plan)
     except SQLAlchemyError:
-        desk.db.rollback()
         return _import_page(
             desk,
             plan=plan,

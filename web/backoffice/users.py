@@ -3,14 +3,13 @@ who receive every mail while test mode is on. Passwords are drawn here and shown
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from engine.service.accounts import find_account, hash_password
+from engine.service.staff_accounts import add_staff, set_roles
 from engine.store.models import Account
 from engine.wizard.values import normalise_email
 
@@ -77,18 +76,7 @@ def create_user(desk: AdminDesk, form: Form) -> Response:
         return _page(desk, status=422, error="Saisissez une adresse électronique valide.", **typed)
     if not chosen:
         return _page(desk, status=422, error="Choisissez au moins un rôle.", **typed)
-    account = find_account(desk.db, email)
-    password = None
-    if account is None:
-        password = secrets.token_urlsafe(12)
-        account = Account(email=email, profile={}, roles=[], active=True)
-        account.password_hash = hash_password(password)
-        desk.db.add(account)
-    account.first_name = typed["first_name"] or account.first_name
-    account.last_name = typed["last_name"] or account.last_name
-    account.roles = sorted(set(account.roles or []) | set(chosen))
-    account.active = True
-    desk.db.commit()
+    password = add_staff(desk.db, email, typed["first_name"], typed["last_name"], chosen)
     return _page(desk, created={"email": email, "password": password})
 
 
@@ -104,6 +92,5 @@ def update_user(desk: AdminDesk, account_id: int, form: Form) -> Response:
     if account.id == desk.staff.account.id and not chosen:
         return _page(desk, status=422, error="Vous ne pouvez pas retirer tous vos propres rôles.")
     # Roles of other workflows are kept as they are.
-    account.roles = sorted((set(account.roles or []) - mine) | chosen)
-    desk.db.commit()
+    set_roles(desk.db, account, (set(account.roles or []) - mine) | chosen)
     return RedirectResponse(f"{desk.base}/utilisateurs", status_code=303)
