@@ -25,6 +25,7 @@ from engine.store.db import make_engine, make_session_factory
 from .backoffice.access import Forbidden, LoginRequired, UnknownWorkflow, login_url
 from .backoffice.routes import backoffice_router
 from .i18n import Words
+from .operations import router as operations_router
 from .pages import make_templates, message_page
 from .request_log import AccessLog, route_template
 from .routes import home, links
@@ -73,6 +74,7 @@ def create_app(
     )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)  # outermost: times and names everything below it
+    app.include_router(operations_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(home.router)
     app.include_router(links.router)
