@@ -22,15 +22,17 @@ ACCESS_FIELDS = ("method", "route", "status", "duration_ms")
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
-# uvicorn's levels, as `serve --log-level` takes them; "trace" is below DEBUG.
+# The levels `serve --log-level` takes, named as uvicorn names them.
 LEVELS = {
     "critical": "CRITICAL",
     "error": "ERROR",
     "warning": "WARNING",
     "info": "INFO",
     "debug": "DEBUG",
-    "trace": "DEBUG",
 }
+
+
+NO_REQUEST = "-"
 
 
 class RequestIdFilter(logging.Filter):
@@ -38,7 +40,7 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "request_id", None) is None:
-            record.request_id = REQUEST_ID.get() or "-"
+            record.request_id = REQUEST_ID.get() or NO_REQUEST
         return True
 
 
@@ -52,7 +54,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None) or REQUEST_ID.get(),
+            "request_id": _request_id(record),
         }
         for name in ACCESS_FIELDS:
             if hasattr(record, name):
@@ -62,11 +64,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+def _request_id(record: logging.LogRecord) -> str | None:
+    given = getattr(record, "request_id", None)
+    if given is None:
+        return REQUEST_ID.get()
+    return None if given == NO_REQUEST else str(given)
+
+
 def logging_config(log_format: LogFormat, level: str = "info") -> dict[str, Any]:
     """A `logging.config.dictConfig` configuration; uvicorn applies it in each of its worker
-    processes too. uvicorn's own access log writes raw paths and query strings (mailed-link
-    tokens, searched names): it stays off, the web layer writes its own access lines."""
-    root_level = LEVELS.get(level.lower(), "INFO")
+    processes too. The product's loggers and uvicorn's write at `level`; libraries only
+    their warnings (below DEBUG, their INFO lines are chatter such as font subsetting).
+    uvicorn's own access log writes raw paths and query strings (mailed-link tokens,
+    searched names): it stays off, the web layer writes its own access lines."""
+    chosen = LEVELS.get(level.lower(), "INFO")
+    libraries = "DEBUG" if chosen == "DEBUG" else "WARNING"
     formatter: dict[str, Any] = (
         {"()": JsonFormatter} if log_format == "json" else {"format": TEXT_FORMAT}
     )
@@ -84,11 +96,12 @@ def logging_config(log_format: LogFormat, level: str = "info") -> dict[str, Any]
             }
         },
         "loggers": {
-            "uvicorn": {"handlers": [], "propagate": True},
+            "onboarding": {"level": chosen},
+            "uvicorn": {"handlers": [], "level": chosen, "propagate": True},
             "uvicorn.error": {"handlers": [], "propagate": True},
             "uvicorn.access": {"handlers": [], "propagate": False},
         },
-        "root": {"handlers": ["stderr"], "level": root_level},
+        "root": {"handlers": ["stderr"], "level": libraries},
     }
 
 
