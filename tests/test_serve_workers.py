@@ -1,7 +1,8 @@
 """`onboarding serve --workers 2`, a real server in a child process: two web processes answer
 on one port, each building its app from the environment; `/metrics` adds up the requests of
 both; the embedded mail worker runs once; the log is JSON lines with no path's token nor
-query string (uvicorn's own access log is off)."""
+query string (uvicorn's own access log is off). And `onboarding worker --metrics-port`
+serves that worker's counters."""
 
 from __future__ import annotations
 
@@ -111,3 +112,39 @@ def test_serve_with_two_workers_answers_and_adds_up_their_metrics(served) -> Non
     assert {"/", "/liens/{link_id}/{token}"} <= {e["route"] for e in access}
     assert all(e["request_id"] and e["duration_ms"] >= 0 for e in access)
     assert TOKEN not in text and SEARCHED not in text and "?q=" not in text
+
+
+def test_a_worker_process_serves_its_own_counters(tmp_path: Path) -> None:
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ONBOARDING_")}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env.update(
+        ONBOARDING_PROJECT_DIR=str(PROJECT),
+        ONBOARDING_DATA_DIR=str(tmp_path),
+        ONBOARDING_SECRET_KEY="worker-metrics-test-secret-not-for-production",
+        ONBOARDING_WORKER_POLL_SECONDS="0.1",
+    )
+    command = [sys.executable, "-m", "engine.cli", "worker", "--metrics-port", str(port)]
+    process = subprocess.Popen(
+        command, cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}/metrics"
+
+    def rounds() -> float:
+        if not answers(url):
+            return 0
+        for family in text_string_to_metric_families(fetch(url)[1]):
+            for found in family.samples:
+                if found.name == "onboarding_worker_rounds_total":
+                    return found.value
+        return 0
+
+    try:
+        deadline = time.monotonic() + 60
+        while rounds() < 2:  # rounds go on, counted by the worker that ran them
+            assert process.poll() is None, "the worker stopped"
+            assert time.monotonic() < deadline, "no worker rounds counted"
+            time.sleep(0.2)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -215,9 +215,7 @@ def test_a_request_id_that_is_not_short_and_plain_is_replaced(site: Site, given:
     assert len(echoed) == 32 and int(echoed, 16) >= 0
 
 
-def test_each_request_gets_an_id_echoed_and_written_on_its_access_line(
-    site: Site, caplog
-) -> None:
+def test_each_request_gets_an_id_echoed_and_written_on_its_access_line(site: Site, caplog) -> None:
     caplog.set_level(logging.DEBUG)
     caplog.handler.addFilter(RequestIdFilter())
     given = client(site).get("/", headers={"X-Request-ID": "proxy-42.a_b"})
