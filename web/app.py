@@ -25,7 +25,9 @@ from engine.store.db import make_engine, make_session_factory
 from .backoffice.access import Forbidden, LoginRequired, UnknownWorkflow, login_url
 from .backoffice.routes import backoffice_router
 from .i18n import Words
+from .operations import router as operations_router
 from .pages import make_templates, message_page
+from .request_log import AccessLog, route_template
 from .routes import home, links
 from .routes.wizard import wizard_router
 
@@ -70,6 +72,8 @@ def create_app(
         https_only=settings.secure_cookies,
     )
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(AccessLog)  # outermost: times and names everything below it
+    app.include_router(operations_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(home.router)
     app.include_router(links.router)
@@ -186,7 +190,7 @@ def _error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, error: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        log.exception("unexpected error on %s %s", request.method, route_template(request.scope))
         return HTMLResponse(
             message_page(
                 request,

@@ -21,6 +21,9 @@ def normalise_url(url: str) -> str:
 
 def make_engine(url: str, **options: Any) -> Engine:
     url = normalise_url(url)
+    # A database error's text would otherwise quote the statement's values (names, addresses)
+    # into the logs.
+    options.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
