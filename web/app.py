@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -20,7 +23,7 @@ from engine.config import AppSettings
 from engine.service.context import Runtime, default_link_url
 from engine.service.links import LinkSigner
 from engine.service.workflows import WorkflowRegistry
-from engine.store.db import make_engine, make_session_factory
+from engine.store.db import WEB_THREADS, make_engine, make_session_factory
 
 from .backoffice.access import Forbidden, LoginRequired, UnknownWorkflow, login_url
 from .backoffice.routes import backoffice_router
@@ -58,7 +61,7 @@ def create_app(
     settings = settings or AppSettings()
     runtime = runtime or make_runtime(settings)
     engine = engine or make_engine(settings.resolved_database_url())
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=_sized_thread_pool)
     app.state.runtime = runtime
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
@@ -82,6 +85,14 @@ def create_app(
     app.include_router(backoffice_router())
     _error_pages(app)
     return app
+
+
+@asynccontextmanager
+async def _sized_thread_pool(app: FastAPI) -> AsyncIterator[None]:
+    """Handlers are plain functions run on anyio's thread pool: as many threads as the
+    database pool has connections for (engine/store/db.py)."""
+    to_thread.current_default_thread_limiter().total_tokens = WEB_THREADS
+    yield
 
 
 # Pages use only the app's own files; mailed links carry tokens in their address, so no other
