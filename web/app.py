@@ -150,9 +150,22 @@ def _error_pages(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, error: RequestValidationError) -> Response:
         # A malformed path or query (a forged link, a hand-edited URL): a page, not a trace.
+        # A path parameter that fits no type names nothing (404); a malformed query asks
+        # something wrong of a page that exists (400).
+        in_path = all(problem["loc"][:1] == ("path",) for problem in error.errors())
+        status = 404 if in_path else 400
         if _wants_json(request):
-            return JSONResponse({"detail": "invalid request"}, status_code=400)
-        return not_found(request)
+            return JSONResponse({"detail": "invalid request"}, status_code=status)
+        if in_path:
+            return not_found(request)
+        return message_page(
+            request,
+            words["bad_request_title"],
+            words["bad_address"],
+            status=400,
+            kind="warning",
+            links=[("/", words["home"])],
+        )
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, error: LoginRequired) -> Response:

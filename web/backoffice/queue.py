@@ -14,8 +14,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
 from sqlalchemy import select
 from starlette.datastructures import FormData, QueryParams
 
@@ -38,12 +39,11 @@ from engine.wizard.display import display_answers
 
 from ..deps import MAX_PART_SIZE
 from ..forms import form_text
+from ..params import Choice, DayText, Page, Reference, RowId, SearchText, SpecId
 from .access import Desk, ProcessDesk
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
 
-REFERENCE = Path(min_length=1, max_length=80)
-TRANSITION = Path(pattern=r"^[a-z][a-z0-9_]{0,63}$")
 MAX_BULK = 500
 MAX_COMMENT = 5000
 MAX_FILTER_ENTRIES = 1000
@@ -646,8 +646,24 @@ def queue_response(
     )
 
 
+class QueueAddress(BaseModel):
+    """The queue's query parameters, bounded before the page reads them: `read_queue_state`
+    reads them (and the address a bulk form came back from), ignoring unknown values. The
+    filters of reference list fields (`f_<field>`) depend on the spec; that reader bounds them."""
+
+    onglet: Choice = ""
+    etat: Choice = ""
+    session: Choice = ""
+    du: DayText = ""
+    au: DayText = ""
+    q: SearchText = ""
+    tri: Choice = ""
+    ordre: Choice = ""
+    page: Page = 1
+
+
 @router.get("/demandes", response_class=HTMLResponse)
-async def queue(desk: ProcessDesk) -> HTMLResponse:
+async def queue(desk: ProcessDesk, _address: Annotated[QueueAddress, Query()]) -> HTMLResponse:
     return queue_response(desk, desk.request.query_params)
 
 
@@ -1051,7 +1067,7 @@ def _not_found(desk: Desk) -> HTMLResponse:
 
 
 @router.get("/demandes/{reference}", response_class=HTMLResponse)
-async def request_page(desk: ProcessDesk, reference: Annotated[str, REFERENCE]) -> HTMLResponse:
+async def request_page(desk: ProcessDesk, reference: Reference) -> HTMLResponse:
     row = queries.find_request(desk.db, desk.compiled.spec.id, reference)
     if row is None:
         return _not_found(desk)
@@ -1062,8 +1078,8 @@ async def request_page(desk: ProcessDesk, reference: Annotated[str, REFERENCE]) 
 @router.post("/demandes/{reference}/transitions/{transition_id}", response_class=HTMLResponse)
 async def fire_transition(
     desk: ProcessDesk,
-    reference: Annotated[str, REFERENCE],
-    transition_id: Annotated[str, TRANSITION],
+    reference: Reference,
+    transition_id: SpecId,
 ) -> Response:
     form = await desk.request.form(max_files=0, max_fields=20, max_part_size=MAX_PART_SIZE)
     say = say_for(desk)
@@ -1135,8 +1151,8 @@ async def fire_transition(
 @router.get("/demandes/{reference}/documents/{document_row_id}")
 async def download_document(
     desk: ProcessDesk,
-    reference: Annotated[str, REFERENCE],
-    document_row_id: Annotated[int, Path(ge=1, le=2**62)],
+    reference: Reference,
+    document_row_id: RowId,
 ) -> Response:
     row = queries.find_request(desk.db, desk.compiled.spec.id, reference)
     document = queries.document_of(desk.db, row.id, document_row_id) if row else None

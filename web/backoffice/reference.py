@@ -35,6 +35,7 @@ from engine.store.models import ReferenceEntryRow
 from ..deps import Form
 from ..forms import form_text
 from ..pages import message_page
+from ..params import Action, Choice, EntryId, Page, SearchText, SpecId
 from .access import Desk, ManageDesk
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
@@ -222,11 +223,11 @@ def _find_list(desk: Desk, list_id: str) -> ReferenceList | None:
 @router.get("/listes/{list_id}", response_class=HTMLResponse)
 async def list_entries(
     desk: ManageDesk,
-    list_id: str,
-    q: str = "",
-    statut: str = "",
-    etat: str = "",
-    page: int = 1,
+    list_id: SpecId,
+    q: SearchText = "",
+    statut: Choice = "",
+    etat: Choice = "",
+    page: Page = 1,
 ) -> HTMLResponse:
     ref = _find_list(desk, list_id)
     if ref is None:
@@ -418,7 +419,7 @@ def _entry_page(
 
 
 @router.get("/listes/{list_id}/nouvelle-entree", response_class=HTMLResponse)
-async def new_entry(desk: ManageDesk, list_id: str) -> HTMLResponse:
+async def new_entry(desk: ManageDesk, list_id: SpecId) -> HTMLResponse:
     ref = _find_list(desk, list_id)
     if ref is None:
         return not_found(desk, "Cette liste")
@@ -426,7 +427,7 @@ async def new_entry(desk: ManageDesk, list_id: str) -> HTMLResponse:
 
 
 @router.post("/listes/{list_id}/nouvelle-entree", response_class=HTMLResponse)
-async def create_entry(desk: ManageDesk, list_id: str, form: Form) -> Response:
+async def create_entry(desk: ManageDesk, list_id: SpecId, form: Form) -> Response:
     ref = _find_list(desk, list_id)
     if ref is None:
         return not_found(desk, "Cette liste")
@@ -447,7 +448,7 @@ def _entry(desk: Desk, ref: ReferenceList, entry_id: str) -> ReferenceEntryRow |
 
 
 @router.get("/listes/{list_id}/entrees/{entry_id}", response_class=HTMLResponse)
-async def show_entry(desk: ManageDesk, list_id: str, entry_id: str) -> HTMLResponse:
+async def show_entry(desk: ManageDesk, list_id: SpecId, entry_id: EntryId) -> HTMLResponse:
     ref = _find_list(desk, list_id)
     row = _entry(desk, ref, entry_id) if ref else None
     if ref is None or row is None:
@@ -457,7 +458,7 @@ async def show_entry(desk: ManageDesk, list_id: str, entry_id: str) -> HTMLRespo
 
 
 @router.post("/listes/{list_id}/entrees/{entry_id}", response_class=HTMLResponse)
-async def edit_entry(desk: ManageDesk, list_id: str, entry_id: str, form: Form) -> Response:
+async def edit_entry(desk: ManageDesk, list_id: SpecId, entry_id: EntryId, form: Form) -> Response:
     ref = _find_list(desk, list_id)
     row = _entry(desk, ref, entry_id) if ref else None
     if ref is None or row is None:
@@ -490,7 +491,7 @@ async def edit_entry(desk: ManageDesk, list_id: str, entry_id: str, form: Form) 
 
 @router.post("/listes/{list_id}/entrees/{entry_id}/{action}", response_class=HTMLResponse)
 async def entry_action(
-    desk: ManageDesk, list_id: str, entry_id: str, action: str, form: Form
+    desk: ManageDesk, list_id: SpecId, entry_id: EntryId, action: Action, form: Form
 ) -> Response:
     ref = _find_list(desk, list_id)
     row = _entry(desk, ref, entry_id) if ref else None
@@ -547,7 +548,7 @@ async def entry_action(
 
 
 @router.get("/listes/{list_id}/export.csv")
-async def export_entries(desk: ManageDesk, list_id: str) -> Response:
+async def export_entries(desk: ManageDesk, list_id: SpecId) -> Response:
     ref = _find_list(desk, list_id)
     if ref is None:
         return not_found(desk, "Cette liste")
@@ -566,7 +567,7 @@ def _list_import_page(desk: Desk, ref: ReferenceList, **context: Any) -> HTMLRes
 
 
 @router.get("/listes/{list_id}/import", response_class=HTMLResponse)
-async def import_entries_form(desk: ManageDesk, list_id: str) -> HTMLResponse:
+async def import_entries_form(desk: ManageDesk, list_id: SpecId) -> HTMLResponse:
     ref = _find_list(desk, list_id)
     if ref is None:
         return not_found(desk, "Cette liste")
@@ -574,7 +575,7 @@ async def import_entries_form(desk: ManageDesk, list_id: str) -> HTMLResponse:
 
 
 @router.post("/listes/{list_id}/import", response_class=HTMLResponse)
-async def import_entries(desk: ManageDesk, list_id: str) -> Response:
+async def import_entries(desk: ManageDesk, list_id: SpecId) -> Response:
     ref = _find_list(desk, list_id)
     if ref is None:
         return not_found(desk, "Cette liste")

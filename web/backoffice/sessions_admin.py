@@ -31,6 +31,7 @@ from engine.store.models import TrainingSession
 
 from ..deps import Form
 from ..forms import form_text
+from ..params import Action, SessionCode
 from .access import Desk, ManageDesk
 from .overview import session_counts
 from .reference import (
@@ -191,7 +192,7 @@ async def create_session(desk: ManageDesk, form: Form) -> Response:
 
 
 @router.get("/sessions/{code}/modifier", response_class=HTMLResponse)
-async def show_session(desk: ManageDesk, code: str) -> HTMLResponse:
+async def show_session(desk: ManageDesk, code: SessionCode) -> HTMLResponse:
     session = find_session(desk.db, desk.compiled.spec.id, code)
     if session is None:
         return not_found(desk, "Cette session")
@@ -208,7 +209,7 @@ async def show_session(desk: ManageDesk, code: str) -> HTMLResponse:
 
 
 @router.post("/sessions/{code}/modifier", response_class=HTMLResponse)
-async def edit_session(desk: ManageDesk, code: str, form: Form) -> Response:
+async def edit_session(desk: ManageDesk, code: SessionCode, form: Form) -> Response:
     session = find_session(desk.db, desk.compiled.spec.id, code)
     if session is None:
         return not_found(desk, "Cette session")
@@ -227,7 +228,9 @@ async def edit_session(desk: ManageDesk, code: str, form: Form) -> Response:
 
 
 @router.post("/sessions/{code}/{action}", response_class=HTMLResponse)
-async def open_or_close(desk: ManageDesk, code: str, action: str, form: Form) -> Response:
+async def open_or_close(
+    desk: ManageDesk, code: SessionCode, action: Action, form: Form
+) -> Response:
     session = find_session(desk.db, desk.compiled.spec.id, code)
     if session is None or action not in ("ouvrir", "fermer"):
         return not_found(desk, "Cette session")

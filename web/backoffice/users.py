@@ -17,6 +17,7 @@ from engine.wizard.values import normalise_email
 
 from ..deps import Form
 from ..forms import form_text
+from ..params import RowId
 from .access import AdminDesk, Desk
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
@@ -94,7 +95,7 @@ async def create_user(desk: AdminDesk, form: Form) -> Response:
 
 
 @router.post("/utilisateurs/{account_id}", response_class=HTMLResponse)
-async def update_user(desk: AdminDesk, account_id: int, form: Form) -> Response:
+async def update_user(desk: AdminDesk, account_id: RowId, form: Form) -> Response:
     if not desk.csrf_ok(form):
         return _page(desk, status=400, error="Le formulaire a expiré : recommencez.")
     account = desk.db.get(Account, account_id)

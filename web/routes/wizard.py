@@ -4,9 +4,8 @@ for workflows with a session field, `/<path>/...` otherwise."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import func, select
@@ -29,10 +28,8 @@ from engine.wizard.values import Inputs, normalise_email
 from ..deps import Db, Form
 from ..forms import form_inputs, form_text
 from ..pages import csrf_ok, message_page
+from ..params import CodeInPath, Flag, NoCode, SearchText, SpecId, Token
 from ..wizard import SUBMITTED_PURPOSE, StepScreen, WizardVisit, see_other
-
-CODE = r"^[A-Za-z0-9_-]{1,64}$"
-STEP = r"^[a-z][a-z0-9_]{0,63}$"
 
 
 def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
@@ -44,7 +41,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
     def visit(request: Request, db: Session, code: str | None) -> WizardVisit:
         return WizardVisit(request, db, workflow_id, code if with_sessions else None)
 
-    code_param = Path(pattern=CODE) if with_sessions else None
+    code_param = CodeInPath if with_sessions else NoCode
 
     @router.get("", response_class=HTMLResponse)
     async def start(request: Request, db: Db, code: str | None = code_param) -> Response:
@@ -95,8 +92,9 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
     async def step_page(
         request: Request,
         db: Db,
-        step_id: Annotated[str, Path(pattern=STEP)],
+        step_id: SpecId,
         code: str | None = code_param,
+        repris: Flag = "",
     ) -> Response:
         v = visit(request, db, code)
         opened = v.open_draft()
@@ -110,7 +108,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         screen = StepScreen(
             step, v.stored_inputs(row, compiled, step), hidden=v.hidden_now(row, compiled, step)
         )
-        if request.query_params.get("repris"):
+        if repris:
             screen.notices.append(("info", v.words["resumed"]))
         return v.render_step(row, compiled, screen)
 
@@ -119,7 +117,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         request: Request,
         db: Db,
         form: Form,
-        step_id: Annotated[str, Path(pattern=STEP)],
+        step_id: SpecId,
         code: str | None = code_param,
     ) -> Response:
         v = visit(request, db, code)
@@ -181,7 +179,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
 
     @router.get("/reprendre/{token}")
     async def resume(
-        request: Request, db: Db, token: str, code: str | None = code_param
+        request: Request, db: Db, token: Token, code: str | None = code_param
     ) -> Response:
         v = visit(request, db, code)
         row = v.service.find_draft(token)
@@ -203,7 +201,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
 
     @router.get("/envoyee/{token}", response_class=HTMLResponse)
     async def submitted(
-        request: Request, db: Db, token: str, code: str | None = code_param
+        request: Request, db: Db, token: Token, code: str | None = code_param
     ) -> Response:
         v = visit(request, db, code)
         try:
@@ -231,7 +229,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         request: Request,
         db: Db,
         form: Form,
-        step_id: Annotated[str, Path(pattern=STEP)],
+        step_id: SpecId,
         code: str | None = code_param,
     ) -> JSONResponse:
         """Which fields the answers being typed hide: the same rules as on submission."""
@@ -248,8 +246,8 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
     async def search(
         request: Request,
         db: Db,
-        field_id: Annotated[str, Path(pattern=STEP)],
-        q: str = "",
+        field_id: SpecId,
+        q: SearchText = "",
         code: str | None = code_param,
     ) -> JSONResponse:
         v = visit(request, db, code)
