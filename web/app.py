@@ -24,6 +24,7 @@ from engine.store.db import make_engine, make_session_factory
 
 from .backoffice.access import Forbidden, LoginRequired, UnknownWorkflow, login_url
 from .backoffice.routes import backoffice_router
+from .deps import UnacceptableForm
 from .i18n import Words
 from .pages import make_templates, message_page
 from .routes import home, links
@@ -162,6 +163,19 @@ def _error_pages(app: FastAPI) -> None:
             request,
             words["bad_request_title"],
             words["bad_address"],
+            status=400,
+            kind="warning",
+            links=[("/", words["home"])],
+        )
+
+    @app.exception_handler(UnacceptableForm)
+    async def refused_form(request: Request, error: UnacceptableForm) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "invalid form"}, status_code=400)
+        return message_page(
+            request,
+            words["bad_request_title"],
+            words["form_refused"],
             status=400,
             kind="warning",
             links=[("/", words["home"])],

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -37,7 +37,7 @@ from engine.spec.process import Transition
 from engine.store.models import ReferenceEntryRow, RequestRow, TrainingSession
 from engine.wizard.display import display_answers
 
-from ..deps import MAX_PART_SIZE
+from ..deps import form_of
 from ..forms import form_text
 from ..params import Choice, DayText, Page, Reference, RowId, SearchText, SpecId
 from .access import Desk, ProcessDesk
@@ -49,6 +49,10 @@ MAX_COMMENT = 5000
 MAX_FILTER_ENTRIES = 1000
 SORT_PARAMS = {"date": "submitted", "reference": "reference", "etat": "state"}
 MIN_YEAR, MAX_YEAR = 1900, 2999  # dates outside are typing mistakes
+# The bulk form: up to MAX_BULK requests ticked, with their versions. A transition's form: a
+# comment and a confirmation.
+BulkForm = Annotated[FormData, Depends(form_of(max_fields=MAX_BULK * 2 + 20))]
+ActionForm = Annotated[FormData, Depends(form_of(max_fields=20))]
 
 # Words of these pages; the spec gives every label of the workflow itself.
 WORDS: dict[str, dict[str, str]] = {
@@ -712,10 +716,7 @@ def refusal(say: Say, error: Exception, versions: Versions, row: RequestRow | No
 
 
 @router.post("/demandes/lot", response_class=HTMLResponse)
-async def bulk(desk: ProcessDesk) -> HTMLResponse:
-    form = await desk.request.form(
-        max_files=0, max_fields=MAX_BULK * 2 + 20, max_part_size=MAX_PART_SIZE
-    )
+async def bulk(desk: ProcessDesk, form: BulkForm) -> HTMLResponse:
     say = say_for(desk)
     back = _return_params(desk, form)
     if not desk.csrf_ok(form):
@@ -1080,8 +1081,8 @@ async def fire_transition(
     desk: ProcessDesk,
     reference: Reference,
     transition_id: SpecId,
+    form: ActionForm,
 ) -> Response:
-    form = await desk.request.form(max_files=0, max_fields=20, max_part_size=MAX_PART_SIZE)
     say = say_for(desk)
     db = desk.db
     workflow_id = desk.compiled.spec.id

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,7 +32,7 @@ from engine.service.links import LinkError
 from engine.spec.reference import ReferenceList
 from engine.store.models import ReferenceEntryRow
 
-from ..deps import Form
+from ..deps import Form, form_of
 from ..forms import form_text
 from ..pages import message_page
 from ..params import Action, Choice, EntryId, Page, SearchText, SpecId
@@ -83,10 +83,11 @@ def not_found(desk: Desk, what: str) -> HTMLResponse:
     )
 
 
-async def import_form(desk: Desk) -> FormData:
-    """The posted import form: a file, or the text pasted or carried from the preview (larger
-    than the ordinary form limit)."""
-    return await desk.request.form(max_files=1, max_fields=20, max_part_size=3 * MAX_BYTES)
+# The posted import form: a file, or the text pasted or carried from the preview (larger than
+# the ordinary form limit).
+ImportForm = Annotated[
+    FormData, Depends(form_of(max_files=1, max_fields=20, max_part_size=3 * MAX_BYTES))
+]
 
 
 async def import_text(form: FormData) -> str:
@@ -575,11 +576,10 @@ async def import_entries_form(desk: ManageDesk, list_id: SpecId) -> HTMLResponse
 
 
 @router.post("/listes/{list_id}/import", response_class=HTMLResponse)
-async def import_entries(desk: ManageDesk, list_id: SpecId) -> Response:
+async def import_entries(desk: ManageDesk, list_id: SpecId, form: ImportForm) -> Response:
     ref = _find_list(desk, list_id)
     if ref is None:
         return not_found(desk, "Cette liste")
-    form = await import_form(desk)
     if not desk.csrf_ok(form):
         return expired_form(desk)
     action = f"{desk.base}/listes/{ref.id}/import"

@@ -35,10 +35,10 @@ from ..params import Action, SessionCode
 from .access import Desk, ManageDesk
 from .overview import session_counts
 from .reference import (
+    ImportForm,
     csv_response,
     expired_form,
     flash,
-    import_form,
     import_page,
     import_text,
     import_token_ok,
@@ -274,8 +274,7 @@ async def import_sessions_form(desk: ManageDesk) -> HTMLResponse:
 
 
 @router.post("/sessions/import", response_class=HTMLResponse)
-async def import_sessions(desk: ManageDesk) -> Response:
-    form = await import_form(desk)
+async def import_sessions(desk: ManageDesk, form: ImportForm) -> Response:
     if not desk.csrf_ok(form):
         return expired_form(desk)
     workflow_id, zone = desk.compiled.spec.id, desk.runtime.zone
