@@ -25,6 +25,7 @@ from engine.store.db import make_engine, make_session_factory
 from .backoffice.access import Forbidden, LoginRequired, UnknownWorkflow, login_url
 from .backoffice.routes import backoffice_router
 from .deps import UnacceptableForm
+from .guard import AddressGuard
 from .i18n import Words
 from .pages import make_templates, message_page
 from .routes import home, links
@@ -63,6 +64,8 @@ def create_app(
     app.state.sessions = make_session_factory(engine)
     app.state.write_sessions = make_session_factory(engine, writes=True)
     app.state.templates = make_templates()
+    # Inside the session middleware: its refusal page is rendered like any other page.
+    app.add_middleware(AddressGuard)
     app.add_middleware(
         SessionMiddleware,
         secret_key=runtime.signer.secret,

@@ -39,6 +39,7 @@ from engine.wizard.display import display_answers
 
 from ..deps import form_of
 from ..forms import form_text
+from ..guard import clean_part
 from ..params import Choice, DayText, Page, Reference, RowId, SearchText, SpecId
 from .access import Desk, ProcessDesk
 
@@ -680,7 +681,9 @@ def _return_params(desk: Desk, form: FormData) -> QueryParams:
     prefix = f"{desk.base}/demandes"
     if back != prefix and not back.startswith(prefix + "?"):
         return QueryParams("")
-    return QueryParams(back[len(prefix) + 1 :])
+    query = back[len(prefix) + 1 :]
+    # Only what the queue's own address may hold: the guard refuses the rest before routing.
+    return QueryParams(query if clean_part(query.encode()) else "")
 
 
 def _selected(form: FormData) -> list[tuple[str, int]]:
