@@ -27,6 +27,8 @@ from engine.store.db import WEB_THREADS, make_engine, make_session_factory
 
 from .backoffice.access import Forbidden, LoginRequired, UnknownWorkflow, login_url
 from .backoffice.routes import backoffice_router
+from .deps import UnacceptableForm
+from .guard import AddressGuard
 from .i18n import Words
 from .operations import router as operations_router
 from .pages import make_templates, message_page
@@ -66,6 +68,8 @@ def create_app(
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     app.state.templates = make_templates()
+    # Inside the session middleware: its refusal page is rendered like any other page.
+    app.add_middleware(AddressGuard)
     app.add_middleware(
         SessionMiddleware,
         secret_key=runtime.signer.secret,
@@ -164,9 +168,35 @@ def _error_pages(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, error: RequestValidationError) -> Response:
         # A malformed path or query (a forged link, a hand-edited URL): a page, not a trace.
+        # A path parameter that fits no type names nothing (404); a malformed query asks
+        # something wrong of a page that exists (400).
+        in_path = all(problem["loc"][:1] == ("path",) for problem in error.errors())
+        status = 404 if in_path else 400
         if _wants_json(request):
-            return JSONResponse({"detail": "invalid request"}, status_code=400)
-        return not_found(request)
+            return JSONResponse({"detail": "invalid request"}, status_code=status)
+        if in_path:
+            return not_found(request)
+        return message_page(
+            request,
+            words["bad_request_title"],
+            words["bad_address"],
+            status=400,
+            kind="warning",
+            links=[("/", words["home"])],
+        )
+
+    @app.exception_handler(UnacceptableForm)
+    async def refused_form(request: Request, error: UnacceptableForm) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "invalid form"}, status_code=400)
+        return message_page(
+            request,
+            words["bad_request_title"],
+            words["form_refused"],
+            status=400,
+            kind="warning",
+            links=[("/", words["home"])],
+        )
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, error: LoginRequired) -> Response:

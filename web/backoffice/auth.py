@@ -13,6 +13,7 @@ from ..deps import Db, Form
 from ..forms import form_text
 from ..i18n import Words
 from ..pages import csrf_ok, render
+from ..params import Target
 from .access import LOGIN_PATH, current_staff
 
 router = APIRouter(prefix="/backoffice")
@@ -50,7 +51,9 @@ def _login_page(
 
 
 @router.get("/connexion", response_class=HTMLResponse)
-def login_page(request: Request) -> HTMLResponse:
+def login_page(request: Request, suite: Target = "/backoffice/") -> HTMLResponse:
+    # `suite` is declared to be bounded; `_login_page` reads it (also when the form is shown
+    # again after a wrong password).
     return _login_page(request)
 
 

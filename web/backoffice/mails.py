@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import String, and_, cast, func, or_, select
 
@@ -17,6 +17,7 @@ from engine.service.resend import copy_sent, requeue_failed
 from engine.store.models import DocumentRow, OutboxMail, RequestRow
 
 from ..deps import Form
+from ..params import Choice, Page, RowId
 from .access import Desk, ManageDesk, ProcessDesk
 from .export import download_headers, local_time
 
@@ -90,14 +91,8 @@ def _references(desk: Desk, request_ids: set[int]) -> dict[int, str | None]:
 
 
 @router.get("/courriels", response_class=HTMLResponse)
-def mail_list(desk: ProcessDesk, request: Request) -> HTMLResponse:
-    chosen = request.query_params.get("statut", "")
-    if chosen not in FILTERS:
-        chosen = ""
-    try:
-        page = max(1, min(int(request.query_params.get("page", "1")), 100000))
-    except ValueError:
-        page = 1
+def mail_list(desk: ProcessDesk, statut: Choice = "", page: Page = 1) -> HTMLResponse:
+    chosen = statut if statut in FILTERS else ""
     condition = OutboxMail.workflow_id == desk.compiled.spec.id
     if chosen:
         condition = and_(condition, FILTERS[chosen][1])
@@ -184,11 +179,9 @@ def _mail_response(
 
 
 @router.get("/courriels/{mail_id}", response_class=HTMLResponse)
-def mail_page(desk: ProcessDesk, mail_id: int, request: Request) -> HTMLResponse:
+def mail_page(desk: ProcessDesk, mail_id: RowId, renvoi: Choice = "") -> HTMLResponse:
     mail = find_mail(desk, mail_id)
-    return _mail_response(
-        desk, mail, notice=NOTICES.get(request.query_params.get("renvoi", ""), "")
-    )
+    return _mail_response(desk, mail, notice=NOTICES.get(renvoi, ""))
 
 
 # The mail's HTML on its own address, for the preview frame: it needs its inline styles (mail
@@ -205,13 +198,13 @@ PREVIEW_HEADERS = {
 
 
 @router.get("/courriels/{mail_id}/apercu", response_class=HTMLResponse)
-def preview(desk: ProcessDesk, mail_id: int) -> HTMLResponse:
+def preview(desk: ProcessDesk, mail_id: RowId) -> HTMLResponse:
     mail = find_mail(desk, mail_id)
     return HTMLResponse(mail.html, headers=PREVIEW_HEADERS)
 
 
 @router.get("/courriels/{mail_id}/pieces/{document_id}", response_model=None)
-def attachment(desk: ProcessDesk, mail_id: int, document_id: int) -> Response:
+def attachment(desk: ProcessDesk, mail_id: RowId, document_id: RowId) -> Response:
     mail = find_mail(desk, mail_id)
     if document_id not in (mail.attachments or []):
         raise HTTPException(status_code=404)
@@ -226,7 +219,7 @@ def attachment(desk: ProcessDesk, mail_id: int, document_id: int) -> Response:
 
 
 @router.post("/courriels/{mail_id}/renvoyer", response_model=None)
-def resend(desk: ManageDesk, mail_id: int, form: Form) -> Response:
+def resend(desk: ManageDesk, mail_id: RowId, form: Form) -> Response:
     mail = find_mail(desk, mail_id)
     if not desk.csrf_ok(form):
         error = "Le formulaire a expiré : rechargez la page et recommencez."

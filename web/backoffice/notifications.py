@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from engine.service.queue import mark_read, notifications_for
 from engine.service.transaction import begin_write
 
+from ..params import Page
 from .access import ProcessDesk
 from .queue import local_moment
 
@@ -47,13 +48,9 @@ WORDS = {
 
 
 @router.get("/notifications", response_class=HTMLResponse)
-def notifications(desk: ProcessDesk) -> HTMLResponse:
+def notifications(desk: ProcessDesk, page: Page = 1) -> HTMLResponse:
     words = WORDS.get(desk.locale, WORDS["fr"])
     roles = desk.staff.roles_in(desk.compiled)
-    try:
-        page = max(1, min(int(desk.request.query_params.get("page", "1")), 10**6))
-    except ValueError:
-        page = 1
     account = desk.staff.account
     lines, more = notifications_for(
         desk.db, account, roles, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE

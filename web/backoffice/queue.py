@@ -14,8 +14,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
 from sqlalchemy import select
 from starlette.datastructures import FormData, QueryParams
 
@@ -36,21 +37,23 @@ from engine.spec.process import Transition
 from engine.store.models import ReferenceEntryRow, RequestRow, TrainingSession
 from engine.wizard.display import display_answers
 
-from ..deps import form_parser
+from ..deps import form_of
 from ..forms import form_text
+from ..guard import clean_part
+from ..params import Choice, DayText, Page, Reference, RowId, SearchText, SpecId
 from .access import Desk, ProcessDesk
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
 
-REFERENCE = Path(min_length=1, max_length=80)
-TRANSITION = Path(pattern=r"^[a-z][a-z0-9_]{0,63}$")
 MAX_BULK = 500
-BulkForm = Annotated[FormData, Depends(form_parser(max_fields=MAX_BULK * 2 + 20))]
-TransitionForm = Annotated[FormData, Depends(form_parser(max_fields=20))]
 MAX_COMMENT = 5000
 MAX_FILTER_ENTRIES = 1000
 SORT_PARAMS = {"date": "submitted", "reference": "reference", "etat": "state"}
 MIN_YEAR, MAX_YEAR = 1900, 2999  # dates outside are typing mistakes
+# The bulk form: up to MAX_BULK requests ticked, with their versions. A transition's form: a
+# comment and a confirmation.
+BulkForm = Annotated[FormData, Depends(form_of(max_fields=MAX_BULK * 2 + 20))]
+ActionForm = Annotated[FormData, Depends(form_of(max_fields=20))]
 
 # Words of these pages; the spec gives every label of the workflow itself.
 WORDS: dict[str, dict[str, str]] = {
@@ -648,8 +651,24 @@ def queue_response(
     )
 
 
+class QueueAddress(BaseModel):
+    """The queue's query parameters, bounded before the page reads them: `read_queue_state`
+    reads them (and the address a bulk form came back from), ignoring unknown values. The
+    filters of reference list fields (`f_<field>`) depend on the spec; that reader bounds them."""
+
+    onglet: Choice = ""
+    etat: Choice = ""
+    session: Choice = ""
+    du: DayText = ""
+    au: DayText = ""
+    q: SearchText = ""
+    tri: Choice = ""
+    ordre: Choice = ""
+    page: Page = 1
+
+
 @router.get("/demandes", response_class=HTMLResponse)
-def queue(desk: ProcessDesk) -> HTMLResponse:
+def queue(desk: ProcessDesk, _address: Annotated[QueueAddress, Query()]) -> HTMLResponse:
     return queue_response(desk, desk.request.query_params)
 
 
@@ -662,7 +681,9 @@ def _return_params(desk: Desk, form: FormData) -> QueryParams:
     prefix = f"{desk.base}/demandes"
     if back != prefix and not back.startswith(prefix + "?"):
         return QueryParams("")
-    return QueryParams(back[len(prefix) + 1 :])
+    query = back[len(prefix) + 1 :]
+    # Only what the queue's own address may hold: the guard refuses the rest before routing.
+    return QueryParams(query if clean_part(query.encode()) else "")
 
 
 def _selected(form: FormData) -> list[tuple[str, int]]:
@@ -1047,7 +1068,7 @@ def _not_found(desk: Desk) -> HTMLResponse:
 
 
 @router.get("/demandes/{reference}", response_class=HTMLResponse)
-def request_page(desk: ProcessDesk, reference: Annotated[str, REFERENCE]) -> HTMLResponse:
+def request_page(desk: ProcessDesk, reference: Reference) -> HTMLResponse:
     row = queries.find_request(desk.db, desk.compiled.spec.id, reference)
     if row is None:
         return _not_found(desk)
@@ -1058,9 +1079,9 @@ def request_page(desk: ProcessDesk, reference: Annotated[str, REFERENCE]) -> HTM
 @router.post("/demandes/{reference}/transitions/{transition_id}", response_class=HTMLResponse)
 def fire_transition(
     desk: ProcessDesk,
-    reference: Annotated[str, REFERENCE],
-    transition_id: Annotated[str, TRANSITION],
-    form: TransitionForm,
+    reference: Reference,
+    transition_id: SpecId,
+    form: ActionForm,
 ) -> Response:
     say = say_for(desk)
     db = desk.db
@@ -1127,8 +1148,8 @@ def fire_transition(
 @router.get("/demandes/{reference}/documents/{document_row_id}")
 def download_document(
     desk: ProcessDesk,
-    reference: Annotated[str, REFERENCE],
-    document_row_id: Annotated[int, Path(ge=1, le=2**62)],
+    reference: Reference,
+    document_row_id: RowId,
 ) -> Response:
     row = queries.find_request(desk.db, desk.compiled.spec.id, reference)
     document = queries.document_of(desk.db, row.id, document_row_id) if row else None

@@ -32,9 +32,10 @@ from engine.service.links import LinkError
 from engine.spec.reference import ReferenceList
 from engine.store.models import ReferenceEntryRow
 
-from ..deps import Form, form_parser
+from ..deps import Form, form_of
 from ..forms import form_text
 from ..pages import message_page
+from ..params import Action, Choice, EntryId, Page, SearchText, SpecId
 from .access import Desk, ManageDesk
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
@@ -85,7 +86,7 @@ def not_found(desk: Desk, what: str) -> HTMLResponse:
 # The posted import form: a file, or the text pasted or carried from the preview (larger than
 # the ordinary form limit).
 ImportForm = Annotated[
-    FormData, Depends(form_parser(max_files=1, max_fields=20, max_part_size=3 * MAX_BYTES))
+    FormData, Depends(form_of(max_files=1, max_fields=20, max_part_size=3 * MAX_BYTES))
 ]
 
 
@@ -223,11 +224,11 @@ def _find_list(desk: Desk, list_id: str) -> ReferenceList | None:
 @router.get("/listes/{list_id}", response_class=HTMLResponse)
 def list_entries(
     desk: ManageDesk,
-    list_id: str,
-    q: str = "",
-    statut: str = "",
-    etat: str = "",
-    page: int = 1,
+    list_id: SpecId,
+    q: SearchText = "",
+    statut: Choice = "",
+    etat: Choice = "",
+    page: Page = 1,
 ) -> HTMLResponse:
     ref = _find_list(desk, list_id)
     if ref is None:
@@ -419,7 +420,7 @@ def _entry_page(
 
 
 @router.get("/listes/{list_id}/nouvelle-entree", response_class=HTMLResponse)
-def new_entry(desk: ManageDesk, list_id: str) -> HTMLResponse:
+def new_entry(desk: ManageDesk, list_id: SpecId) -> HTMLResponse:
     ref = _find_list(desk, list_id)
     if ref is None:
         return not_found(desk, "Cette liste")
@@ -427,7 +428,7 @@ def new_entry(desk: ManageDesk, list_id: str) -> HTMLResponse:
 
 
 @router.post("/listes/{list_id}/nouvelle-entree", response_class=HTMLResponse)
-def create_entry(desk: ManageDesk, list_id: str, form: Form) -> Response:
+def create_entry(desk: ManageDesk, list_id: SpecId, form: Form) -> Response:
     ref = _find_list(desk, list_id)
     if ref is None:
         return not_found(desk, "Cette liste")
@@ -447,7 +448,7 @@ def _entry(desk: Desk, ref: ReferenceList, entry_id: str) -> ReferenceEntryRow |
 
 
 @router.get("/listes/{list_id}/entrees/{entry_id}", response_class=HTMLResponse)
-def show_entry(desk: ManageDesk, list_id: str, entry_id: str) -> HTMLResponse:
+def show_entry(desk: ManageDesk, list_id: SpecId, entry_id: EntryId) -> HTMLResponse:
     ref = _find_list(desk, list_id)
     row = _entry(desk, ref, entry_id) if ref else None
     if ref is None or row is None:
@@ -457,7 +458,7 @@ def show_entry(desk: ManageDesk, list_id: str, entry_id: str) -> HTMLResponse:
 
 
 @router.post("/listes/{list_id}/entrees/{entry_id}", response_class=HTMLResponse)
-def edit_entry(desk: ManageDesk, list_id: str, entry_id: str, form: Form) -> Response:
+def edit_entry(desk: ManageDesk, list_id: SpecId, entry_id: EntryId, form: Form) -> Response:
     ref = _find_list(desk, list_id)
     row = _entry(desk, ref, entry_id) if ref else None
     if ref is None or row is None:
@@ -487,7 +488,7 @@ def edit_entry(desk: ManageDesk, list_id: str, entry_id: str, form: Form) -> Res
 
 @router.post("/listes/{list_id}/entrees/{entry_id}/{action}", response_class=HTMLResponse)
 def entry_action(
-    desk: ManageDesk, list_id: str, entry_id: str, action: str, form: Form
+    desk: ManageDesk, list_id: SpecId, entry_id: EntryId, action: Action, form: Form
 ) -> Response:
     ref = _find_list(desk, list_id)
     row = _entry(desk, ref, entry_id) if ref else None
@@ -538,7 +539,7 @@ def entry_action(
 
 
 @router.get("/listes/{list_id}/export.csv")
-def export_entries(desk: ManageDesk, list_id: str) -> Response:
+def export_entries(desk: ManageDesk, list_id: SpecId) -> Response:
     ref = _find_list(desk, list_id)
     if ref is None:
         return not_found(desk, "Cette liste")
@@ -557,7 +558,7 @@ def _list_import_page(desk: Desk, ref: ReferenceList, **context: Any) -> HTMLRes
 
 
 @router.get("/listes/{list_id}/import", response_class=HTMLResponse)
-def import_entries_form(desk: ManageDesk, list_id: str) -> HTMLResponse:
+def import_entries_form(desk: ManageDesk, list_id: SpecId) -> HTMLResponse:
     ref = _find_list(desk, list_id)
     if ref is None:
         return not_found(desk, "Cette liste")
@@ -565,7 +566,7 @@ def import_entries_form(desk: ManageDesk, list_id: str) -> HTMLResponse:
 
 
 @router.post("/listes/{list_id}/import", response_class=HTMLResponse)
-def import_entries(desk: ManageDesk, list_id: str, form: ImportForm) -> Response:
+def import_entries(desk: ManageDesk, list_id: SpecId, form: ImportForm) -> Response:
     ref = _find_list(desk, list_id)
     if ref is None:
         return not_found(desk, "Cette liste")

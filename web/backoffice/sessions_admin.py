@@ -36,6 +36,7 @@ from engine.store.models import TrainingSession
 
 from ..deps import Form
 from ..forms import form_text
+from ..params import Action, SessionCode
 from .access import Desk, ManageDesk
 from .overview import session_counts
 from .reference import (
@@ -194,7 +195,7 @@ def create_session(desk: ManageDesk, form: Form) -> Response:
 
 
 @router.get("/sessions/{code}/modifier", response_class=HTMLResponse)
-def show_session(desk: ManageDesk, code: str) -> HTMLResponse:
+def show_session(desk: ManageDesk, code: SessionCode) -> HTMLResponse:
     session = find_session(desk.db, desk.compiled.spec.id, code)
     if session is None:
         return not_found(desk, "Cette session")
@@ -211,7 +212,7 @@ def show_session(desk: ManageDesk, code: str) -> HTMLResponse:
 
 
 @router.post("/sessions/{code}/modifier", response_class=HTMLResponse)
-def edit_session(desk: ManageDesk, code: str, form: Form) -> Response:
+def edit_session(desk: ManageDesk, code: SessionCode, form: Form) -> Response:
     session = find_session(desk.db, desk.compiled.spec.id, code)
     if session is None:
         return not_found(desk, "Cette session")
@@ -229,7 +230,9 @@ def edit_session(desk: ManageDesk, code: str, form: Form) -> Response:
 
 
 @router.post("/sessions/{code}/{action}", response_class=HTMLResponse)
-def open_or_close(desk: ManageDesk, code: str, action: str, form: Form) -> Response:
+def open_or_close(
+    desk: ManageDesk, code: SessionCode, action: Action, form: Form
+) -> Response:
     session = find_session(desk.db, desk.compiled.spec.id, code)
     if session is None or action not in ("ouvrir", "fermer"):
         return not_found(desk, "Cette session")

@@ -15,6 +15,7 @@ from engine.wizard.values import normalise_email
 
 from ..deps import Form
 from ..forms import form_text
+from ..params import RowId
 from .access import AdminDesk, Desk
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
@@ -81,7 +82,7 @@ def create_user(desk: AdminDesk, form: Form) -> Response:
 
 
 @router.post("/utilisateurs/{account_id}", response_class=HTMLResponse)
-def update_user(desk: AdminDesk, account_id: int, form: Form) -> Response:
+def update_user(desk: AdminDesk, account_id: RowId, form: Form) -> Response:
     if not desk.csrf_ok(form):
         return _page(desk, status=400, error="Le formulaire a expiré : recommencez.")
     account = desk.db.get(Account, account_id)

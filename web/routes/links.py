@@ -4,9 +4,9 @@ links): the page shows a button, and only its POST fires a transition or sets a 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,10 +28,9 @@ from ..deps import Db, Form
 from ..forms import form_text
 from ..i18n import Words
 from ..pages import csrf_ok, message_page, render
+from ..params import SpecId, Token
 
 router = APIRouter()
-LINK_ID = Path(pattern=r"^[a-z][a-z0-9_]{0,63}$")
-TOKEN = Path(max_length=500)
 
 
 class LinkVisit:
@@ -186,8 +185,8 @@ def _summary_rows(
 def open_link(
     request: Request,
     db: Db,
-    link_id: Annotated[str, LINK_ID],
-    token: Annotated[str, TOKEN],
+    link_id: SpecId,
+    token: Token,
 ) -> Response:
     visit = LinkVisit(request, db, link_id, token)
     if visit.problem is not None or visit.link is None:
@@ -202,8 +201,8 @@ def use_link(
     request: Request,
     db: Db,
     form: Form,
-    link_id: Annotated[str, LINK_ID],
-    token: Annotated[str, TOKEN],
+    link_id: SpecId,
+    token: Token,
 ) -> Response:
     visit = LinkVisit(request, db, link_id, token)
     if visit.problem is not None or visit.link is None:
@@ -317,8 +316,8 @@ def _set_password(visit: LinkVisit, form: FormData) -> HTMLResponse:
 def my_requests(
     request: Request,
     db: Db,
-    workflow_id: Annotated[str, LINK_ID],
-    token: Annotated[str, TOKEN],
+    workflow_id: SpecId,
+    token: Token,
 ) -> Response:
     runtime: Runtime = request.app.state.runtime
     compiled = runtime.registry.get(workflow_id)

@@ -4,9 +4,8 @@ for workflows with a session field, `/<path>/...` otherwise."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -25,9 +24,7 @@ from ..applicant_visit import SUBMITTED_PURPOSE, StepScreen, WizardVisit, see_ot
 from ..deps import Db, Form
 from ..forms import form_inputs, form_text
 from ..pages import csrf_ok, message_page
-
-CODE = r"^[A-Za-z0-9_-]{1,64}$"
-STEP = r"^[a-z][a-z0-9_]{0,63}$"
+from ..params import CodeInPath, Flag, NoCode, SearchText, SpecId, Token
 
 
 def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
@@ -39,7 +36,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
     def visit(request: Request, db: Session, code: str | None) -> WizardVisit:
         return WizardVisit(request, db, workflow_id, code if with_sessions else None)
 
-    code_param = Path(pattern=CODE) if with_sessions else None
+    code_param = CodeInPath if with_sessions else NoCode
 
     @router.get("", response_class=HTMLResponse)
     def start(request: Request, db: Db, code: str | None = code_param) -> Response:
@@ -90,8 +87,9 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
     def step_page(
         request: Request,
         db: Db,
-        step_id: Annotated[str, Path(pattern=STEP)],
+        step_id: SpecId,
         code: str | None = code_param,
+        repris: Flag = "",
     ) -> Response:
         v = visit(request, db, code)
         opened = v.open_draft()
@@ -105,7 +103,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         screen = StepScreen(
             step, v.stored_inputs(row, compiled, step), hidden=v.hidden_now(row, compiled, step)
         )
-        if request.query_params.get("repris"):
+        if repris:
             screen.notices.append(("info", v.words["resumed"]))
         return v.render_step(row, compiled, screen)
 
@@ -114,7 +112,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         request: Request,
         db: Db,
         form: Form,
-        step_id: Annotated[str, Path(pattern=STEP)],
+        step_id: SpecId,
         code: str | None = code_param,
     ) -> Response:
         v = visit(request, db, code)
@@ -175,7 +173,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
 
     @router.get("/reprendre/{token}")
     def resume(
-        request: Request, db: Db, token: str, code: str | None = code_param
+        request: Request, db: Db, token: Token, code: str | None = code_param
     ) -> Response:
         v = visit(request, db, code)
         row = v.service.find_draft(token)
@@ -197,7 +195,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
 
     @router.get("/envoyee/{token}", response_class=HTMLResponse)
     def submitted(
-        request: Request, db: Db, token: str, code: str | None = code_param
+        request: Request, db: Db, token: Token, code: str | None = code_param
     ) -> Response:
         v = visit(request, db, code)
         try:
@@ -225,7 +223,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         request: Request,
         db: Db,
         form: Form,
-        step_id: Annotated[str, Path(pattern=STEP)],
+        step_id: SpecId,
         code: str | None = code_param,
     ) -> JSONResponse:
         """Which fields the answers being typed hide: the same rules as on submission."""
@@ -242,8 +240,8 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
     def search(
         request: Request,
         db: Db,
-        field_id: Annotated[str, Path(pattern=STEP)],
-        q: str = "",
+        field_id: SpecId,
+        q: SearchText = "",
         code: str | None = code_param,
     ) -> JSONResponse:
         v = visit(request, db, code)
