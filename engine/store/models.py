@@ -134,6 +134,9 @@ class Account(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A browser's login holds the version current when it began; logging out, a new password
+    # and deactivation move it on, which ends every login begun before (cookies included).
+    login_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class RequestRow(Base):
@@ -338,3 +341,4 @@ class NotificationRead(Base):
     notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+

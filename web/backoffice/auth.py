@@ -1,5 +1,5 @@
 """Logging in and out of the backoffice, and its entry page (the workflows one may reach).
-Failed logins are throttled per address; a new session starts at login."""
+Failed logins are throttled per address; logging out ends the account's logins everywhere."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from engine.service.throttle import is_locked, record_failure, record_success
 from ..deps import Db, Form
 from ..forms import form_text
 from ..i18n import Words
+from ..logins import Audience, log_in, log_out
 from ..pages import csrf_ok, render
 from .access import LOGIN_PATH, current_staff
 
@@ -77,15 +78,14 @@ async def login(request: Request, db: Db, form: Form) -> Response:
     record_success(db, key)
     account.last_login_at = now
     db.commit()
-    request.session.clear()  # a new session at login: no fixation
-    request.session["staff_id"] = account.id
+    log_in(request, account, Audience.STAFF)
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/deconnexion")
 async def logout(request: Request, form: Form) -> Response:
     if csrf_ok(request, form.get("_csrf")):
-        request.session.clear()
+        log_out(request)
     return RedirectResponse(LOGIN_PATH, status_code=303)
 
 

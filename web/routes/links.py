@@ -19,6 +19,7 @@ from engine.process.firing import FireError
 from engine.service.accounts import MIN_PASSWORD_LENGTH, hash_password
 from engine.service.context import Runtime
 from engine.service.links import LinkError, LinkProblem
+from engine.service.logins import change_password
 from engine.service.requests import Conflict, RequestService
 from engine.spec.workflow import Link
 from engine.store.models import Account, RequestRow
@@ -307,9 +308,7 @@ def _set_password(visit: LinkVisit, form: FormData) -> HTMLResponse:
     changed = account.password_changed_at
     if changed is not None and visit.signed_at is not None and changed >= visit.signed_at:
         return _password_page(visit)
-    account.password_hash = hash_password(password)
-    account.password_changed_at = visit.runtime.now()
-    visit.db.commit()
+    change_password(visit.db, account, hash_password(password), visit.runtime.now())
     return _password_page(visit, done=True)
 
 

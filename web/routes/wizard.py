@@ -28,6 +28,7 @@ from engine.wizard.values import Inputs, normalise_email
 
 from ..deps import Db, Form
 from ..forms import form_inputs, form_text
+from ..logins import Audience, log_in
 from ..pages import csrf_ok, message_page
 from ..wizard import SUBMITTED_PURPOSE, StepScreen, WizardVisit, see_other
 
@@ -308,8 +309,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
             else:
                 record_success(db, key)
                 account.last_login_at = now
-                request.session.clear()  # a new session on login: no fixation
-                request.session["account_id"] = account.id
+                log_in(request, account, Audience.APPLICANT)
                 return _continue_as(v, account)
         return v.page(
             "wizard/login.html",
