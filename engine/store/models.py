@@ -342,3 +342,14 @@ class NotificationRead(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+
+class FollowLink(Base):
+    """The "my requests" link mailed to an applicant: its address carries this random id
+    (signed), never the email, which stays here until the link's lifetime is over."""
+
+    __tablename__ = "follow_links"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

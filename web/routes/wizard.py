@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 
 from engine.compiled import CompiledWorkflow
 from engine.process.firing import RequestSnapshot
+from engine.service import follow_links
 from engine.service.accounts import authenticate, prefill
 from engine.service.catalog import DbCatalog
 from engine.service.effects import queue_mail
@@ -410,7 +411,10 @@ def _send_follow_mail(v: WizardVisit, email: str) -> None:
     ).scalar_one()
     if not count:
         return
-    token = v.runtime.signer.sign(f"requests:{compiled.spec.id}", email)
+    lifetime = compiled.duration(link.lifetime, v.service.settings_of(compiled))
+    token = follow_links.issue(
+        v.db, v.runtime.signer, compiled.spec.id, email, v.runtime.now(), lifetime
+    )
     url = v.runtime.requests_link_url(compiled.spec.id, token)
     context = compiled.template_context(
         RequestSnapshot(state=compiled.spec.process.initial, answers={}, locale=v.locale)

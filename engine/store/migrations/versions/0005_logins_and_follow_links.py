@@ -1,4 +1,4 @@
-"""login versions of accounts
+"""login versions of accounts; "my requests" links held server-side
 
 Revision ID: 0005
 Revises: 0004
@@ -22,7 +22,21 @@ def upgrade() -> None:
             sa.Column("login_version", sa.Integer(), server_default="0", nullable=False)
         )
 
+    op.create_table(
+        "follow_links",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("workflow_id", sa.String(length=64), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_follow_links")),
+    )
+    op.create_index(
+        op.f("ix_follow_links_created_at"), "follow_links", ["created_at"], unique=False
+    )
+
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_follow_links_created_at"), table_name="follow_links")
+    op.drop_table("follow_links")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.drop_column("login_version")
