@@ -28,6 +28,9 @@ class AppSettings(BaseSettings):
     locale: str = Field("fr", description="language of the pages shared by every workflow")
     secure_cookies: bool = Field(False, description="set when served over HTTPS")
     draft_cookie_days: int = 30
+    session_idle_minutes: int = Field(
+        120, ge=1, description="a login unused for this long ends (staff and applicants)"
+    )
 
     # Mail delivery. Without an SMTP host, mails go to a folder (the local mail sink).
     smtp_host: str = Field("", description="empty: deliver to the mail sink folder")

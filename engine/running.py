@@ -9,6 +9,7 @@ import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -226,6 +227,7 @@ def create_user(email: str, roles: list[str], password: str | None) -> int:
     import secrets
 
     from .service.accounts import find_account, hash_password
+    from .service.logins import set_password_hash
     from .store.models import Account
     from .wizard.values import normalise_email
 
@@ -256,7 +258,7 @@ def create_user(email: str, roles: list[str], password: str | None) -> int:
             db.add(account)
         account.roles = sorted(set(roles))
         account.active = True
-        account.password_hash = hash_password(chosen)
+        set_password_hash(account, hash_password(chosen), datetime.now(UTC))
         db.commit()
     print(f"user {address}  roles {', '.join(sorted(set(roles)))}")
     if password is None:

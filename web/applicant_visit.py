@@ -25,6 +25,7 @@ from engine.wizard.values import Inputs
 
 from .fields import FieldBuilder, FieldView
 from .i18n import Words
+from .logins import Audience, logged_in
 from .pages import message_page, render
 
 SUBMITTED_PURPOSE = "submitted"
@@ -95,11 +96,7 @@ class WizardVisit:
         return row is not None and row.is_open
 
     def account(self) -> Account | None:
-        account_id = self.request.session.get("account_id")
-        if not isinstance(account_id, int):
-            return None
-        account = self.db.get(Account, account_id)
-        return account if account is not None and account.active else None
+        return logged_in(self.request, self.db, Audience.APPLICANT)
 
     def find_request(self) -> RequestRow | None:
         """This browser's request for this workflow and session: the draft cookie's, or the

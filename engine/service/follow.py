@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 from ..compiled import CompiledWorkflow
 from ..process.firing import RequestSnapshot
 from ..store.models import RequestRow
+from . import follow_links
 from .context import Runtime
 from .effects import inline_css, queue_mail
+from .settings_store import overrides
 from .transaction import writing
 
 
@@ -32,7 +34,10 @@ def send_follow_mail(
     ).scalar_one()
     if not count:
         return
-    token = runtime.signer.sign(f"requests:{compiled.spec.id}", email)
+    lifetime = compiled.duration(link.lifetime, overrides(db, compiled.spec.id))
+    now = runtime.now()
+    link_id = follow_links.new_id()
+    token = follow_links.token(runtime.signer, compiled.spec.id, link_id)
     url = runtime.requests_link_url(compiled.spec.id, token)
     context = compiled.template_context(
         RequestSnapshot(state=compiled.spec.process.initial, answers={}, locale=locale)
@@ -42,9 +47,9 @@ def send_follow_mail(
     }
     rendered = compiled.render_mail(start.mail, context)
     html = inline_css(rendered.html)
-    now = runtime.now()
     try:
         with writing(db):
+            follow_links.store(db, link_id, compiled.spec.id, email, now, lifetime)
             queue_mail(
                 db,
                 workflow_id=compiled.spec.id,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..store.models import Account
 from .accounts import MIN_PASSWORD_LENGTH, find_account, hash_password, rehashed, verify_password
+from .logins import set_password_hash
 from .throttle import clear_attempts, reserve_attempt
 from .transaction import writing
 
@@ -81,6 +82,5 @@ def set_password_from_link(
         changed = account.password_changed_at
         if changed is not None and changed >= link_made_at:
             return PasswordProblem.ALREADY_SET
-        account.password_hash = new_hash
-        account.password_changed_at = now
+        set_password_hash(account, new_hash, now)  # logins begun before it end
     return None

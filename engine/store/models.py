@@ -134,6 +134,9 @@ class Account(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A browser's login holds the version current when it began; logging out, a new password
+    # and deactivation move it on, which ends every login begun before (cookies included).
+    login_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class RequestRow(Base):
@@ -338,3 +341,15 @@ class NotificationRead(Base):
     notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FollowLink(Base):
+    """The "my requests" link mailed to an applicant: its address carries this random id
+    (signed), never the email, which stays here until the link's lifetime is over."""
+
+    __tablename__ = "follow_links"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

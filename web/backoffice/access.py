@@ -17,10 +17,10 @@ from starlette.datastructures import FormData
 from engine.compiled import CompiledWorkflow
 from engine.service.context import Runtime
 from engine.service.staff import LEVELS, Staff, level_rank, unread_count
-from engine.store.models import Account
 
 from ..deps import Db
 from ..i18n import Words
+from ..logins import Audience, logged_in
 from ..pages import csrf_ok, render
 from ..params import SpecId
 
@@ -46,11 +46,8 @@ def login_url(target: str) -> str:
 
 
 def current_staff(request: Request, db: Session) -> Staff | None:
-    account_id = request.session.get("staff_id")
-    if not isinstance(account_id, int):
-        return None
-    account = db.get(Account, account_id)
-    if account is None or not account.active or not account.roles:
+    account = logged_in(request, db, Audience.STAFF)
+    if account is None or not account.roles:
         return None
     return Staff(account)
 

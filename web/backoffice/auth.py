@@ -1,5 +1,5 @@
 """Logging in and out of the backoffice, and its entry page (the workflows one may reach).
-Failed logins are throttled per address; a new session starts at login."""
+Failed logins are throttled per address; logging out ends the account's logins everywhere."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from engine.service.sign_in import LoginProblem, log_in
 from ..deps import Db, Form
 from ..forms import form_text
 from ..i18n import Words
+from ..logins import Audience, begin_login, end_login
 from ..pages import csrf_ok, render
 from ..params import Target
 from .access import LOGIN_PATH, current_staff
@@ -74,15 +75,14 @@ def login(request: Request, db: Db, form: Form) -> Response:
     account = outcome.account
     if account is None:
         return _login_page(request, email=email, error=words["login_failed"], status=400)
-    request.session.clear()  # a new session at login: no fixation
-    request.session["staff_id"] = account.id
+    begin_login(request, account, Audience.STAFF)
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/deconnexion")
-def logout(request: Request, form: Form) -> Response:
+def logout(request: Request, db: Db, form: Form) -> Response:
     if csrf_ok(request, form.get("_csrf")):
-        request.session.clear()
+        end_login(request, db)
     return RedirectResponse(LOGIN_PATH, status_code=303)
 
 

@@ -1,5 +1,6 @@
 """Backoffice users of a workflow (admin): who holds which of its roles, including the testers
-who receive every mail while test mode is on. Passwords are drawn here and shown once."""
+who receive every mail while test mode is on. Passwords are drawn here and shown once.
+Deactivating a user ends their logins at once; adding them again reactivates them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from engine.service.logins import deactivate
+from engine.service.staff import Staff
 from engine.service.staff_accounts import add_staff, set_roles
 from engine.store.models import Account
 from engine.wizard.values import normalise_email
@@ -19,6 +22,7 @@ from ..params import RowId
 from .access import AdminDesk, Desk
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
+# Within the database's integer range: a larger id is a 4xx, not an error of the database.
 
 
 def _role_ids(desk: Desk) -> list[str]:
@@ -94,4 +98,29 @@ def update_user(desk: AdminDesk, account_id: RowId, form: Form) -> Response:
         return _page(desk, status=422, error="Vous ne pouvez pas retirer tous vos propres rôles.")
     # Roles of other workflows are kept as they are.
     set_roles(desk.db, account, (set(account.roles or []) - mine) | chosen)
+    return RedirectResponse(f"{desk.base}/utilisateurs", status_code=303)
+
+
+def _beyond_reach(desk: Desk, account: Account) -> bool:
+    """An account is one person across workflows: deactivating it shuts every backoffice it
+    reaches, so only an admin of all of them may."""
+    target = Staff(account)
+    return any(
+        target.level_in(compiled) != "none" and not desk.staff.may(compiled, "admin")
+        for compiled in desk.runtime.registry.current.values()
+    )
+
+
+@router.post("/utilisateurs/{account_id}/desactivation", response_class=HTMLResponse)
+def deactivate_user(desk: AdminDesk, account_id: RowId, form: Form) -> Response:
+    if not desk.csrf_ok(form):
+        return _page(desk, status=400, error="Le formulaire a expiré : recommencez.")
+    account = desk.db.get(Account, account_id)
+    if account is None or not set(account.roles or []) & set(_role_ids(desk)):
+        return _page(desk, status=404, error="Utilisateur introuvable.")
+    if account.id == desk.staff.account.id:
+        return _page(desk, status=422, error=desk.words["bo_user_not_yourself"])
+    if _beyond_reach(desk, account):
+        return _page(desk, status=403, error=desk.words["bo_user_beyond_reach"])
+    deactivate(desk.db, account)
     return RedirectResponse(f"{desk.base}/utilisateurs", status_code=303)

@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 from engine.compiled import CompiledWorkflow
 from engine.process.actors import Actor
 from engine.process.firing import FireError
+from engine.service import follow_links
 from engine.service.accounts import MIN_PASSWORD_LENGTH
 from engine.service.context import Runtime
 from engine.service.links import LinkError, LinkProblem
@@ -329,7 +330,7 @@ def my_requests(
         lifetime = compiled.duration(
             link.lifetime, RequestService(db, runtime).settings_of(compiled)
         )
-        email = runtime.signer.read(f"requests:{workflow_id}", token, lifetime)
+        email = follow_links.email_of(db, runtime.signer, workflow_id, token, lifetime)
     except LinkError as error:
         expired = error.problem is LinkProblem.EXPIRED
         return message_page(

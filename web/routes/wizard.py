@@ -23,6 +23,7 @@ from engine.wizard.values import Inputs, normalise_email
 from ..applicant_visit import SUBMITTED_PURPOSE, StepScreen, WizardVisit, see_other
 from ..deps import Db, Form
 from ..forms import form_inputs, form_text
+from ..logins import Audience, begin_login
 from ..pages import csrf_ok, message_page
 from ..params import CodeInPath, Flag, NoCode, SearchText, SpecId, Token
 
@@ -291,8 +292,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         else:
             outcome = log_in(db, key=key, email=email, password=password, now=now, staff=False)
             if outcome.account is not None:
-                request.session.clear()  # a new session on login: no fixation
-                request.session["account_id"] = outcome.account.id
+                begin_login(request, outcome.account, Audience.APPLICANT)
                 return _continue_as(v, outcome.account)
             throttled = outcome.problem is LoginProblem.THROTTLED
             error = v.words["login_throttled" if throttled else "login_failed"]
