@@ -1,7 +1,7 @@
 """Typed dependencies of the routes: a database session per request, the posted form.
 
 Route handlers are plain `def` functions: Starlette runs them on its thread pool, so database
-work, password hashing and rendering never block the event loop (docs/decisions/0005). The
+work, password hashing and rendering never block the event loop (docs/decisions/0007). The
 session reads; the service functions the handlers call open their own write transactions."""
 
 from __future__ import annotations
