@@ -43,6 +43,8 @@ class AppSettings(BaseSettings):
     worker_poll_seconds: float = 2.0
     worker_lease_seconds: int = 300
     mail_max_attempts: int = 8
+    # Logs: `json` writes one JSON object per line, for log collectors.
+    log_format: Literal["text", "json"] = Field("text", description="text or json")
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -129,7 +129,9 @@ class OutboxWorker:
         if row.attempts >= self.settings.mail_max_attempts:
             row.status = "failed"
             outcome = "failed"
-            log.warning("mail %s failed after %d attempts: %s", row.id, row.attempts, error)
+            # The server's answer may quote the recipient's address: it stays on the mail's
+            # row (shown in the backoffice), out of the logs.
+            log.warning("mail %s failed after %d attempts", row.id, row.attempts)
         else:
             row.next_attempt_at = self.now() + retry_delay(row.attempts)
             outcome = "retried"

@@ -20,6 +20,7 @@ from ..service.requests import Conflict, RequestService
 from ..service.settings_store import overrides
 from ..spec.process import ByTimer
 from ..store.models import HistoryRow, RequestRow
+from .metrics import TIMERS_FIRED
 
 log = logging.getLogger("onboarding.timers")
 
@@ -91,6 +92,7 @@ def fire_due_timers(
                 service.fire(row, compiled, candidate.transition, Actor.timer())
                 db.commit()
                 fired += 1
+                TIMERS_FIRED.inc()
             except FireError as error:
                 # A condition that does not hold (yet): the timer is tried again next round.
                 db.rollback()

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from ..service.context import Runtime
 from .mailer import Transport, make_transport
+from .metrics import WORKER_ROUND_FAILURES, WORKER_ROUNDS
 from .outbox import BatchResult, OutboxWorker, engine_sessions
 from .timers import fire_due_timers
 
@@ -63,6 +64,7 @@ class Worker:
             result.add(batch)
             if batch.claimed < self.runtime.settings.worker_batch:
                 break
+        WORKER_ROUNDS.inc()
         return result
 
     def run_forever(self, stop: threading.Event) -> None:
@@ -72,6 +74,7 @@ class Worker:
                 if outcome.claimed or outcome.timers:
                     log.info("worker round: %s", outcome)
             except Exception:  # keep the worker alive; the next round retries what failed
+                WORKER_ROUND_FAILURES.inc()
                 log.exception("worker round failed")
             stop.wait(self.runtime.settings.worker_poll_seconds)
 

@@ -39,18 +39,19 @@ def find_account(db: Session, email: str) -> Account | None:
     ).scalar_one_or_none()
 
 
-def authenticate(db: Session, email: str, password: str) -> Account | None:
-    account = find_account(db, email) if email else None
-    stored = account.password_hash if account is not None and account.active else None
+def verify_password(stored: str | None, password: str) -> bool:
+    """Whether `password` matches the stored hash. Without a hash (unknown address, no
+    password yet) a dummy hash is checked, so the answer takes as long either way."""
     try:
         _HASHER.verify(stored or _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        return None
-    if stored is None or account is None:
-        return None
-    if _HASHER.check_needs_rehash(stored):
-        account.password_hash = _HASHER.hash(password)
-    return account
+        return False
+    return stored is not None
+
+
+def rehashed(stored: str, password: str) -> str | None:
+    """A new hash of a verified password when the stored one used older costs."""
+    return _HASHER.hash(password) if _HASHER.check_needs_rehash(stored) else None
 
 
 def identity_fields(compiled: CompiledWorkflow) -> list[str]:

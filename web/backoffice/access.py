@@ -22,6 +22,7 @@ from engine.store.models import Account
 from ..deps import Db
 from ..i18n import Words
 from ..pages import csrf_ok, render
+from ..params import SpecId
 
 LOGIN_PATH = "/backoffice/connexion"
 
@@ -133,7 +134,7 @@ def require(level: str) -> Callable[..., Desk]:
     if level not in LEVELS:
         raise ValueError(level)
 
-    def dependency(request: Request, db: Db, workflow_id: str) -> Desk:
+    def dependency(request: Request, db: Db, workflow_id: SpecId) -> Desk:
         runtime: Runtime = request.app.state.runtime
         compiled = runtime.registry.get(workflow_id)
         if compiled is None:

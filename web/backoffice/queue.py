@@ -14,8 +14,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
 from sqlalchemy import select
 from starlette.datastructures import FormData, QueryParams
 
@@ -37,19 +38,23 @@ from engine.spec.process import Transition
 from engine.store.models import ReferenceEntryRow, RequestRow, TrainingSession
 from engine.wizard.display import display_answers
 
-from ..deps import MAX_PART_SIZE
+from ..deps import form_of
 from ..forms import form_text
+from ..guard import clean_part
+from ..params import Choice, DayText, Page, Reference, RowId, SearchText, SpecId
 from .access import Desk, ProcessDesk
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
 
-REFERENCE = Path(min_length=1, max_length=80)
-TRANSITION = Path(pattern=r"^[a-z][a-z0-9_]{0,63}$")
 MAX_BULK = 500
 MAX_COMMENT = 5000
 MAX_FILTER_ENTRIES = 1000
 SORT_PARAMS = {"date": "submitted", "reference": "reference", "etat": "state"}
 MIN_YEAR, MAX_YEAR = 1900, 2999  # dates outside are typing mistakes
+# The bulk form: up to MAX_BULK requests ticked, with their versions. A transition's form: a
+# comment and a confirmation.
+BulkForm = Annotated[FormData, Depends(form_of(max_fields=MAX_BULK * 2 + 20))]
+ActionForm = Annotated[FormData, Depends(form_of(max_fields=20))]
 
 # Words of these pages; the spec gives every label of the workflow itself.
 WORDS: dict[str, dict[str, str]] = {
@@ -647,8 +652,24 @@ def queue_response(
     )
 
 
+class QueueAddress(BaseModel):
+    """The queue's query parameters, bounded before the page reads them: `read_queue_state`
+    reads them (and the address a bulk form came back from), ignoring unknown values. The
+    filters of reference list fields (`f_<field>`) depend on the spec; that reader bounds them."""
+
+    onglet: Choice = ""
+    etat: Choice = ""
+    session: Choice = ""
+    du: DayText = ""
+    au: DayText = ""
+    q: SearchText = ""
+    tri: Choice = ""
+    ordre: Choice = ""
+    page: Page = 1
+
+
 @router.get("/demandes", response_class=HTMLResponse)
-async def queue(desk: ProcessDesk) -> HTMLResponse:
+def queue(desk: ProcessDesk, _address: Annotated[QueueAddress, Query()]) -> HTMLResponse:
     return queue_response(desk, desk.request.query_params)
 
 
@@ -661,7 +682,9 @@ def _return_params(desk: Desk, form: FormData) -> QueryParams:
     prefix = f"{desk.base}/demandes"
     if back != prefix and not back.startswith(prefix + "?"):
         return QueryParams("")
-    return QueryParams(back[len(prefix) + 1 :])
+    query = back[len(prefix) + 1 :]
+    # Only what the queue's own address may hold: the guard refuses the rest before routing.
+    return QueryParams(query if clean_part(query.encode()) else "")
 
 
 def _selected(form: FormData) -> list[tuple[str, int]]:
@@ -697,10 +720,7 @@ def refusal(say: Say, error: Exception, versions: Versions, row: RequestRow | No
 
 
 @router.post("/demandes/lot", response_class=HTMLResponse)
-async def bulk(desk: ProcessDesk) -> HTMLResponse:
-    form = await desk.request.form(
-        max_files=0, max_fields=MAX_BULK * 2 + 20, max_part_size=MAX_PART_SIZE
-    )
+def bulk(desk: ProcessDesk, form: BulkForm) -> HTMLResponse:
     say = say_for(desk)
     back = _return_params(desk, form)
     if not desk.csrf_ok(form):
@@ -790,9 +810,8 @@ def _bulk_fire(
     refused: list[dict[str, str]] = []
     workflow_id = desk.compiled.spec.id
     for reference, version in items:
-        row = request_detail.lock_request(db, workflow_id, reference)
+        row = request_detail.find_request(db, workflow_id, reference)
         if row is None:
-            db.rollback()
             refused.append({"reference": reference, "reason": say["not_found_request"]})
             continue
         compiled = service.compiled_for(row)
@@ -801,10 +820,8 @@ def _bulk_fire(
             if spec is None or not spec.bulk:  # a request pinned to an older version
                 raise UnknownTransition(say["bulk_unknown"], transition.id)
             service.fire(row, compiled, transition.id, actor, comment, expected_version=version)
-            db.commit()
             done.append({"reference": reference, "href": _request_href(desk, reference)})
         except (FireError, Conflict) as error:
-            db.rollback()
             reason = refusal(say, error, versions, row)
             refused.append(
                 {
@@ -1052,7 +1069,7 @@ def _not_found(desk: Desk) -> HTMLResponse:
 
 
 @router.get("/demandes/{reference}", response_class=HTMLResponse)
-async def request_page(desk: ProcessDesk, reference: Annotated[str, REFERENCE]) -> HTMLResponse:
+def request_page(desk: ProcessDesk, reference: Reference) -> HTMLResponse:
     row = request_detail.find_request(desk.db, desk.compiled.spec.id, reference)
     if row is None:
         return _not_found(desk)
@@ -1061,12 +1078,12 @@ async def request_page(desk: ProcessDesk, reference: Annotated[str, REFERENCE]) 
 
 
 @router.post("/demandes/{reference}/transitions/{transition_id}", response_class=HTMLResponse)
-async def fire_transition(
+def fire_transition(
     desk: ProcessDesk,
-    reference: Annotated[str, REFERENCE],
-    transition_id: Annotated[str, TRANSITION],
+    reference: Reference,
+    transition_id: SpecId,
+    form: ActionForm,
 ) -> Response:
-    form = await desk.request.form(max_files=0, max_fields=20, max_part_size=MAX_PART_SIZE)
     say = say_for(desk)
     db = desk.db
     workflow_id = desk.compiled.spec.id
@@ -1079,11 +1096,10 @@ async def fire_transition(
         if row is None:
             return _not_found(desk)
         return request_response(desk, row, status=400, error=say["form_expired"])
-    # Locked until the commit: a second person firing at the same moment waits here, then
-    # finds the new version and gets the conflict message.
-    row = request_detail.lock_request(db, workflow_id, reference)
+    # Two people firing at once: the service writes only over the version the operator saw,
+    # so the second one gets the conflict message.
+    row = request_detail.find_request(db, workflow_id, reference)
     if row is None:
-        db.rollback()
         return _not_found(desk)
     service = RequestService(db, desk.runtime)
     compiled = service.compiled_for(row)
@@ -1094,7 +1110,6 @@ async def fire_transition(
         version = -1
 
     def again(message: str, status: int, on: str | None = None) -> HTMLResponse:
-        db.rollback()
         return request_response(
             desk, row, status=status, error=message, failed=transition_id, error_on=on, typed=typed
         )
@@ -1120,9 +1135,7 @@ async def fire_transition(
             comment=comment or None,
             expected_version=version,
         )
-        db.commit()
     except Conflict:
-        db.rollback()
         db.refresh(row)
         return again(say["conflict"], 409)
     except FireError as error:
@@ -1134,10 +1147,10 @@ async def fire_transition(
 
 
 @router.get("/demandes/{reference}/documents/{document_row_id}")
-async def download_document(
+def download_document(
     desk: ProcessDesk,
-    reference: Annotated[str, REFERENCE],
-    document_row_id: Annotated[int, Path(ge=1, le=2**62)],
+    reference: Reference,
+    document_row_id: RowId,
 ) -> Response:
     row = request_detail.find_request(desk.db, desk.compiled.spec.id, reference)
     document = request_detail.document_of(desk.db, row.id, document_row_id) if row else None

@@ -3,20 +3,19 @@ who receive every mail while test mode is on. Passwords are drawn here and shown
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from engine.service.accounts import find_account, hash_password
+from engine.service.staff_accounts import add_staff, set_roles
 from engine.store.models import Account
 from engine.wizard.values import normalise_email
 
 from ..deps import Form
 from ..forms import form_text
+from ..params import RowId
 from .access import AdminDesk, Desk
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
@@ -59,12 +58,12 @@ def _page(desk: Desk, *, status: int = 200, **context: Any) -> HTMLResponse:
 
 
 @router.get("/utilisateurs", response_class=HTMLResponse)
-async def users(desk: AdminDesk) -> HTMLResponse:
+def users(desk: AdminDesk) -> HTMLResponse:
     return _page(desk)
 
 
 @router.post("/utilisateurs", response_class=HTMLResponse)
-async def create_user(desk: AdminDesk, form: Form) -> Response:
+def create_user(desk: AdminDesk, form: Form) -> Response:
     if not desk.csrf_ok(form):
         return _page(desk, status=400, error="Le formulaire a expiré : recommencez.")
     email = normalise_email(form_text(form, "email", 320))
@@ -78,23 +77,12 @@ async def create_user(desk: AdminDesk, form: Form) -> Response:
         return _page(desk, status=422, error="Saisissez une adresse électronique valide.", **typed)
     if not chosen:
         return _page(desk, status=422, error="Choisissez au moins un rôle.", **typed)
-    account = find_account(desk.db, email)
-    password = None
-    if account is None:
-        password = secrets.token_urlsafe(12)
-        account = Account(email=email, profile={}, roles=[], active=True)
-        account.password_hash = await run_in_threadpool(hash_password, password)
-        desk.db.add(account)
-    account.first_name = typed["first_name"] or account.first_name
-    account.last_name = typed["last_name"] or account.last_name
-    account.roles = sorted(set(account.roles or []) | set(chosen))
-    account.active = True
-    desk.db.commit()
+    password = add_staff(desk.db, email, typed["first_name"], typed["last_name"], chosen)
     return _page(desk, created={"email": email, "password": password})
 
 
 @router.post("/utilisateurs/{account_id}", response_class=HTMLResponse)
-async def update_user(desk: AdminDesk, account_id: int, form: Form) -> Response:
+def update_user(desk: AdminDesk, account_id: RowId, form: Form) -> Response:
     if not desk.csrf_ok(form):
         return _page(desk, status=400, error="Le formulaire a expiré : recommencez.")
     account = desk.db.get(Account, account_id)
@@ -105,6 +93,5 @@ async def update_user(desk: AdminDesk, account_id: int, form: Form) -> Response:
     if account.id == desk.staff.account.id and not chosen:
         return _page(desk, status=422, error="Vous ne pouvez pas retirer tous vos propres rôles.")
     # Roles of other workflows are kept as they are.
-    account.roles = sorted((set(account.roles or []) - mine) | chosen)
-    desk.db.commit()
+    set_roles(desk.db, account, (set(account.roles or []) - mine) | chosen)
     return RedirectResponse(f"{desk.base}/utilisateurs", status_code=303)
