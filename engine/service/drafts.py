@@ -17,7 +17,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..compiled import CompiledWorkflow
 from ..process.firing import FireError
-from ..spec.fields import ReferenceChoiceField
 from ..store.models import Account, RequestRow
 from ..wizard.plan import CompiledStep, StepResult
 from ..wizard.values import NEW_ENTRY_SUFFIX, Inputs
@@ -310,7 +309,7 @@ class Drafts:
             if f.id not in result.hidden and f.id not in shown and f.visible_if is not None
         }
         for f in step.fields:
-            if isinstance(f.spec, ReferenceChoiceField) and f.spec.not_found is not None:
+            if f.spec.sub_form() is not None:  # its "not in the list" sub-form
                 name = f.id + NEW_ENTRY_SUFFIX
                 # Typed into the sub-form: it was on screen (opened by the script).
                 typed = any(value and key.startswith(f"{name}__") for key, value in inputs.items())

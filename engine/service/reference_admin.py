@@ -20,7 +20,7 @@ from ..spec.reference import ListField, ReferenceList
 from ..store.models import ReferenceEntryRow, RequestRow
 from ..wizard.values import POSTAL_CODE_FR, clean_text, normalise_email
 from .catalog import search_text
-from .queue import fill_queue_columns
+from .request_columns import fill_queue_columns
 from .transaction import writing
 
 LABEL_MAX = 300

@@ -28,7 +28,7 @@ from .catalog import DbCatalog
 from .context import Runtime
 from .effects import PreparedEffects, prepare_effects, write_effects
 from .numbering import format_reference, next_number
-from .queue import fill_queue_columns
+from .request_columns import fill_queue_columns
 from .sessions import seats_taken, session_view, session_with_seats
 from .settings_store import overrides
 from .transaction import lock_training_session, writing

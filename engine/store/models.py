@@ -209,10 +209,10 @@ class RequestRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # Written at submission for the backoffice queue (engine/service/queue.py), so that its
-    # pages never read the answers: the applicant's name as shown, the words a search looks
-    # in (reference, name, email; lower case, no accents) and the reference entries chosen
-    # (`|field=entry|...`).
+    # Written at submission (engine/service/request_columns.py) for the backoffice queue, so
+    # that its pages never read the answers: the applicant's name as shown, the words a search
+    # looks in (reference, name, email; lower case, no accents) and the reference entries
+    # chosen (`|field=entry|...`).
     applicant_name: Mapped[str | None] = mapped_column(String(400), nullable=True)
     search_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     facets: Mapped[str | None] = mapped_column(Text, nullable=True)

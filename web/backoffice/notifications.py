@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from engine.service.queue import mark_read, notifications_for
+from engine.service.staff import mark_read, notifications_for
 from engine.service.transaction import begin_write
 
 from ..params import Page

@@ -30,7 +30,8 @@ from engine.process.firing import (
     NotFromThisState,
     UnknownTransition,
 )
-from engine.service import queue as queries
+from engine.service import request_detail, request_list
+from engine.service.request_columns import applicant_name
 from engine.service.requests import Conflict, RequestService
 from engine.spec.fields import ReferenceChoiceField, SessionField
 from engine.spec.process import Transition
@@ -432,15 +433,15 @@ def read_queue_state(desk: Desk, params: QueryParams, say: Say) -> QueueState:
     )
 
 
-def build_query(desk: Desk, view: QueueState) -> queries.QueueQuery:
+def build_query(desk: Desk, view: QueueState) -> request_list.QueueQuery:
     zone = desk.runtime.zone
     start = end = None
     if view.day_from is not None:
         start = datetime.combine(view.day_from, time.min, zone)
     if view.day_to is not None:
         end = datetime.combine(view.day_to + timedelta(days=1), time.min, zone)
-    reference = queries.exact_reference(desk.db, desk.compiled.spec.id, view.text)
-    return queries.QueueQuery(
+    reference = request_list.exact_reference(desk.db, desk.compiled.spec.id, view.text)
+    return request_list.QueueQuery(
         states=view.tab.states,
         submitted=view.tab.submitted,
         state=view.state,
@@ -448,11 +449,11 @@ def build_query(desk: Desk, view: QueueState) -> queries.QueueQuery:
         facets=tuple(sorted(view.facets.items())),
         submitted_from=start,
         submitted_before=end,
-        words=() if reference else queries.search_words(view.text),
+        words=() if reference else request_list.search_words(view.text),
         reference=reference,
         sort=SORT_PARAMS[view.sort],
         descending=view.order == "desc",
-        offset=(view.page - 1) * queries.PAGE_SIZE,
+        offset=(view.page - 1) * request_list.PAGE_SIZE,
         state_order=tuple(s.id for s in desk.compiled.spec.process.states),
     )
 
@@ -540,15 +541,15 @@ def queue_response(
     view = read_queue_state(desk, params, say)
     query = build_query(desk, view)
     workflow_id = compiled.spec.id
-    counts = queries.state_counts(desk.db, workflow_id, query)
+    counts = request_list.state_counts(desk.db, workflow_id, query)
     total = sum(counts.get(s, 0) for s in view.tab.states if view.state in (None, s))
-    pages = max(1, math.ceil(total / queries.PAGE_SIZE))
+    pages = max(1, math.ceil(total / request_list.PAGE_SIZE))
     if view.page > pages:
         view.page = pages
         query = build_query(desk, view)
-    page = queries.queue_page(desk.db, workflow_id, query, counts=counts)
+    page = request_list.queue_page(desk.db, workflow_id, query, counts=counts)
     versions = Versions(desk)
-    drafts = queries.draft_names(desk.db, versions, page.rows)
+    drafts = request_list.draft_names(desk.db, versions, page.rows)
     actor = actor_for(desk)
     bulk = bulk_transitions(compiled, actor)
     shown_states = {r.state for r in page.rows}
@@ -809,7 +810,7 @@ def _bulk_fire(
     refused: list[dict[str, str]] = []
     workflow_id = desk.compiled.spec.id
     for reference, version in items:
-        row = queries.find_request(db, workflow_id, reference)
+        row = request_detail.find_request(db, workflow_id, reference)
         if row is None:
             refused.append({"reference": reference, "reason": say["not_found_request"]})
             continue
@@ -962,7 +963,7 @@ def request_response(
             "changed": h.from_state != h.to_state,
             "comment": h.comment or "",
         }
-        for h in queries.history_of(db, row.id)
+        for h in request_detail.history_of(db, row.id)
     ]
     mails = [
         {
@@ -979,7 +980,7 @@ def request_response(
             "status_id": m.status,
             "error": m.last_error or "",
         }
-        for m in queries.mails_of(db, row.id)
+        for m in request_detail.mails_of(db, row.id)
     ]
     key = row.reference or row.public_id
     documents = [
@@ -992,7 +993,7 @@ def request_response(
             "when": local_moment(desk, d.created_at),
             "size": f"{max(1, round(d.size / 1024))} {'Kio' if desk.locale == 'fr' else 'KiB'}",
         }
-        for d in queries.documents_of(db, row.id)
+        for d in request_detail.documents_of(db, row.id)
     ]
     actions = []
     typed = typed or {}
@@ -1036,7 +1037,7 @@ def request_response(
         state_description=compiled.text(state_spec.description, desk.locale)
         if state_spec and state_spec.description
         else "",
-        applicant=row.applicant_name or queries.applicant_name(compiled, row.answers or {}) or "",
+        applicant=row.applicant_name or applicant_name(compiled, row.answers or {}) or "",
         email=row.applicant_email or (row.answers or {}).get(compiled.spec.applicant.email) or "",
         session=session,
         submitted=local_moment(desk, row.submitted_at),
@@ -1069,7 +1070,7 @@ def _not_found(desk: Desk) -> HTMLResponse:
 
 @router.get("/demandes/{reference}", response_class=HTMLResponse)
 def request_page(desk: ProcessDesk, reference: Reference) -> HTMLResponse:
-    row = queries.find_request(desk.db, desk.compiled.spec.id, reference)
+    row = request_detail.find_request(desk.db, desk.compiled.spec.id, reference)
     if row is None:
         return _not_found(desk)
     notice = desk.request.session.pop("bo_notice", None)
@@ -1091,13 +1092,13 @@ def fire_transition(
         "confirmed": form_text(form, "_confirme", 10),
     }
     if not desk.csrf_ok(form):
-        row = queries.find_request(db, workflow_id, reference)
+        row = request_detail.find_request(db, workflow_id, reference)
         if row is None:
             return _not_found(desk)
         return request_response(desk, row, status=400, error=say["form_expired"])
     # Two people firing at once: the service writes only over the version the operator saw,
     # so the second one gets the conflict message.
-    row = queries.find_request(db, workflow_id, reference)
+    row = request_detail.find_request(db, workflow_id, reference)
     if row is None:
         return _not_found(desk)
     service = RequestService(db, desk.runtime)
@@ -1151,8 +1152,8 @@ def download_document(
     reference: Reference,
     document_row_id: RowId,
 ) -> Response:
-    row = queries.find_request(desk.db, desk.compiled.spec.id, reference)
-    document = queries.document_of(desk.db, row.id, document_row_id) if row else None
+    row = request_detail.find_request(desk.db, desk.compiled.spec.id, reference)
+    document = request_detail.document_of(desk.db, row.id, document_row_id) if row else None
     if row is None or document is None:
         return _not_found(desk)
     filename = document.filename or f"{document.document_id}.pdf"
