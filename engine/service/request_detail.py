@@ -31,22 +31,6 @@ def find_request(db: Session, workflow_id: str, key: str) -> RequestRow | None:
     return row
 
 
-def lock_request(db: Session, workflow_id: str, key: str) -> RequestRow | None:
-    """The same, locked for the rest of the transaction on PostgreSQL (SQLite's write
-    transactions are serialised already): two people firing at once queue here, and the
-    second sees the first's version."""
-    found = find_request(db, workflow_id, key)
-    if found is None:
-        return None
-    locked = db.execute(
-        select(RequestRow)
-        .where(RequestRow.id == found.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-    return locked
-
-
 def history_of(db: Session, request_id: int) -> list[HistoryRow]:
     return list(
         db.execute(
