@@ -15,7 +15,7 @@ from engine.service.transaction import begin_write
 
 from ..params import Page
 from .access import ProcessDesk
-from .queue import local_moment
+from .request_words import local_moment
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
 
