@@ -38,8 +38,7 @@ from ..deps import Form
 from ..forms import form_text
 from ..params import Action, SessionCode
 from .access import Desk, ManageDesk
-from .overview import session_counts
-from .reference import (
+from .manage_pages import (
     ImportForm,
     csv_response,
     expired_form,
@@ -51,6 +50,7 @@ from .reference import (
     redirect,
     take_flash,
 )
+from .overview import session_counts
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
 
