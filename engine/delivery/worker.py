@@ -44,7 +44,7 @@ class Worker:
     ) -> None:
         self.runtime = runtime
         sessions, write_sessions = engine_sessions(engine)
-        self.write_sessions = write_sessions
+        self.sessions = sessions
         self.outbox = OutboxWorker(
             runtime.settings,
             runtime.registry,
@@ -57,7 +57,7 @@ class Worker:
     def run_once(self, max_batches: int = 100) -> RoundResult:
         """Due timers, then batches of mails until none is due (or `max_batches`)."""
         result = RoundResult(
-            timers=fire_due_timers(self.runtime, self.write_sessions, self.runtime.now)
+            timers=fire_due_timers(self.runtime, self.sessions, self.runtime.now)
         )
         for _ in range(max_batches):
             batch = self.outbox.run_batch()
