@@ -1,7 +1,7 @@
 """Benchmark of mail delivery: the product's outbox worker against a plain `emails` loop.
 
 Measures mails delivered per second to a local SMTP sink by ONE product worker
-(`engine.delivery.worker.Worker.run_once`: claim a batch of due `outbox` rows, lease them, then
+(`app.worker.Worker.run_once`: claim a batch of due `outbox` rows, lease them, then
 for each row build the envelope, send it through `SmtpTransport` and mark it sent, one commit
 per mail), beside a plain loop that sends the same messages to the same sink with `emails`:
 
@@ -232,13 +232,13 @@ class Instance:
 
 
 def prepare_instance(data_dir: Path, port: int, batch: int) -> Instance:
+    from app.factory import make_runtime
     from engine.config import AppSettings
     from engine.delivery.outbox import engine_sessions
     from engine.samples import sample_mail
     from engine.service.effects import inline_css
     from engine.service.setup import prepare_database
     from engine.store.db import make_engine
-    from web.app import make_runtime
 
     settings = AppSettings(
         project_dir=ROOT,
@@ -365,7 +365,7 @@ def worker_round(
     prepare: Callable[[Any], None] | None = None,
     profiler: cProfile.Profile | None = None,
 ) -> tuple[RoundResult, Any]:
-    from engine.delivery.worker import Worker
+    from app.worker import Worker
 
     expected, queue_seconds = queue_mails(instance, tag, count)
     # A new Worker per round, with the product's default transport (SmtpTransport).

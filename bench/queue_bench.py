@@ -11,7 +11,7 @@ history rows and its queue columns (`engine.service.request_columns.queue_column
 submission writes them). The schema comes from the migrations, the reference lists and the
 workflow version from `prepare_database`, like a real instance.
 
-Then, for each size, the app (`web.app.create_app`) is driven in-process by Starlette's
+Then, for each size, the app (`app.factory.create_app`) is driven in-process by Starlette's
 TestClient, logged in as a registration manager, and each scenario is requested `--runs`
 times after two warm-up requests; reported: median and p95 wall time of the whole HTTP request
 (routing, session cookie, queries, template), and the row count the page shows:
@@ -63,6 +63,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import Engine, create_engine, insert, literal, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from app.factory import create_app, make_runtime  # noqa: E402
 from engine.compiled import CompiledWorkflow  # noqa: E402
 from engine.config import AppSettings  # noqa: E402
 from engine.service.accounts import hash_password, use_hasher  # noqa: E402
@@ -82,7 +83,6 @@ from engine.store.models import (  # noqa: E402
     TrainingSession,
     UTCDateTime,
 )
-from web.app import create_app, make_runtime  # noqa: E402
 
 WORKFLOW = "onboarding"
 AIM_MS = 100.0

@@ -7,7 +7,7 @@ Measures throughput (requests/s) and p99 latency, at N concurrent clients (defau
 
 for three servers started by this script, each in its own process and with its own SQLite file:
 
-1. product        `web.app.create_app` on a fresh data dir, demo seed loaded (as `onboarding
+1. product        `app.factory.create_app` on a fresh data dir, demo seed loaded (as `onboarding
                   serve` would run it, but with an explicit engine and settings);
 2. baseline def   a minimal FastAPI app written below doing the same work with synchronous
                   `def` endpoints (run by Starlette in its thread pool);
@@ -152,11 +152,11 @@ def serve(kind: str, port: int, data_dir: Path, begin: str) -> None:
 
 
 def product_app(port: int, data_dir: Path) -> Any:
+    from app.factory import create_app, make_runtime
     from engine.config import AppSettings
     from engine.service.seed import load_seed, read_seed
     from engine.service.setup import prepare_database
     from engine.store.db import make_engine, make_session_factory
-    from web.app import create_app, make_runtime
 
     settings = AppSettings(project_dir=ROOT, data_dir=data_dir, base_url=f"http://127.0.0.1:{port}")
     runtime = make_runtime(settings)

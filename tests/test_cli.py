@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
+from app.cli import main
 
 PROJECT = Path(__file__).resolve().parent.parent
 
 
 def run(args: list[str], cwd: Path = PROJECT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "engine.cli", *args],
+        [sys.executable, "-m", "app.cli", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

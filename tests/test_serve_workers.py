@@ -64,7 +64,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         ONBOARDING_LOG_FORMAT="json",
     )
     log = tmp_path / "serve.log"
-    command = [sys.executable, "-m", "engine.cli", "serve", "--port", str(port), "--workers", "2"]
+    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"]
     with log.open("wb") as output:
         process = subprocess.Popen(
             command, cwd=PROJECT, env=env, stdout=output, stderr=subprocess.STDOUT
@@ -124,7 +124,7 @@ def test_a_worker_process_serves_its_own_counters(tmp_path: Path) -> None:
         ONBOARDING_SECRET_KEY="worker-metrics-test-secret-not-for-production",
         ONBOARDING_WORKER_POLL_SECONDS="0.1",
     )
-    command = [sys.executable, "-m", "engine.cli", "worker", "--metrics-port", str(port)]
+    command = [sys.executable, "-m", "app.cli", "worker", "--metrics-port", str(port)]
     process = subprocess.Popen(
         command, cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

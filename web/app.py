@@ -1,4 +1,10 @@
-"""The application factory: everything the app serves comes from the workflows it loads."""
+"""The web layer's own assembly: its routers (one wizard per loaded workflow, the mailed links,
+the backoffice, the probes), its middlewares and its error pages. Everything the app serves comes
+from the workflows it is given.
+
+It stays in web/ because each piece it assembles is a piece of the web layer and nothing else
+needs to know them; what it is given (settings read from the environment, the runtime, the
+database engine) is composed by `app.factory`, which is where an app is created."""
 
 from __future__ import annotations
 
@@ -20,10 +26,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engine.config import AppSettings
-from engine.service.context import Runtime, default_link_url
-from engine.service.links import LinkSigner
-from engine.service.workflows import WorkflowRegistry
-from engine.store.db import WEB_THREADS, make_engine, make_session_factory
+from engine.service.context import Runtime
+from engine.store.db import WEB_THREADS, make_session_factory
 
 from .backoffice.access import Forbidden, LoginRequired, UnknownWorkflow, login_url
 from .backoffice.routes import backoffice_router
@@ -40,29 +44,9 @@ STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("onboarding.web")
 
 
-def make_runtime(settings: AppSettings, registry: WorkflowRegistry | None = None) -> Runtime:
-    registry = registry or WorkflowRegistry.load(settings.project_dir)
-    base = settings.base_url.rstrip("/")
-    return Runtime(
-        settings=settings,
-        registry=registry,
-        signer=LinkSigner(settings.resolved_secret()),
-        link_url=default_link_url(base),
-        requests_link_url=lambda workflow_id, token: f"{base}/mes-demandes/{workflow_id}/{token}",
-    )
-
-
-def create_app(
-    settings: AppSettings | None = None,
-    *,
-    runtime: Runtime | None = None,
-    engine: Engine | None = None,
-) -> FastAPI:
-    """The app for the given settings (default: from the environment). The database must be
-    prepared (`onboarding db upgrade`); `onboarding serve` does it before starting."""
-    settings = settings or AppSettings()
-    runtime = runtime or make_runtime(settings)
-    engine = engine or make_engine(settings.resolved_database_url())
+def build_app(settings: AppSettings, runtime: Runtime, engine: Engine) -> FastAPI:
+    """The app serving `runtime`'s workflows from the database behind `engine`, which must be
+    prepared (`onboarding db upgrade`; `onboarding serve` does it before starting)."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=_sized_thread_pool)
     app.state.runtime = runtime
     app.state.engine = engine

@@ -108,7 +108,7 @@ class ServedApp:
         return env
 
     def _command(self, *arguments: str) -> list[str]:
-        return [sys.executable, "-m", "engine.cli", *arguments]
+        return [sys.executable, "-m", "app.cli", *arguments]
 
     def _run(self, *arguments: str) -> str:
         done = subprocess.run(

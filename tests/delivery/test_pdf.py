@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from engine.cli import main
+from app.cli import main
 from engine.compiled import CompiledWorkflow, load_compiled
 from engine.delivery.pdf import DocumentError, UnknownLayout, clean_text, render_document
 from engine.samples import SpecCatalog, sample_snapshot

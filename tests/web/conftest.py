@@ -15,6 +15,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, text
 
+from app.factory import create_app, make_runtime
 from engine.config import AppSettings
 from engine.service.accounts import use_hasher
 from engine.service.catalog import sync_reference_lists
@@ -23,7 +24,6 @@ from engine.service.setup import prepare_database
 from engine.store.db import make_engine, make_session_factory
 from engine.store.models import Base
 from tests.databases import postgres_database
-from web.app import create_app, make_runtime
 
 from .browser import Browser
 

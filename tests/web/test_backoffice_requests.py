@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
+from app.factory import create_app, make_runtime
 from engine.config import AppSettings
 from engine.process.actors import Actor
 from engine.service.catalog import sync_reference_lists
@@ -32,7 +33,6 @@ from engine.store.models import (
     OutboxMail,
     RequestRow,
 )
-from web.app import create_app, make_runtime
 
 from .backoffice import manager, staff_browser
 from .browser import Browser, Page, form_values

@@ -12,8 +12,8 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from app.worker import Worker
 from engine.delivery.mailer import SmtpTransport
-from engine.delivery.worker import Worker
 from engine.process.actors import Actor
 from engine.service.requests import RequestService
 from engine.service.settings_store import set_value

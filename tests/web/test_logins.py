@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from engine.cli import main
+from app.cli import main
 from engine.service.accounts import find_account
 from engine.service.staff import Staff
 from engine.store.models import Account, RequestRow

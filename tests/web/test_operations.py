@@ -13,11 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from app.factory import create_app
 from engine.config import AppSettings
 from engine.logs import ACCESS_FIELDS, JsonFormatter, RequestIdFilter
 from engine.store.db import make_engine
 from engine.store.migrate import current_revision, head_revision, upgrade
-from web.app import create_app
 
 from .browser import first_link
 from .conftest import PROJECT, Site

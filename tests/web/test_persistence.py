@@ -10,10 +10,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, text
 
+from app.factory import create_app, make_runtime
 from engine.compiled import clear_cache
 from engine.config import AppSettings
 from engine.store.models import Base, RequestRow, SpecVersion
-from web.app import create_app, make_runtime
 
 from .browser import Browser
 from .conftest import PROJECT, Site

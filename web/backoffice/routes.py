@@ -1,4 +1,4 @@
-"""Every backoffice router, included by create_app."""
+"""Every backoffice router, included by the web app (web/app.py)."""
 
 from __future__ import annotations
 

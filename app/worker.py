@@ -1,6 +1,6 @@
-"""The worker: fires due timers, then delivers the outbox, round after round. Runs as its own
-process (`onboarding worker`, as many as wanted) or, in the embedded default, in a thread of the
-web server (`onboarding serve`)."""
+"""The worker: fires due timers (a use case of the services), then delivers the outbox (the
+delivery layer), round after round. Runs as its own process (`onboarding worker`, as many as
+wanted) or, in the embedded default, in a thread of the web server (`onboarding serve`)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,18 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from prometheus_client import start_http_server
 from sqlalchemy import Engine
 
-from ..service.context import Runtime
-from .mailer import Transport, make_transport
-from .metrics import WORKER_ROUND_FAILURES, WORKER_ROUNDS
-from .outbox import BatchResult, OutboxWorker, engine_sessions
-from .timers import fire_due_timers
+from engine.delivery.mailer import Transport, make_transport
+from engine.delivery.metrics import WORKER_ROUND_FAILURES, WORKER_ROUNDS
+from engine.delivery.outbox import BatchResult, OutboxWorker, engine_sessions
+from engine.logs import configure_logging
+from engine.service.context import Runtime
+from engine.service.timers import fire_due_timers
+
+from .factory import make_runtime
+from .prepare import prepare
 
 log = logging.getLogger("onboarding.worker")
 
@@ -86,3 +91,25 @@ def start_in_thread(runtime: Runtime, engine: Engine) -> tuple[threading.Thread,
     )
     thread.start()
     return thread, stop
+
+
+def run_worker(once: bool, metrics_port: int | None = None, metrics_host: str = "127.0.0.1") -> int:
+    """`onboarding worker`: timers and the outbox, until interrupted (or one round); its
+    counters on http://METRICS_HOST:METRICS_PORT/metrics when a port is given."""
+    prepared = prepare()
+    if prepared is None:
+        return 1
+    configure_logging(prepared.settings.log_format)
+    worker = Worker(make_runtime(prepared.settings, prepared.registry), prepared.engine)
+    if once:
+        print(worker.run_once())
+        return 0
+    if metrics_port is not None:
+        start_http_server(metrics_port, addr=metrics_host)
+        print(f"worker metrics on http://{metrics_host}:{metrics_port}/metrics", flush=True)
+    stop = threading.Event()
+    try:
+        worker.run_forever(stop)
+    except KeyboardInterrupt:
+        stop.set()
+    return 0

@@ -13,14 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..compiled import CompiledWorkflow
+from ..delivery.metrics import TIMERS_FIRED
 from ..process.actors import Actor
 from ..process.firing import FireError
-from ..service.context import Runtime
-from ..service.requests import Conflict, RequestService
-from ..service.settings_store import overrides
 from ..spec.process import ByTimer
 from ..store.models import HistoryRow, RequestRow
-from .metrics import TIMERS_FIRED
+from .context import Runtime
+from .requests import Conflict, RequestService
+from .settings_store import overrides
 
 log = logging.getLogger("onboarding.timers")
 

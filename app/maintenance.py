@@ -1,0 +1,110 @@
+"""The operator's commands: `db upgrade`, `demo`, `settings`, `user create`. Each prepares the
+product first (settings, workflows, database) and reports problems in a sentence."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from engine.service.accounts import find_account, hash_password
+from engine.service.logins import set_password_hash
+from engine.service.seed import SeedError, load_seed, read_seed
+from engine.service.settings_store import SettingError, effective, set_value
+from engine.store.db import make_session_factory
+from engine.store.migrate import current_revision
+from engine.store.models import Account
+from engine.wizard.values import normalise_email
+
+from .prepare import prepare
+
+
+def upgrade_database() -> int:
+    prepared = prepare()
+    if prepared is None:
+        return 1
+    print(f"database at revision {current_revision(prepared.engine)}")
+    return 0
+
+
+def load_demo(paths: list[Path]) -> int:
+    prepared = prepare()
+    if prepared is None:
+        return 1
+    settings = prepared.settings
+    paths = paths or sorted((settings.project_dir / "demo").glob("*.yaml"))
+    try:
+        with make_session_factory(prepared.engine)() as db:
+            for path in paths:
+                credentials = load_seed(db, prepared.registry, read_seed(path), settings.zone)
+                print(f"loaded {path}")
+                for c in credentials:
+                    print(f"  login {c.email}  password {c.password}  roles {', '.join(c.roles)}")
+            db.commit()
+    except SeedError as error:
+        print(f"demo data not loaded: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def change_setting(workflow_id: str, key: str | None, value: str | None) -> int:
+    """`onboarding settings WORKFLOW [KEY [VALUE]]`: show or change a workflow's settings."""
+    prepared = prepare()
+    if prepared is None:
+        return 1
+    compiled = prepared.registry.get(workflow_id)
+    if compiled is None:
+        known = ", ".join(prepared.registry.current)
+        print(f"unknown workflow '{workflow_id}' (known: {known})", file=sys.stderr)
+        return 2
+    with make_session_factory(prepared.engine)() as db:
+        if key is not None and value is not None:
+            try:
+                set_value(db, compiled, key, value)
+            except SettingError as error:
+                print(str(error), file=sys.stderr)
+                return 2
+            db.commit()
+        for name, current in effective(db, compiled).items():
+            if key is None or name == key:
+                print(f"{name} = {current}")
+    return 0
+
+
+def create_user(email: str, roles: list[str], password: str | None) -> int:
+    """`onboarding user create EMAIL --role R [--password P]`: a backoffice user; without a
+    password, one is drawn and printed once."""
+    prepared = prepare()
+    if prepared is None:
+        return 1
+    address = normalise_email(email)
+    if address is None:
+        print(f"not an email address: {email!r}", file=sys.stderr)
+        return 2
+    declared = {r.id for c in prepared.registry.current.values() for r in c.spec.roles}
+    unknown = sorted(set(roles) - declared)
+    if unknown or not roles:
+        print(
+            f"unknown role(s) {', '.join(unknown) or '(none given)'}; "
+            f"declared: {', '.join(sorted(declared))}",
+            file=sys.stderr,
+        )
+        return 2
+    chosen = password or secrets.token_urlsafe(12)
+    if len(chosen) < 10:
+        print("the password must have at least 10 characters", file=sys.stderr)
+        return 2
+    with make_session_factory(prepared.engine)() as db:
+        account = find_account(db, address)
+        if account is None:
+            account = Account(email=address, profile={})
+            db.add(account)
+        account.roles = sorted(set(roles))
+        account.active = True
+        set_password_hash(account, hash_password(chosen), datetime.now(UTC))
+        db.commit()
+    print(f"user {address}  roles {', '.join(sorted(set(roles)))}")
+    if password is None:
+        print(f"password {chosen}")
+    return 0

@@ -1,0 +1,46 @@
+"""What every command that runs the product does first: settings from the environment,
+workflows checked, database brought up to date. Problems are reported in a sentence, never as
+a traceback."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from engine.check.diagnostics import render_text
+from engine.compiled import SpecError
+from engine.config import AppSettings
+from engine.service.setup import prepare_database
+from engine.service.workflows import WorkflowRegistry
+from engine.store.db import make_engine
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    settings: AppSettings
+    registry: WorkflowRegistry
+    engine: Engine
+
+
+def prepare() -> Prepared | None:
+    settings = AppSettings()
+    try:
+        registry = WorkflowRegistry.load(settings.project_dir)
+    except SpecError as error:
+        if error.diagnostics:
+            print(render_text(error.diagnostics), file=sys.stderr)
+        print(
+            f"no valid workflow in {settings.project_dir / 'workflows'}: fix the problems above",
+            file=sys.stderr,
+        )
+        return None
+    engine = make_engine(settings.resolved_database_url())
+    try:
+        prepare_database(engine, registry)
+    except SQLAlchemyError as error:
+        print(f"the database cannot be used: {error.__class__.__name__}: {error}", file=sys.stderr)
+        return None
+    return Prepared(settings, registry, engine)
