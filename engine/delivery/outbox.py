@@ -10,16 +10,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..compiled import CompiledWorkflow
 from ..config import AppSettings
-from ..service.effects import role_members
-from ..service.settings_store import overrides
-from ..service.transaction import writing
-from ..service.workflows import WorkflowRegistry
+from ..store.db import make_session_factory
 from ..store.models import DocumentRow, OutboxMail
+from ..store.reads import overrides, role_members
+from ..store.transaction import writing
 from .mailer import DeliveryError, Envelope, Redirection, Transport
 
 log = logging.getLogger("onboarding.delivery")
@@ -31,6 +32,13 @@ LONGEST_RETRY = timedelta(hours=2)
 def retry_delay(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, 4 min... up to 2 h between attempts."""
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
+
+
+class Workflows(Protocol):
+    """What the worker reads of the workflows served (the services' registry): a mail's
+    sender and its test mode are those of the current version of its workflow."""
+
+    def get(self, workflow_id: str) -> CompiledWorkflow | None: ...
 
 
 @dataclass
@@ -45,7 +53,7 @@ class OutboxWorker:
     def __init__(
         self,
         settings: AppSettings,
-        registry: WorkflowRegistry,
+        registry: Workflows,
         sessions: sessionmaker[Session],
         write_sessions: sessionmaker[Session],
         transport_factory: Callable[[], Transport],
@@ -163,10 +171,8 @@ class OutboxWorker:
             cache[key] = self._redirection(db, compiled)
         return Envelope(row, mail_from, documents, cache[key])
 
-    def _redirection(self, db: Session, compiled: object) -> Redirection | None:
-        from ..compiled import CompiledWorkflow
-
-        if not isinstance(compiled, CompiledWorkflow):
+    def _redirection(self, db: Session, compiled: CompiledWorkflow | None) -> Redirection | None:
+        if compiled is None:
             return None
         delivery = compiled.spec.delivery
         if delivery.test_mode_setting is None:
@@ -179,6 +185,4 @@ class OutboxWorker:
 
 
 def engine_sessions(engine: Engine) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
-    from ..store.db import make_session_factory
-
     return make_session_factory(engine), make_session_factory(engine, writes=True)

@@ -26,6 +26,7 @@ from ..actions.effects import (
 from ..compiled import CompiledWorkflow, RenderedMail
 from ..process.firing import RequestSnapshot
 from ..store.models import Account, DocumentRow, Notification, OutboxMail, RequestRow
+from ..store.reads import role_members
 
 # Mail clients ignore <style> blocks more often than not: styles go into each element. Never
 # fetch a stylesheet from the network while rendering.
@@ -36,13 +37,6 @@ def inline_css(html: str) -> str:
     return _INLINER.inline(html) if html.strip() else html
 
 NO_RECIPIENT = "no recipient: the mail names no address and no user holds its roles"
-
-
-def role_members(db: Session, role: str) -> list[str]:
-    """Addresses of the active users holding a role (backoffice users are few: filtering in
-    Python keeps this identical on every database)."""
-    accounts = db.execute(select(Account).where(Account.active.is_(True))).scalars()
-    return sorted(a.email for a in accounts if role in (a.roles or []))
 
 
 def resolve(db: Session, addressees: Iterable[Addressee]) -> list[str]:

@@ -5,24 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..compiled import CompiledWorkflow
 from ..spec.common import parse_duration
 from ..spec.workflow import Setting
 from ..store.models import WorkflowSetting
+from ..store.reads import overrides
 from ..wizard.values import normalise_email
 from .transaction import writing
 
 
 class SettingError(ValueError):
     """A value that does not fit the setting's type; the message says what is expected."""
-
-
-def overrides(db: Session, workflow_id: str) -> dict[str, Any]:
-    rows = db.execute(select(WorkflowSetting).where(WorkflowSetting.workflow_id == workflow_id))
-    return {row.key: row.value for row in rows.scalars()}
 
 
 def effective(db: Session, compiled: CompiledWorkflow) -> dict[str, Any]:

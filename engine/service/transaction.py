@@ -11,40 +11,13 @@ and rows carry a version column, so a decision taken on a stale read is refused,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..store.models import TrainingSession
+from ..store.transaction import WriteOutsideTransaction, begin_write, writing
 
-
-class WriteOutsideTransaction(RuntimeError):
-    """Objects were changed before `writing`: they would be written by a reading transaction."""
-
-
-def begin_write(db: Session) -> None:
-    """Ends the reading transaction and opens a write transaction (for functions that commit
-    it themselves; `writing` is the usual way)."""
-    if db.new or db.dirty or db.deleted:
-        raise WriteOutsideTransaction("change objects inside writing(), not before it")
-    if db.in_transaction():
-        db.commit()  # nothing pending: ends the read, keeps the loaded objects
-    db.connection(execution_options={"writes": True})
-
-
-@contextmanager
-def writing(db: Session) -> Iterator[Session]:
-    """Ends the reading transaction and runs the block in a write transaction, committed at the
-    end of the block or rolled back if it raises."""
-    begin_write(db)
-    try:
-        yield db
-        db.commit()
-    except BaseException:
-        db.rollback()
-        raise
+__all__ = ["WriteOutsideTransaction", "begin_write", "lock_training_session", "writing"]
 
 
 _LOCK_SESSION = (

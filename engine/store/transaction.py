@@ -1,0 +1,37 @@
+"""The write transaction's mechanics, used by the services' use cases and by the delivery
+worker alike (the why is in engine/service/transaction.py): a reading transaction ends, and
+the writes run in a transaction of their own, which on SQLite takes the write lock at BEGIN."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.orm import Session
+
+
+class WriteOutsideTransaction(RuntimeError):
+    """Objects were changed before `writing`: they would be written by a reading transaction."""
+
+
+def begin_write(db: Session) -> None:
+    """Ends the reading transaction and opens a write transaction (for functions that commit
+    it themselves; `writing` is the usual way)."""
+    if db.new or db.dirty or db.deleted:
+        raise WriteOutsideTransaction("change objects inside writing(), not before it")
+    if db.in_transaction():
+        db.commit()  # nothing pending: ends the read, keeps the loaded objects
+    db.connection(execution_options={"writes": True})
+
+
+@contextmanager
+def writing(db: Session) -> Iterator[Session]:
+    """Ends the reading transaction and runs the block in a write transaction, committed at the
+    end of the block or rolled back if it raises."""
+    begin_write(db)
+    try:
+        yield db
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
