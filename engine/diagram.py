@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .spec.common import localized
 from .spec.process import ByLink, ByRoles, ByTimer, Transition
 from .spec.workflow import Workflow
+from .spec_types import localized
 
 
 def _who(transition: Transition) -> str:

@@ -15,7 +15,7 @@ from pydantic import StringConstraints
 
 from engine.service.imports import SESSION_CODE
 from engine.service.reference_admin import ENTRY_ID
-from engine.spec.common import IDENTIFIER_PATTERN
+from engine.spec_types import IDENTIFIER_PATTERN
 
 # Every id column is `Integer`: 32-bit on PostgreSQL, so a larger number can name no row (and
 # would make the database refuse the query instead of finding nothing).

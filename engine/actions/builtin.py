@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import cache
 from typing import Any
 
 from pydantic import Field
 
-from ..spec.common import Identifier, SpecModel, Text, one_or_many
-from ..spec.recipients import FieldRecipient, Recipient, RoleRecipient, SettingRecipient
+from ..spec_types import Identifier, SpecModel, Text, one_or_many
 from .effects import (
     CreateAccount,
     Effect,
@@ -17,6 +17,7 @@ from .effects import (
     PlaceOnWaitingList,
     SendMail,
 )
+from .recipients import FieldRecipient, Recipient, RoleRecipient, SettingRecipient
 from .registry import ActionKind, ActionRegistry, PlanContext, Reference
 
 
@@ -156,3 +157,11 @@ def register_builtin_actions(registry: ActionRegistry) -> None:
             "put the request on the waiting list of its training session",
         )
     )
+
+
+@cache
+def default_registry() -> ActionRegistry:
+    """The registry holding the built-in kinds; applications may register more in it."""
+    registry = ActionRegistry()
+    register_builtin_actions(registry)
+    return registry

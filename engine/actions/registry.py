@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
@@ -79,13 +78,3 @@ class ActionRegistry:
 
     def __iter__(self) -> Iterator[ActionKind]:
         return iter(self._kinds.values())
-
-
-@cache
-def default_registry() -> ActionRegistry:
-    """The registry holding the built-in kinds; applications may register more in it."""
-    from .builtin import register_builtin_actions
-
-    registry = ActionRegistry()
-    register_builtin_actions(registry)
-    return registry

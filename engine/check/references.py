@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ..actions.registry import Reference, default_registry
-from ..spec.common import is_duration
+from ..actions.builtin import default_registry
+from ..actions.registry import Reference
 from ..spec.fields import ReferenceChoiceField
 from ..spec.process import ByLink, ByRoles, ByTimer
+from ..spec_types import is_duration
 from .context import CheckContext, PathT
 
 

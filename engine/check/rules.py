@@ -9,7 +9,6 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from ..spec.common import is_duration
 from ..spec.field_kinds import FieldKindTable
 from ..spec.fields import (
     BaseField,
@@ -22,6 +21,7 @@ from ..spec.fields import (
 )
 from ..spec.reference import ListField
 from ..spec.source import SourceList, SourceMap
+from ..spec_types import is_duration
 from ..wizard.values import POSTAL_CODE_FR
 from .context import CheckContext, PathT
 

@@ -62,9 +62,9 @@ def describe(locator: Locator, path: Sequence[str | int]) -> str:
 @cache
 def _all_key_names() -> tuple[str, ...]:
     """Every key the format knows, for "did you mean" hints on unknown keys."""
-    from ..actions.registry import default_registry
+    from ..actions.builtin import default_registry
     from ..spec import form, layout, workflow  # noqa: F401  (defines every spec model)
-    from ..spec.common import SpecModel
+    from ..spec_types import SpecModel
 
     default_registry()  # defines the parameter models of the action kinds
     names = {

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 
 from jinja2 import TemplateSyntaxError, meta
 
-from ..spec.common import Text
 from ..spec.fields import BaseField, NoticeField
 from ..spec.layout import PdfLayout
 from ..spec.loader import MAIL_LAYOUTS, MAIL_PARTS
 from ..spec.locate import Locator
 from ..spec.source import Position
+from ..spec_types import Text
 from ..templating import make_environment, variable_uses
 from .context import CheckContext, PathT
 from .diagnostics import Diagnostic

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from transitions import MachineError
 
+from ..actions.builtin import default_registry
 from ..actions.effects import Addressee, Effect, GenerateDocument
-from ..actions.registry import default_registry
+from ..actions.recipients import AddressRecipient, FieldRecipient, RoleRecipient, SettingRecipient
 from ..expr import parse
-from ..spec.common import localized
 from ..spec.process import Transition
-from ..spec.recipients import AddressRecipient, FieldRecipient, RoleRecipient, SettingRecipient
+from ..spec_types import localized
 from .actors import Actor, may_fire
 from .machine import StateHolder
 

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..compiled import CompiledWorkflow
-from ..spec.common import parse_duration
 from ..spec.workflow import Setting
+from ..spec_types import parse_duration
 from ..store.models import WorkflowSetting
 from ..store.reads import overrides
 from ..wizard.values import normalise_email

@@ -12,7 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import Discriminator, Field, Tag
 
-from .common import Identifier, SpecModel, Text
+from ..spec_types import Identifier, SpecModel, Text
 
 Expression = Annotated[str, Field(description="a condition in the expression language")]
 

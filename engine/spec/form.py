@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .common import SpecModel, Text
+from ..spec_types import SpecModel, Text
 from .fields import AnyField
 
 

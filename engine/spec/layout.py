@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from .common import SpecModel, Text
+from ..spec_types import SpecModel, Text
 from .fields import Expression
 
 

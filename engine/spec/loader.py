@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..check.diagnostics import Diagnostic
 from ..check.shape import must_be_mapping, validation_diagnostics, yaml_problem_diagnostics
-from .common import IDENTIFIER_PATTERN
+from ..spec_types import IDENTIFIER_PATTERN
 from .fields import BaseField
 from .form import FormGroup
 from .layout import PdfLayout

@@ -18,8 +18,8 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
-from ..actions.registry import default_registry
-from .common import DurationOrSetting, Identifier, SpecModel, Text, one_or_many
+from ..actions.builtin import default_registry
+from ..spec_types import DurationOrSetting, Identifier, SpecModel, Text, one_or_many
 from .fields import Expression
 
 

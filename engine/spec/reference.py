@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from .common import Identifier, SpecModel, Text
+from ..spec_types import Identifier, SpecModel, Text
 
 
 class ListField(SpecModel):

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from .common import DurationOrSetting, Identifier, LocaleCode, SpecModel, Text
+from ..spec_types import DurationOrSetting, Identifier, LocaleCode, SpecModel, Text
 from .fields import Expression, FieldItem
 from .process import Process
 from .reference import ReferenceList

@@ -12,7 +12,6 @@ from typing import Any
 
 import phonenumbers
 
-from ..spec.common import localized
 from ..spec.field_kinds import FieldKindTable
 from ..spec.fields import (
     BaseField,
@@ -33,6 +32,7 @@ from ..spec.fields import (
     YearField,
     YesNoField,
 )
+from ..spec_types import localized
 
 _WORDS = {
     "fr": {

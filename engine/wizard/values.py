@@ -18,7 +18,6 @@ from typing import Any, Protocol
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from ..spec.common import localized
 from ..spec.field_kinds import FieldKindTable
 from ..spec.fields import (
     BaseField,
@@ -39,6 +38,7 @@ from ..spec.fields import (
     YearField,
     YesNoField,
 )
+from ..spec_types import localized
 from .messages import message
 
 # Metropolitan departments 01-95 (with Corsica's 20), overseas 971-976 and 984-988, Monaco 980.

@@ -14,7 +14,6 @@ from jinja2 import TemplateError
 from ...compiled import CompiledWorkflow
 from ...expr import Expression, ExpressionError, parse
 from ...process.firing import RequestSnapshot
-from ...spec.common import Text
 from ...spec.layout import (
     AnyBlock,
     HeadingBlock,
@@ -24,6 +23,7 @@ from ...spec.layout import (
     SignaturesBlock,
     SpacerBlock,
 )
+from ...spec_types import Text
 from .blocks import PageBlock, PageRows, PageSignatures, PageSpacer, PageText
 from .document import PdfDocument
 from .styles import BODY, HEADING

@@ -1,5 +1,7 @@
-"""Building blocks shared by every spec model: strict models, identifiers, translatable text,
-durations."""
+"""Building blocks shared by every model of the YAML formats, the spec's and the action kinds'
+parameters alike: strict models, identifiers, translatable text, durations. Below both
+packages, so that the spec can validate actions against the registry of action kinds while
+those kinds declare their parameters with the same types."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, EmailStr, Tag
 
-from .common import Identifier, SpecModel
+from ..spec_types import Identifier, SpecModel
 
 
 class RoleRecipient(SpecModel):
