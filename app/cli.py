@@ -14,13 +14,13 @@ from pathlib import Path
 
 from engine.check.checker import check_workflow, has_errors
 from engine.check.diagnostics import render_json, render_text
+from engine.check.loader import load_workflow
 from engine.compiled import CompiledWorkflow, SpecError, load_compiled
 from engine.diagram import mermaid
 from engine.logs import LEVELS
 from engine.samples import sample_mail, sample_snapshot
 from engine.schema import SCHEMAS, schema_text
 from engine.simulate import simulate
-from engine.spec.loader import load_workflow
 
 
 def _workflow_paths(given: Sequence[str]) -> list[Path]:

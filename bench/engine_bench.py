@@ -34,11 +34,11 @@ import yaml
 from transitions import Machine
 
 from engine.check.checker import check_workflow, has_errors
+from engine.check.loader import load_workflow
 from engine.compiled import CompiledWorkflow, clear_cache, load_compiled
 from engine.process.actors import Actor
 from engine.process.firing import RequestSnapshot
 from engine.samples import SpecCatalog, sample_entries
-from engine.spec.loader import load_workflow
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / "workflows" / "onboarding.yaml"

@@ -17,11 +17,11 @@ from transitions import Machine
 
 from .check.checker import check_workflow, has_errors
 from .check.diagnostics import Diagnostic
+from .check.loader import MAIL_LAYOUTS, LoadedWorkflow, load_workflow
 from .expr import Expression
 from .process.machine import build_machine
 from .spec.fields import BaseField, ReferenceChoiceField
 from .spec.layout import PdfLayout
-from .spec.loader import MAIL_LAYOUTS, LoadedWorkflow, load_workflow
 from .spec.workflow import Document, Workflow
 from .spec_types import localized, parse_duration
 from .templating import make_environment

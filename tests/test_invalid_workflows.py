@@ -10,7 +10,7 @@ import pytest
 
 from engine.check.checker import check_workflow
 from engine.check.diagnostics import CODES
-from engine.spec.loader import load_workflow
+from engine.check.loader import load_workflow
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "invalid" / "workflows"
 EXPECT = re.compile(r"^# expect: (?P<code>E\d{3}) (?P<line>\d+):(?P<column>\d+) (?P<text>.+)$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.check.checker import check_workflow
-from engine.spec.loader import load_workflow
+from engine.check.loader import load_workflow
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "invalid"
 BASE = (FIXTURES / "workflows" / "valid_minimal.yaml").read_text(encoding="utf-8")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ..spec.loader import LoadedWorkflow
 from .context import CheckContext
 from .diagnostics import Diagnostic, Severity, sort_key
 from .expressions import check_expressions
 from .graph import check_graph
+from .loader import LoadedWorkflow
 from .names import check_names
 from .references import check_process_references, check_workflow_references
 from .rules import check_field_rules, check_translations, check_values

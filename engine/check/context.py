@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ..spec.loader import LoadedWorkflow
 from ..spec.locate import Locator
 from ..spec.workflow import Workflow
 from .diagnostics import Diagnostic
+from .loader import LoadedWorkflow
 from .scope import Scope
 from .shape import describe, suggestion
 

@@ -10,8 +10,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from ..actions.builtin import default_registry
+from ..spec import form, layout, workflow  # noqa: F401  (defines every spec model)
 from ..spec.locate import Locator
 from ..spec.source import SourceMap, YamlProblem
+from ..spec_types import SpecModel
 from .diagnostics import Diagnostic
 
 _SINGULAR = {
@@ -62,10 +65,6 @@ def describe(locator: Locator, path: Sequence[str | int]) -> str:
 @cache
 def _all_key_names() -> tuple[str, ...]:
     """Every key the format knows, for "did you mean" hints on unknown keys."""
-    from ..actions.builtin import default_registry
-    from ..spec import form, layout, workflow  # noqa: F401  (defines every spec model)
-    from ..spec_types import SpecModel
-
     default_registry()  # defines the parameter models of the action kinds
     names = {
         info.alias or name

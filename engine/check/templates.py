@@ -10,13 +10,13 @@ from jinja2 import TemplateSyntaxError, meta
 
 from ..spec.fields import BaseField, NoticeField
 from ..spec.layout import PdfLayout
-from ..spec.loader import MAIL_LAYOUTS, MAIL_PARTS
 from ..spec.locate import Locator
 from ..spec.source import Position
 from ..spec_types import Text
 from ..templating import make_environment, variable_uses
 from .context import CheckContext, PathT
 from .diagnostics import Diagnostic
+from .loader import MAIL_LAYOUTS, MAIL_PARTS
 from .scope import TEMPLATE_ROOTS
 from .shape import suggestion
 

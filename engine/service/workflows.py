@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..check.diagnostics import Diagnostic
+from ..check.loader import load_workflow
 from ..compiled import CompiledWorkflow, SpecError, compile_loaded
-from ..spec.loader import load_workflow
 from ..store.models import SpecVersion
 
 

@@ -17,15 +17,15 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..check.diagnostics import Diagnostic
-from ..check.shape import must_be_mapping, validation_diagnostics, yaml_problem_diagnostics
+from ..spec.fields import BaseField
+from ..spec.form import FormGroup
+from ..spec.layout import PdfLayout
+from ..spec.locate import Locator
+from ..spec.source import Position, SourceList, parse_yaml
+from ..spec.workflow import Workflow
 from ..spec_types import IDENTIFIER_PATTERN
-from .fields import BaseField
-from .form import FormGroup
-from .layout import PdfLayout
-from .locate import Locator
-from .source import Position, SourceList, parse_yaml
-from .workflow import Workflow
+from .diagnostics import Diagnostic
+from .shape import must_be_mapping, validation_diagnostics, yaml_problem_diagnostics
 
 MAIL_PARTS = ("subject.txt", "body.txt", "body.html")
 
