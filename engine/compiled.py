@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jinja2 import DictLoader, Template
 from transitions import Machine
@@ -19,18 +19,16 @@ from .check.checker import check_workflow, has_errors
 from .check.diagnostics import Diagnostic
 from .check.loader import MAIL_LAYOUTS, LoadedWorkflow, load_workflow
 from .expr import Expression
+from .process.firing import ProcessRuntime, RequestSnapshot
 from .process.machine import build_machine
 from .spec.fields import BaseField, ReferenceChoiceField
 from .spec.layout import PdfLayout
+from .spec.process import Transition
 from .spec.workflow import Document, Workflow
 from .spec_types import localized, parse_duration
 from .templating import make_environment
 from .wizard.display import display_answers
 from .wizard.plan import WizardPlan
-
-if TYPE_CHECKING:
-    from .process.firing import ProcessRuntime, RequestSnapshot
-    from .spec.process import Transition
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +87,6 @@ class CompiledWorkflow:
         self.environment = make_environment(DictLoader(mail_sources))
         self._string_templates: dict[str, Template] = {}
         self._lock = threading.Lock()
-        from .process.firing import ProcessRuntime
-
         self.process: ProcessRuntime = ProcessRuntime(self)
 
     # -- settings and durations ---------------------------------------------------------------

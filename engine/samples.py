@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from .process.firing import RequestSnapshot
 from .spec.field_kinds import FieldKindTable
 from .spec.fields import (
     BaseField,
@@ -215,10 +216,8 @@ def sample_answers(compiled: Any, today: date) -> dict[str, Any]:
     return compiled.wizard.clean_answers(answers, extras)
 
 
-def sample_snapshot(compiled: Any, today: date | None = None) -> Any:
+def sample_snapshot(compiled: Any, today: date | None = None) -> RequestSnapshot:
     """A submitted request with sample answers, for `render-mail` and `render-pdf`."""
-    from .process.firing import RequestSnapshot
-
     answers = sample_answers(compiled, today or date.today())
     links = {link.id: f"https://example.org/liens/{link.id}/SAMPLE" for link in compiled.spec.links}
     return RequestSnapshot(

@@ -6,21 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from transitions import MachineError
+from transitions import Machine, MachineError
 
 from ..actions.builtin import default_registry
 from ..actions.effects import Addressee, Effect, GenerateDocument
 from ..actions.recipients import AddressRecipient, FieldRecipient, RoleRecipient, SettingRecipient
-from ..expr import parse
+from ..expr import Expression, parse
 from ..spec.process import Transition
+from ..spec.workflow import Document, Workflow
 from ..spec_types import localized
 from .actors import Actor, may_fire
 from .machine import StateHolder
-
-if TYPE_CHECKING:
-    from ..compiled import CompiledWorkflow
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +37,39 @@ class RequestSnapshot:
     links: Mapping[str, str] = field(default_factory=dict)
     locale: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)  # created_at, submitted_at...
+
+
+class CompiledView(Protocol):
+    """What firing reads of a compiled workflow. `engine.compiled.CompiledWorkflow`, which
+    builds the process of every workflow it compiles, is one; firing needs no more of it."""
+
+    @property
+    def spec(self) -> Workflow: ...
+
+    @property
+    def machine(self) -> Machine: ...
+
+    @property
+    def conditions(self) -> Mapping[str, Expression]: ...
+
+    @property
+    def documents(self) -> Mapping[str, Document]: ...
+
+    def settings_with(self, overrides: Mapping[str, Any] | None) -> dict[str, Any]: ...
+
+    def condition_context(self, snapshot: RequestSnapshot) -> dict[str, Any]: ...
+
+    def template_context(
+        self,
+        snapshot: RequestSnapshot,
+        *,
+        transition: Transition | None = None,
+        comment: str | None = None,
+        state: str | None = None,
+        account: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]: ...
+
+    def render_string(self, source: str, context: Mapping[str, Any]) -> str: ...
 
 
 class FireError(Exception):
@@ -106,7 +137,7 @@ class _Planner:
 
     def __init__(
         self,
-        compiled: CompiledWorkflow,
+        compiled: CompiledView,
         snapshot: RequestSnapshot,
         make_template_context: Callable[[], Mapping[str, Any]],
     ) -> None:
@@ -184,7 +215,7 @@ def _generate_each_document_once(effects: list[Effect]) -> tuple[Effect, ...]:
 class ProcessRuntime:
     """The process of one compiled workflow: what an actor may do now, and firing."""
 
-    def __init__(self, compiled: CompiledWorkflow) -> None:
+    def __init__(self, compiled: CompiledView) -> None:
         self.compiled = compiled
         self.transitions = {t.id: t for t in compiled.spec.process.transitions}
         self.when = {

@@ -10,31 +10,10 @@ from typing import Any
 
 from ..expr import Expression, parse
 from ..spec.fields import BaseField
-from ..spec.workflow import Step, Workflow
+from ..spec.workflow import Workflow
+from .replay import inputs_from_answers
+from .steps import CompiledField, CompiledStep
 from .values import Catalog, Inputs, ReadContext, Reading, read_field, required_message
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledField:
-    spec: BaseField
-    visible_if: Expression | None
-    required_if: Expression | None
-
-    @property
-    def id(self) -> str:
-        return self.spec.id
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledStep:
-    index: int
-    spec: Step
-    visible_if: Expression | None
-    fields: tuple[CompiledField, ...]
-
-    @property
-    def id(self) -> str:
-        return self.spec.id
 
 
 @dataclass(slots=True)
@@ -207,8 +186,6 @@ class WizardPlan:
     ) -> str | None:
         """The first visible step whose stored answers would not pass validation (a request is
         only submitted when this is None, whatever the browser posted)."""
-        from .replay import inputs_from_answers
-
         for step in self.visible_steps(answers, extras):
             inputs = inputs_from_answers(step, answers, self.forms)
             result = self.validate_step(

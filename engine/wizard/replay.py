@@ -6,7 +6,7 @@ One way back per field kind, in `REPLAYS`: what the kind's reader reads, it give
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import phonenumbers
 
@@ -30,6 +30,7 @@ from ..spec.fields import (
     YearField,
     YesNoField,
 )
+from .steps import CompiledStep
 from .values import CONFIRM_SUFFIX, NEW_ENTRY_SUFFIX
 
 
@@ -42,10 +43,6 @@ def phone_for_display(stored: str, region: str) -> str:
     if phonenumbers.region_code_for_number(number) == region:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
-if TYPE_CHECKING:
-    from .plan import CompiledStep
 
 
 Forms = Mapping[str, tuple[BaseField, ...]]
