@@ -11,8 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import engine.store.models
-
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -29,7 +27,7 @@ def upgrade() -> None:
         sa.Column("last_name", sa.String(length=200), nullable=False),
         sa.Column("password_hash", sa.String(length=200), nullable=True),
         sa.Column(
-            "password_changed_at", engine.store.models.UTCDateTime(timezone=True), nullable=True
+            "password_changed_at", sa.DateTime(timezone=True), nullable=True
         ),
         sa.Column(
             "roles",
@@ -42,8 +40,8 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", engine.store.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_login_at", engine.store.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accounts")),
         sa.UniqueConstraint("email", name=op.f("uq_accounts_email")),
     )
@@ -57,8 +55,8 @@ def upgrade() -> None:
         "login_throttle",
         sa.Column("key", sa.String(length=400), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
-        sa.Column("window_start", engine.store.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("locked_until", engine.store.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_login_throttle")),
     )
     op.create_table(
@@ -77,7 +75,7 @@ def upgrade() -> None:
         ),
         sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("created_at", engine.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reference_entries")),
         sa.UniqueConstraint(
             "workflow_id", "list_id", "entry_id", name=op.f("uq_reference_entries_workflow_id")
@@ -97,7 +95,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("created_at", engine.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("content_hash", name=op.f("pk_spec_versions")),
     )
     with op.batch_alter_table("spec_versions", schema=None) as batch_op:
@@ -111,12 +109,12 @@ def upgrade() -> None:
         sa.Column("workflow_id", sa.String(length=64), nullable=False),
         sa.Column("code", sa.String(length=64), nullable=False),
         sa.Column("title", sa.String(length=300), nullable=False),
-        sa.Column("starts_at", engine.store.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ends_at", engine.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("place", sa.String(length=300), nullable=False),
         sa.Column("capacity", sa.Integer(), nullable=False),
         sa.Column("is_open", sa.Boolean(), nullable=False),
-        sa.Column("created_at", engine.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_training_sessions")),
         sa.UniqueConstraint("workflow_id", "code", name=op.f("uq_training_sessions_workflow_id")),
     )
@@ -129,7 +127,7 @@ def upgrade() -> None:
         sa.Column("spec_hash", sa.String(length=64), nullable=False),
         sa.Column("state", sa.String(length=64), nullable=False),
         sa.Column(
-            "state_entered_at", engine.store.models.UTCDateTime(timezone=True), nullable=False
+            "state_entered_at", sa.DateTime(timezone=True), nullable=False
         ),
         sa.Column("session_code", sa.String(length=64), nullable=True),
         sa.Column(
@@ -143,9 +141,9 @@ def upgrade() -> None:
         sa.Column("account_id", sa.Integer(), nullable=True),
         sa.Column("draft_secret_hash", sa.String(length=64), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", engine.store.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", engine.store.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("submitted_at", engine.store.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_requests_account_id_accounts")
         ),
@@ -174,7 +172,7 @@ def upgrade() -> None:
         sa.Column("dedupe_key", sa.String(length=200), nullable=False),
         sa.Column("role", sa.String(length=64), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
-        sa.Column("created_at", engine.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["request_id"], ["requests.id"], name=op.f("fk_notifications_request_id_requests")
         ),
@@ -215,12 +213,12 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column(
-            "next_attempt_at", engine.store.models.UTCDateTime(timezone=True), nullable=False
+            "next_attempt_at", sa.DateTime(timezone=True), nullable=False
         ),
-        sa.Column("lease_until", engine.store.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("created_at", engine.store.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", engine.store.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["request_id"], ["requests.id"], name=op.f("fk_outbox_request_id_requests")
         ),
@@ -243,7 +241,7 @@ def upgrade() -> None:
         sa.Column("actor_name", sa.String(length=320), nullable=False),
         sa.Column("role", sa.String(length=64), nullable=True),
         sa.Column("comment", sa.Text(), nullable=True),
-        sa.Column("at", engine.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["request_id"], ["requests.id"], name=op.f("fk_request_history_request_id_requests")
         ),

@@ -11,8 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import engine.store.models
-
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -30,7 +28,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("updated_at", engine.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("workflow_id", "key", name=op.f("pk_workflow_settings")),
     )
     op.create_table(
@@ -40,7 +38,7 @@ def upgrade() -> None:
         sa.Column("document_id", sa.String(length=64), nullable=False),
         sa.Column("filename", sa.String(length=200), nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=False),
-        sa.Column("created_at", engine.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["request_id"], ["requests.id"], name=op.f("fk_documents_request_id_requests")
         ),

@@ -10,8 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import engine.store.models
-
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -24,7 +22,7 @@ def upgrade() -> None:
         "notification_reads",
         sa.Column("notification_id", sa.Integer(), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
-        sa.Column("read_at", engine.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("read_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_notification_reads_account_id_accounts")
         ),

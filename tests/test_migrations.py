@@ -1,0 +1,139 @@
+"""Migrations carry what they need: they import no code of the product, so a revision runs the
+same whatever the code becomes, and the copy of live code they carry computes what the code
+does."""
+
+from __future__ import annotations
+
+import ast
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from engine.service.request_columns import queue_columns
+from engine.service.workflows import WorkflowRegistry
+from engine.store.db import make_engine
+from engine.store.migrate import upgrade
+from engine.store.models import RequestRow
+
+from .databases import postgres_database
+
+PROJECT = Path(__file__).resolve().parent.parent
+VERSIONS = PROJECT / "engine" / "store" / "migrations" / "versions"
+# What a revision may import besides the standard library.
+ALLOWED = {"__future__", "alembic", "sqlalchemy", "yaml"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            found.add("." if node.level else (node.module or "").split(".")[0])
+    return found
+
+
+def test_every_revision_is_checked() -> None:
+    assert len(list(VERSIONS.glob("*.py"))) >= 5
+
+
+@pytest.mark.parametrize("revision", sorted(p.name for p in VERSIONS.glob("*.py")))
+def test_a_revision_imports_no_code_of_the_product(revision: str) -> None:
+    outside = {
+        name
+        for name in imported_modules(VERSIONS / revision)
+        if name not in ALLOWED and name not in sys.stdlib_module_names
+    }
+    assert outside == set()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def before_0004(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database at revision 0003, before the queue columns existed."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'before.sqlite3'}")
+        upgrade(engine, "0003")
+        yield engine
+        engine.dispose()
+        return
+    for url in postgres_database():
+        engine = make_engine(url)
+        upgrade(engine, "0003")
+        yield engine
+        engine.dispose()
+
+
+def submitted_before(engine: Engine, workflow_id: str, answers: dict[str, object]) -> str:
+    compiled = WorkflowRegistry.load(PROJECT).get(workflow_id)
+    assert compiled is not None
+    at_0003 = {c.name for c in RequestRow.__table__.columns} - {
+        "applicant_name",
+        "search_text",
+        "facets",
+    }
+    now = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
+    reference = f"{workflow_id.upper()}-0042"
+    values = {
+        "public_id": str(uuid.uuid4()),
+        "reference": reference,
+        "workflow_id": workflow_id,
+        "spec_hash": compiled.content_hash,
+        "state": compiled.spec.process.initial,
+        "state_entered_at": now,
+        "session_code": None,
+        "answers": answers,
+        "locale": "fr",
+        "applicant_email": None,
+        "version": 2,
+        "created_at": now,
+        "updated_at": now,
+        "submitted_at": now,
+    }
+    with Session(engine) as db:
+        WorkflowRegistry({}).remember(db, compiled)
+        db.execute(
+            RequestRow.__table__.insert().values({k: v for k, v in values.items() if k in at_0003})
+        )
+        db.commit()
+    return reference
+
+
+ONBOARDING = {
+    "funding_method": "opco",
+    "establishment": "lyon",
+    "first_name": "  Éloïse ",
+    "last_name": "Dupont-Ferrière",
+    "email": "eloise.dupont@example.org",
+    "mandate": "maire",
+}
+
+
+@pytest.mark.parametrize(
+    ("workflow_id", "answers"),
+    [
+        ("onboarding", ONBOARDING),
+        ("onboarding", {"first_name": "Jean", "establishment": ""}),
+        ("equipment_loan", {"email": "zoe@example.org", "last_name": "Martin", "item": "tripod"}),
+    ],
+)
+def test_the_migration_computes_the_queue_columns_as_the_code_does(
+    before_0004: Engine, workflow_id: str, answers: dict[str, object]
+) -> None:
+    reference = submitted_before(before_0004, workflow_id, answers)
+    upgrade(before_0004)
+    compiled = WorkflowRegistry.load(PROJECT).get(workflow_id)
+    assert compiled is not None
+    expected = queue_columns(compiled, answers, reference)
+    with Session(before_0004) as db:
+        row = db.execute(select(RequestRow)).scalar_one()
+    assert (row.applicant_name, row.search_text, row.facets) == (
+        expected.applicant_name,
+        expected.search_text,
+        expected.facets,
+    )
