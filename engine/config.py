@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr
@@ -78,6 +79,4 @@ class AppSettings(BaseSettings):
 
     @property
     def mail_domain(self) -> str:
-        from urllib.parse import urlsplit
-
         return urlsplit(self.base_url).hostname or "localhost"

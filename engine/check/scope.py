@@ -6,6 +6,7 @@ validated rather than when a mail is sent."""
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from ..spec.fields import BaseField
@@ -140,7 +141,5 @@ class Scope:
 
 
 def _unknown(name: str, segment: str, allowed: frozenset[str]) -> str:
-    import difflib
-
     close = difflib.get_close_matches(segment, sorted(allowed), n=1)
     return f"'{name}'" + (f" (did you mean '{close[0]}'?)" if close else "")

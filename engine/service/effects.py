@@ -24,9 +24,11 @@ from ..actions.effects import (
     SendMail,
 )
 from ..compiled import CompiledWorkflow, RenderedMail
+from ..delivery.pdf import render_document as render_pdf
 from ..process.firing import RequestSnapshot
 from ..store.models import Account, DocumentRow, Notification, OutboxMail, RequestRow
 from ..store.reads import role_members
+from .accounts import find_account
 
 # Mail clients ignore <style> blocks more often than not: styles go into each element. Never
 # fetch a stylesheet from the network while rendering.
@@ -88,8 +90,6 @@ def queue_mail(
 def ensure_account(db: Session, effect: CreateAccount) -> Account | None:
     if not effect.email:
         return None
-    from .accounts import find_account
-
     account = find_account(db, effect.email)
     if account is None:
         account = Account(
@@ -142,8 +142,6 @@ def render_document(
     context: Mapping[str, Any],
     now: datetime,
 ) -> PreparedDocument:
-    from ..delivery.pdf import render_document as render_pdf
-
     document = compiled.documents[document_id]
     filename = " ".join(compiled.render_string(document.filename, context).split())
     return PreparedDocument(

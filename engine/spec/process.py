@@ -14,6 +14,7 @@ from pydantic import (
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     Tag,
+    create_model,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
@@ -147,8 +148,6 @@ def _wrapper_for(kind_name: str) -> type[BaseModel]:
         return cached
     kind = default_registry().get(kind_name)
     assert kind is not None  # callers look the kind up first
-    from pydantic import create_model
-
     wrapper = create_model(
         f"{kind_name}_action",
         __config__=ConfigDict(extra="forbid", frozen=True),

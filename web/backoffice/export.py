@@ -172,6 +172,7 @@ def as_csv(rows: Iterator[list[str]]) -> bytes:
 def as_xlsx(rows: Iterator[list[str]], title: str) -> bytes:
     """Every cell is a string cell: even a value that slipped past `neutralise` is never stored
     as a formula."""
+    # openpyxl takes about 0.1 s to import: only the XLSX export pays for it.
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
