@@ -125,6 +125,11 @@ class Served:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
+    def terminate(self) -> None:
+        """Asks the process to stop, without waiting (see `stop`)."""
+        if self.process is not None:
+            self.process.terminate()
+
     def stop(self) -> None:
         if self.process is not None:
             self.process.terminate()

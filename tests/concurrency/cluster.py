@@ -93,5 +93,7 @@ def running(installation: Installation, count: int, name: str) -> Iterator[Clust
             served.wait_ready()
         yield Cluster(installation, servers)
     finally:
+        for served in servers:  # all asked at once: a stalled one may take seconds to stop
+            served.terminate()
         for served in servers:
             served.stop()

@@ -20,7 +20,7 @@ class Visitor:
     """A browser without JavaScript pointed at one server; redirects are not followed, so
     every answer is seen as the server gave it."""
 
-    def __init__(self, base_url: str, timeout: float = 60.0) -> None:
+    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
         self.base_url = base_url
         self.http = httpx2.Client(base_url=base_url, timeout=timeout, trust_env=False)
         self.csrf = ""
@@ -51,7 +51,7 @@ def expect(response: httpx2.Response, status: int, what: str) -> httpx2.Response
 class Applicant(Visitor):
     """Someone registering for one training session through the wizard."""
 
-    def __init__(self, base_url: str, code: str, email: str, timeout: float = 60.0) -> None:
+    def __init__(self, base_url: str, code: str, email: str, timeout: float = 30.0) -> None:
         super().__init__(base_url, timeout)
         self.start = f"/inscription/{code}"
         self.email = email
