@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -125,17 +125,22 @@ class Served:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
-    def terminate(self) -> None:
-        """Asks the process to stop, without waiting (see `stop`)."""
-        if self.process is not None:
-            self.process.terminate()
-
     def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-            self.process = None
+        stop_all([self])
+
+
+def stop_all(servers: Sequence[Served], grace: float = 5.0) -> None:
+    """Asks every process to stop, then kills those still running after `grace` seconds (a
+    process whose event loop is stalled never handles the request)."""
+    running = [s.process for s in servers if s.process is not None]
+    for process in running:
+        process.terminate()
+    deadline = time.monotonic() + grace
+    for process in running:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    for served in servers:
+        served.process = None

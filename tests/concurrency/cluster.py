@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.serving import PROJECT, Installation, Served
+from tests.serving import PROJECT, Installation, Served, stop_all
 
 SECRET_KEY = "concurrency-tests-secret-not-for-production"
 
@@ -93,7 +93,4 @@ def running(installation: Installation, count: int, name: str) -> Iterator[Clust
             served.wait_ready()
         yield Cluster(installation, servers)
     finally:
-        for served in servers:  # all asked at once: a stalled one may take seconds to stop
-            served.terminate()
-        for served in servers:
-            served.stop()
+        stop_all(servers)
