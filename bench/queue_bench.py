@@ -7,9 +7,9 @@ names with accents, e-mail addresses, 62 organisations in the reference list, 12
 described by their applicants and "not referenced", funding methods, sessions, mandates,
 dietary details now and then), in states spread as registrations leave them (most registered,
 expired or cancelled; a tenth in progress; drafts), submitted over two years, each with its
-history rows and its queue columns (`engine.service.queue.queue_columns`, as submission writes
-them). The schema comes from the migrations, the reference lists and the workflow version from
-`prepare_database`, like a real instance.
+history rows and its queue columns (`engine.service.request_columns.queue_columns`, as
+submission writes them). The schema comes from the migrations, the reference lists and the
+workflow version from `prepare_database`, like a real instance.
 
 Then, for each size, the app (`web.app.create_app`) is driven in-process by Starlette's
 TestClient, logged in as a registration manager, and each scenario is requested `--runs`
@@ -67,7 +67,7 @@ from engine.compiled import CompiledWorkflow  # noqa: E402
 from engine.config import AppSettings  # noqa: E402
 from engine.service.accounts import hash_password, use_hasher  # noqa: E402
 from engine.service.catalog import search_text  # noqa: E402
-from engine.service.queue import queue_columns  # noqa: E402
+from engine.service.request_columns import queue_columns  # noqa: E402
 from engine.service.setup import prepare_database  # noqa: E402
 from engine.spec.process import ByLink, ByRoles  # noqa: E402
 from engine.store.db import make_engine  # noqa: E402
@@ -696,7 +696,7 @@ def explain(engine: Engine, fixture: Fixture) -> None:
     """The query plans of the queue's statements (SQLite: EXPLAIN QUERY PLAN)."""
     from sqlalchemy.orm import Session
 
-    from engine.service import queue as q
+    from engine.service import request_list as q
 
     states = ("email_confirmed", "institution_validated", "operator_validated")
     submitted = tuple(s for s, _, _ in STATES if s != "draft")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .check.checker import check_workflow, has_errors
 from .check.diagnostics import render_json, render_text
+from .logs import LEVELS
 from .spec.loader import load_workflow
 
 
@@ -130,7 +131,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .running import serve
 
-    return serve(args.host, args.port, args.log_level)
+    return serve(args.host, args.port, args.log_level, args.workers)
 
 
 def cmd_user_create(args: argparse.Namespace) -> int:
@@ -142,7 +143,7 @@ def cmd_user_create(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     from .running import run_worker
 
-    return run_worker(args.once)
+    return run_worker(args.once, args.metrics_port, args.metrics_host)
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
@@ -235,7 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web application")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--log-level", default="info", choices=list(LEVELS))
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="web processes (default 1); the embedded mail worker runs once, in the parent",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     user = commands.add_parser("user", help="backoffice users")
@@ -250,6 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", help="fire due timers and deliver the outbox")
     worker.add_argument("--once", action="store_true", help="one round, then exit")
+    worker.add_argument(
+        "--metrics-port", type=int, help="serve this worker's counters for Prometheus on it"
+    )
+    worker.add_argument("--metrics-host", default="127.0.0.1", help="default: 127.0.0.1")
     worker.set_defaults(handler=cmd_worker)
 
     settings = commands.add_parser(

@@ -28,6 +28,9 @@ class AppSettings(BaseSettings):
     locale: str = Field("fr", description="language of the pages shared by every workflow")
     secure_cookies: bool = Field(False, description="set when served over HTTPS")
     draft_cookie_days: int = 30
+    session_idle_minutes: int = Field(
+        120, ge=1, description="a login unused for this long ends (staff and applicants)"
+    )
 
     # Mail delivery. Without an SMTP host, mails go to a folder (the local mail sink).
     smtp_host: str = Field("", description="empty: deliver to the mail sink folder")
@@ -43,6 +46,8 @@ class AppSettings(BaseSettings):
     worker_poll_seconds: float = 2.0
     worker_lease_seconds: int = 300
     mail_max_attempts: int = 8
+    # Logs: `json` writes one JSON object per line, for log collectors.
+    log_format: Literal["text", "json"] = Field("text", description="text or json")
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -4,8 +4,12 @@ are reported in a sentence, never as a traceback."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -79,10 +83,40 @@ def load_demo(paths: list[Path]) -> int:
     return 0
 
 
-def serve(host: str, port: int, log_level: str) -> int:
+def serve(host: str, port: int, log_level: str, workers: int = 1) -> int:
+    """`onboarding serve`: one web process, or `workers` of them started by uvicorn, each
+    building its app from the environment. The embedded mail worker, when on, runs once, in
+    this process: with several web processes it is their supervisor's thread, never one per
+    process."""
+    if workers < 1:
+        print("--workers must be at least 1", file=sys.stderr)
+        return 2
+    shared_metrics = _share_metrics(workers)
+    try:
+        return _serve(host, port, log_level, workers)
+    finally:
+        if shared_metrics is not None:
+            shutil.rmtree(shared_metrics, ignore_errors=True)
+
+
+def _share_metrics(workers: int) -> Path | None:
+    """A fresh folder where the web processes keep their metrics, so that any of them adds up
+    all of them on `/metrics` (prometheus-client's multiprocess mode). prometheus-client reads
+    the variable when first imported: this runs before anything imports it, and the processes
+    uvicorn starts inherit it. A folder given by the environment is used as it is."""
+    if workers == 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="onboarding-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder
+
+
+def _serve(host: str, port: int, log_level: str, workers: int) -> int:
     import uvicorn
 
     from web.app import create_app, make_runtime
+
+    from .logs import configure_logging, logging_config
 
     prepared = prepare()
     if prepared is None:
@@ -91,11 +125,8 @@ def serve(host: str, port: int, log_level: str) -> int:
     if "base_url" not in settings.model_fields_set:
         # Mailed links point at this server unless a public address is configured.
         settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
+    configure_logging(settings.log_format, log_level)
     runtime = make_runtime(settings, prepared.registry)
-    app = create_app(settings, runtime=runtime, engine=prepared.engine)
-    from .delivery.pdf import preload_fonts
-
-    preload_fonts()  # once at start, not during the first confirmation
     stop = None
     if settings.embedded_worker:
         from .delivery.worker import start_in_thread
@@ -103,32 +134,59 @@ def serve(host: str, port: int, log_level: str) -> int:
         _, stop = start_in_thread(runtime, prepared.engine)
         where = settings.smtp_host or f"the mail sink {settings.mail_sink}"
         print(f"mails are delivered by the embedded worker to {where}", flush=True)
-    print(f"serving on http://{host}:{port}/", flush=True)
+    options = {
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        # uvicorn's access log would write raw paths and query strings: web/request_log.py
+        # writes the access lines instead.
+        "log_config": logging_config(settings.log_format, log_level),
+        "access_log": False,
+    }
     try:
-        uvicorn.run(app, host=host, port=port, log_level=log_level)
+        if workers == 1:
+            from .delivery.pdf import preload_fonts
+
+            preload_fonts()  # once at start, not during the first confirmation
+            app = create_app(settings, runtime=runtime, engine=prepared.engine)
+            print(f"serving on http://{host}:{port}/", flush=True)
+            uvicorn.run(app, **options)
+        else:
+            # Each process builds its app from the environment: the address goes there too.
+            os.environ["ONBOARDING_BASE_URL"] = settings.base_url
+            print(f"serving on http://{host}:{port}/ with {workers} processes", flush=True)
+            uvicorn.run(
+                "web.factory:app_from_environment", factory=True, workers=workers, **options
+            )
     finally:
         if stop is not None:
             stop.set()
     return 0
 
 
-def run_worker(once: bool) -> int:
-    """`onboarding worker`: timers and the outbox, until interrupted (or one round)."""
-    import logging
+def run_worker(once: bool, metrics_port: int | None = None, metrics_host: str = "127.0.0.1") -> int:
+    """`onboarding worker`: timers and the outbox, until interrupted (or one round); its
+    counters on http://METRICS_HOST:METRICS_PORT/metrics when a port is given."""
     import threading
 
     from web.app import make_runtime
 
     from .delivery.worker import Worker
+    from .logs import configure_logging
 
     prepared = prepare()
     if prepared is None:
         return 1
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging(prepared.settings.log_format)
     worker = Worker(make_runtime(prepared.settings, prepared.registry), prepared.engine)
     if once:
         print(worker.run_once())
         return 0
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr=metrics_host)
+        print(f"worker metrics on http://{metrics_host}:{metrics_port}/metrics", flush=True)
     stop = threading.Event()
     try:
         worker.run_forever(stop)
@@ -169,6 +227,7 @@ def create_user(email: str, roles: list[str], password: str | None) -> int:
     import secrets
 
     from .service.accounts import find_account, hash_password
+    from .service.logins import set_password_hash
     from .store.models import Account
     from .wizard.values import normalise_email
 
@@ -199,7 +258,7 @@ def create_user(email: str, roles: list[str], password: str | None) -> int:
             db.add(account)
         account.roles = sorted(set(roles))
         account.active = True
-        account.password_hash = hash_password(chosen)
+        set_password_hash(account, hash_password(chosen), datetime.now(UTC))
         db.commit()
     print(f"user {address}  roles {', '.join(sorted(set(roles)))}")
     if password is None:

@@ -4,11 +4,12 @@ simulate`, by the `--sample` renderings, and by tests."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from .spec.field_kinds import FieldKindTable
 from .spec.fields import (
     BaseField,
     CheckboxField,
@@ -19,6 +20,7 @@ from .spec.fields import (
     IntegerField,
     LongTextField,
     MultiChoiceField,
+    NoticeField,
     PhoneField,
     PostalCodeField,
     ReferenceChoiceField,
@@ -94,41 +96,80 @@ class SpecCatalog:
         return None
 
 
-def sample_inputs(spec: BaseField, workflow: Workflow, today: date) -> dict[str, str | list[str]]:
+Inputs = dict[str, str | list[str]]
+# (field, the workflow, today) -> valid form inputs for the field
+Sample = Callable[[Any, Workflow, date], Inputs]
+SAMPLES: FieldKindTable[Sample] = FieldKindTable("sample inputs")
+
+
+def sample_inputs(spec: BaseField, workflow: Workflow, today: date) -> Inputs:
     """Valid form inputs for one field."""
-    value: str | list[str]
-    if isinstance(spec, EmailField):
-        inputs: dict[str, str | list[str]] = {spec.id: "camille.martin@example.org"}
-        if spec.confirm is not None:
-            inputs[spec.id + CONFIRM_SUFFIX] = "camille.martin@example.org"
-        return inputs
-    if isinstance(spec, PhoneField):
-        value = "06 12 34 56 78"
-    elif isinstance(spec, PostalCodeField):
-        value = "75001"
-    elif isinstance(spec, YearField):
-        value = str(today.year - 5)
-    elif isinstance(spec, IntegerField):
-        value = str(spec.min if spec.min is not None else 1)
-    elif isinstance(spec, DateField):
-        value = today.isoformat()
-    elif isinstance(spec, ChoiceField | MultiChoiceField):
-        value = spec.choices[0].id if isinstance(spec, ChoiceField) else [spec.choices[0].id]
-    elif isinstance(spec, YesNoField | CheckboxField | ConsentField):
-        value = "yes"
-    elif isinstance(spec, SessionField):
-        value = SAMPLE_SESSION_CODE
-    elif isinstance(spec, ReferenceChoiceField):
-        lists = {ref.id: ref for ref in workflow.reference_lists}
-        entries = lists[spec.list].entries if spec.list in lists else ()
-        value = entries[0].id if entries else ""
-    elif isinstance(spec, LongTextField):
-        value = "Texte d'exemple."
-    elif isinstance(spec, TextField):
-        value = "Exemple"
-    else:
-        return {}
-    return {spec.id: value}
+    return SAMPLES.of(spec)(spec, workflow, today)
+
+
+def _one(value: str | list[str]) -> Sample:
+    """The sample of a kind that reads one input and takes this value whatever the field."""
+
+    def sample(spec: BaseField, workflow: Workflow, today: date) -> Inputs:
+        return {spec.id: value}
+
+    return sample
+
+
+SAMPLES.register(TextField)(_one("Exemple"))
+SAMPLES.register(LongTextField)(_one("Texte d'exemple."))
+SAMPLES.register(PhoneField)(_one("06 12 34 56 78"))
+SAMPLES.register(PostalCodeField)(_one("75001"))
+SAMPLES.register(YesNoField, CheckboxField, ConsentField)(_one("yes"))
+SAMPLES.register(SessionField)(_one(SAMPLE_SESSION_CODE))
+
+
+@SAMPLES.register(EmailField)
+def _email(spec: EmailField, workflow: Workflow, today: date) -> Inputs:
+    inputs: Inputs = {spec.id: "camille.martin@example.org"}
+    if spec.confirm is not None:
+        inputs[spec.id + CONFIRM_SUFFIX] = "camille.martin@example.org"
+    return inputs
+
+
+@SAMPLES.register(YearField)
+def _year(spec: YearField, workflow: Workflow, today: date) -> Inputs:
+    return {spec.id: str(today.year - 5)}
+
+
+@SAMPLES.register(IntegerField)
+def _integer(spec: IntegerField, workflow: Workflow, today: date) -> Inputs:
+    return {spec.id: str(spec.min if spec.min is not None else 1)}
+
+
+@SAMPLES.register(DateField)
+def _date(spec: DateField, workflow: Workflow, today: date) -> Inputs:
+    return {spec.id: today.isoformat()}
+
+
+@SAMPLES.register(ChoiceField)
+def _choice(spec: ChoiceField, workflow: Workflow, today: date) -> Inputs:
+    return {spec.id: spec.choices[0].id}
+
+
+@SAMPLES.register(MultiChoiceField)
+def _multi_choice(spec: MultiChoiceField, workflow: Workflow, today: date) -> Inputs:
+    return {spec.id: [spec.choices[0].id]}
+
+
+@SAMPLES.register(ReferenceChoiceField)
+def _reference(spec: ReferenceChoiceField, workflow: Workflow, today: date) -> Inputs:
+    lists = {ref.id: ref for ref in workflow.reference_lists}
+    entries = lists[spec.list].entries if spec.list in lists else ()
+    return {spec.id: entries[0].id if entries else ""}
+
+
+@SAMPLES.register(NoticeField)
+def _nothing(spec: NoticeField, workflow: Workflow, today: date) -> Inputs:
+    return {}
+
+
+SAMPLES.check()
 
 
 def sample_entries(

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -20,12 +23,16 @@ from engine.config import AppSettings
 from engine.service.context import Runtime, default_link_url
 from engine.service.links import LinkSigner
 from engine.service.workflows import WorkflowRegistry
-from engine.store.db import make_engine, make_session_factory
+from engine.store.db import WEB_THREADS, make_engine, make_session_factory
 
 from .backoffice.access import Forbidden, LoginRequired, UnknownWorkflow, login_url
 from .backoffice.routes import backoffice_router
+from .deps import UnacceptableForm
+from .guard import AddressGuard
 from .i18n import Words
+from .operations import router as operations_router
 from .pages import make_templates, message_page
+from .request_log import AccessLog, route_template
 from .routes import home, links
 from .routes.wizard import wizard_router
 
@@ -56,12 +63,13 @@ def create_app(
     settings = settings or AppSettings()
     runtime = runtime or make_runtime(settings)
     engine = engine or make_engine(settings.resolved_database_url())
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=_sized_thread_pool)
     app.state.runtime = runtime
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
-    app.state.write_sessions = make_session_factory(engine, writes=True)
     app.state.templates = make_templates()
+    # Inside the session middleware: its refusal page is rendered like any other page.
+    app.add_middleware(AddressGuard)
     app.add_middleware(
         SessionMiddleware,
         secret_key=runtime.signer.secret,
@@ -71,6 +79,8 @@ def create_app(
         https_only=settings.secure_cookies,
     )
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(AccessLog)  # outermost: times and names everything below it
+    app.include_router(operations_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(home.router)
     app.include_router(links.router)
@@ -79,6 +89,14 @@ def create_app(
     app.include_router(backoffice_router())
     _error_pages(app)
     return app
+
+
+@asynccontextmanager
+async def _sized_thread_pool(app: FastAPI) -> AsyncIterator[None]:
+    """Handlers are plain functions run on anyio's thread pool: as many threads as the
+    database pool has connections for (engine/store/db.py)."""
+    to_thread.current_default_thread_limiter().total_tokens = WEB_THREADS
+    yield
 
 
 # Pages use only the app's own files; mailed links carry tokens in their address, so no other
@@ -150,9 +168,35 @@ def _error_pages(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, error: RequestValidationError) -> Response:
         # A malformed path or query (a forged link, a hand-edited URL): a page, not a trace.
+        # A path parameter that fits no type names nothing (404); a malformed query asks
+        # something wrong of a page that exists (400).
+        in_path = all(problem["loc"][:1] == ("path",) for problem in error.errors())
+        status = 404 if in_path else 400
         if _wants_json(request):
-            return JSONResponse({"detail": "invalid request"}, status_code=400)
-        return not_found(request)
+            return JSONResponse({"detail": "invalid request"}, status_code=status)
+        if in_path:
+            return not_found(request)
+        return message_page(
+            request,
+            words["bad_request_title"],
+            words["bad_address"],
+            status=400,
+            kind="warning",
+            links=[("/", words["home"])],
+        )
+
+    @app.exception_handler(UnacceptableForm)
+    async def refused_form(request: Request, error: UnacceptableForm) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "invalid form"}, status_code=400)
+        return message_page(
+            request,
+            words["bad_request_title"],
+            words["form_refused"],
+            status=400,
+            kind="warning",
+            links=[("/", words["home"])],
+        )
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, error: LoginRequired) -> Response:
@@ -187,7 +231,7 @@ def _error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, error: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        log.exception("unexpected error on %s %s", request.method, route_template(request.scope))
         return HTMLResponse(
             message_page(
                 request,

@@ -1,5 +1,6 @@
 """What a field template needs, built from the spec, the typed inputs and the errors: one view
-per field, whatever its type. Templates (`templates/fields/<type>.html`) only lay it out."""
+per field, whatever its type, completed by its kind's entry in `VIEWS`. Templates
+(`templates/fields/<type>.html`) only lay it out."""
 
 from __future__ import annotations
 
@@ -12,16 +13,23 @@ from markupsafe import Markup
 
 from engine.compiled import CompiledWorkflow
 from engine.service.catalog import Choice, DbCatalog
+from engine.spec.field_kinds import FieldKindTable
 from engine.spec.fields import (
     BaseField,
+    CheckboxField,
     ChoiceField,
     ConsentField,
+    DateField,
     EmailField,
     InputField,
+    IntegerField,
     LongTextField,
     MultiChoiceField,
     NoticeField,
+    PhoneField,
+    PostalCodeField,
     ReferenceChoiceField,
+    SessionField,
     TextField,
     YearField,
     YesNoField,
@@ -105,7 +113,7 @@ class FieldBuilder:
     def text(self, value: Any) -> str:
         return self.compiled.text(value, self.locale) if value is not None else ""
 
-    def _notice_context(self) -> Mapping[str, Any]:
+    def notice_variables(self) -> Mapping[str, Any]:
         if self._context is None:
             self._context = self.notice_context()
         return self._context
@@ -117,98 +125,132 @@ class FieldBuilder:
         view = FieldView(
             id=spec.id,
             name=name,
-            type=getattr(spec, "type", "notice"),
+            type=spec.kind,
             hidden=hidden,
             conditional=spec.visible_if is not None,
             error=self.errors.get(name, ""),
         )
-        if isinstance(spec, NoticeField):
-            view.extra["html"] = render_notice(
-                self.compiled, self.text(spec.text), self._notice_context()
-            )
-            view.extra["style"] = spec.style
-            return view
-        if isinstance(spec, InputField):
+        if isinstance(spec, InputField):  # every kind but the notice: a label and an answer
             view.label = self.text(spec.label)
             view.hint = self.text(spec.help)
             view.required = spec.required
-        view.value = _single(self.inputs, name)
-        view.values = _many(self.inputs, name)
-        self._specifics(spec, view, prefix, subform_open)
+            view.value = _single(self.inputs, name)
+            view.values = _many(self.inputs, name)
+        VIEWS.of(spec)(self, spec, view, subform_open)
         return view
 
-    def _specifics(self, spec: BaseField, view: FieldView, prefix: str, subform_open: bool) -> None:
-        name = view.name
-        if isinstance(spec, TextField | LongTextField):
-            view.extra["max_length"] = spec.max_length
-            if isinstance(spec, LongTextField):
-                view.extra["rows"] = spec.rows
-        elif isinstance(spec, EmailField) and spec.confirm is not None:
-            confirm = name + CONFIRM_SUFFIX
-            view.extra["confirm"] = {
-                "name": confirm,
-                "label": self.text(spec.confirm),
-                "value": _single(self.inputs, confirm),
-                "error": self.errors.get(confirm, ""),
-            }
-        elif isinstance(spec, YearField):
-            low, high = year_bounds(spec, self.today)
-            view.extra.update(min=low, max=high)
-        elif isinstance(spec, ChoiceField):
-            view.extra["display"] = spec.display
-            view.options = [
-                Option(c.id, self.text(c.label), checked=view.value == c.id) for c in spec.choices
-            ]
-        elif isinstance(spec, MultiChoiceField):
-            view.options = [
-                Option(c.id, self.text(c.label), checked=c.id in view.values) for c in spec.choices
-            ]
-        elif isinstance(spec, YesNoField):
-            view.options = [
-                Option("yes", self.text(spec.yes_label), checked=view.value == "yes"),
-                Option("no", self.text(spec.no_label), checked=view.value == "no"),
-            ]
-        elif isinstance(spec, ConsentField):
-            view.extra["document"] = {
-                "title": self.text(spec.document.title),
-                "url": spec.document.url,
-            }
-        elif isinstance(spec, ReferenceChoiceField):
-            self._reference(spec, view, prefix, subform_open)
 
-    def _reference(
-        self, spec: ReferenceChoiceField, view: FieldView, prefix: str, subform_open: bool
-    ) -> None:
-        view.extra["display"] = spec.display
-        chosen = view.value
-        if spec.display == "search":
-            query = _single(self.inputs, view.name + SEARCH_SUFFIX).strip()
-            results: list[Choice] = self.catalog.search(spec, query) if len(query) >= 2 else []
-            if chosen and chosen not in {r.id for r in results}:
-                current = self.catalog.choice(spec, chosen)
-                if current is not None:
-                    results.insert(0, current)
-            view.extra.update(
-                query=query,
-                searched=len(query) >= 2,
-                search_name=view.name + SEARCH_SUFFIX,
-                search_url=self.search_url(spec.id),
-            )
-            choices = results
-        else:
-            choices = self.catalog.choices(spec)
-        view.options = [Option(c.id, c.label, c.detail, checked=c.id == chosen) for c in choices]
-        if spec.not_found is not None:
-            new_name = view.name + NEW_ENTRY_SUFFIX
-            wants_new = _single(self.inputs, new_name).lower() in {"on", "yes", "1", "true"}
-            view.extra["not_found"] = {
-                "name": new_name,
-                "label": self.text(spec.not_found.label),
-                "checked": wants_new,
-                "open": wants_new or subform_open,
-            }
-            sub_prefix = f"{new_name}__"
-            view.subfields = [
-                self.build(sub, prefix=sub_prefix)
-                for sub in self.compiled.wizard.forms.get(spec.not_found.form, ())
-            ]
+# (builder, field, its view, whether its sub-form shows open) -> the view completed with what
+# the kind's template needs (`templates/fields/<kind>.html`)
+ViewDetails = Callable[[FieldBuilder, Any, FieldView, bool], None]
+VIEWS: FieldKindTable[ViewDetails] = FieldKindTable("field view")
+
+
+@VIEWS.register(PhoneField, PostalCodeField, IntegerField, DateField, CheckboxField, SessionField)
+def _no_details(b: FieldBuilder, spec: BaseField, view: FieldView, subform_open: bool) -> None:
+    return None
+
+
+@VIEWS.register(NoticeField)
+def _notice(b: FieldBuilder, spec: NoticeField, view: FieldView, subform_open: bool) -> None:
+    view.extra["html"] = render_notice(b.compiled, b.text(spec.text), b.notice_variables())
+    view.extra["style"] = spec.style
+
+
+@VIEWS.register(TextField)
+def _text(b: FieldBuilder, spec: TextField, view: FieldView, subform_open: bool) -> None:
+    view.extra["max_length"] = spec.max_length
+
+
+@VIEWS.register(LongTextField)
+def _long_text(b: FieldBuilder, spec: LongTextField, view: FieldView, subform_open: bool) -> None:
+    view.extra["max_length"] = spec.max_length
+    view.extra["rows"] = spec.rows
+
+
+@VIEWS.register(EmailField)
+def _email(b: FieldBuilder, spec: EmailField, view: FieldView, subform_open: bool) -> None:
+    if spec.confirm is not None:
+        confirm = view.name + CONFIRM_SUFFIX
+        view.extra["confirm"] = {
+            "name": confirm,
+            "label": b.text(spec.confirm),
+            "value": _single(b.inputs, confirm),
+            "error": b.errors.get(confirm, ""),
+        }
+
+
+@VIEWS.register(YearField)
+def _year(b: FieldBuilder, spec: YearField, view: FieldView, subform_open: bool) -> None:
+    low, high = year_bounds(spec, b.today)
+    view.extra.update(min=low, max=high)
+
+
+@VIEWS.register(ChoiceField)
+def _choice(b: FieldBuilder, spec: ChoiceField, view: FieldView, subform_open: bool) -> None:
+    view.extra["display"] = spec.display
+    view.options = [Option(c.id, b.text(c.label), checked=view.value == c.id) for c in spec.choices]
+
+
+@VIEWS.register(MultiChoiceField)
+def _multi_choice(
+    b: FieldBuilder, spec: MultiChoiceField, view: FieldView, subform_open: bool
+) -> None:
+    view.options = [
+        Option(c.id, b.text(c.label), checked=c.id in view.values) for c in spec.choices
+    ]
+
+
+@VIEWS.register(YesNoField)
+def _yes_no(b: FieldBuilder, spec: YesNoField, view: FieldView, subform_open: bool) -> None:
+    view.options = [
+        Option("yes", b.text(spec.yes_label), checked=view.value == "yes"),
+        Option("no", b.text(spec.no_label), checked=view.value == "no"),
+    ]
+
+
+@VIEWS.register(ConsentField)
+def _consent(b: FieldBuilder, spec: ConsentField, view: FieldView, subform_open: bool) -> None:
+    view.extra["document"] = {"title": b.text(spec.document.title), "url": spec.document.url}
+
+
+@VIEWS.register(ReferenceChoiceField)
+def _reference(
+    b: FieldBuilder, spec: ReferenceChoiceField, view: FieldView, subform_open: bool
+) -> None:
+    view.extra["display"] = spec.display
+    chosen = view.value
+    if spec.display == "search":
+        query = _single(b.inputs, view.name + SEARCH_SUFFIX).strip()
+        results: list[Choice] = b.catalog.search(spec, query) if len(query) >= 2 else []
+        if chosen and chosen not in {r.id for r in results}:
+            current = b.catalog.choice(spec, chosen)
+            if current is not None:
+                results.insert(0, current)
+        view.extra.update(
+            query=query,
+            searched=len(query) >= 2,
+            search_name=view.name + SEARCH_SUFFIX,
+            search_url=b.search_url(spec.id),
+        )
+        choices = results
+    else:
+        choices = b.catalog.choices(spec)
+    view.options = [Option(c.id, c.label, c.detail, checked=c.id == chosen) for c in choices]
+    if spec.not_found is not None:
+        new_name = view.name + NEW_ENTRY_SUFFIX
+        wants_new = _single(b.inputs, new_name).lower() in {"on", "yes", "1", "true"}
+        view.extra["not_found"] = {
+            "name": new_name,
+            "label": b.text(spec.not_found.label),
+            "checked": wants_new,
+            "open": wants_new or subform_open,
+        }
+        sub_prefix = f"{new_name}__"
+        view.subfields = [
+            b.build(sub, prefix=sub_prefix)
+            for sub in b.compiled.wizard.forms.get(spec.not_found.form, ())
+        ]
+
+
+VIEWS.check()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..expr import ExpressionError, parse
-from ..spec.fields import BaseField, InputField
+from ..spec.fields import BaseField
 from ..spec.locate import Locator
 from ..spec.source import Position
 from .context import CheckContext, PathT
@@ -92,8 +92,9 @@ def _field_conditions(ctx: CheckContext) -> Iterator[tuple[str, PathT, int]]:
             path = ("wizard", "steps", i, "fields", j)
             if item.visible_if is not None:
                 yield item.visible_if, (*path, "visible_if"), i
-            if isinstance(item, InputField) and item.required_if is not None:
-                yield item.required_if, (*path, "required_if"), i
+            required_if = item.required_condition()
+            if required_if is not None:
+                yield required_if, (*path, "required_if"), i
 
 
 def check_expressions(ctx: CheckContext) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..spec.fields import BaseField, ChoiceField, MultiChoiceField
+from ..spec.fields import BaseField
 from .context import CheckContext, PathT
 from .scope import RESERVED_FIELD_IDS
 
@@ -71,12 +71,10 @@ def check_names(ctx: CheckContext) -> None:
                     f"reserved: {', '.join(sorted(RESERVED_FIELD_IDS))}",
                     where=False,
                 )
-            if isinstance(item, ChoiceField | MultiChoiceField):
-                _duplicates(
-                    ctx,
-                    "choice",
-                    ((c.id, (*path, "choices", k)) for k, c in enumerate(item.choices)),
-                )
+            choices = item.declared_choices() if isinstance(item, BaseField) else ()
+            _duplicates(
+                ctx, "choice", ((c.id, (*path, "choices", k)) for k, c in enumerate(choices))
+            )
     process = ("process",)
     _duplicates(
         ctx,

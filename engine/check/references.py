@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..actions.registry import Reference, default_registry
 from ..spec.common import is_duration
-from ..spec.fields import EmailField, ReferenceChoiceField
+from ..spec.fields import ReferenceChoiceField
 from ..spec.process import ByLink, ByRoles, ByTimer
 from .context import CheckContext, PathT
 
@@ -101,7 +101,7 @@ def _check_reference(ctx: CheckContext, ref: Reference, base: PathT) -> None:
         field = fields.get(ref.name)
         if field is None:
             ctx.unknown("E011", "field", ref.name, ctx.scope.answer_fields(), path)
-        elif not isinstance(field, EmailField):
+        elif not field.answer_is_email:
             ctx.report("E023", f"field '{ref.name}' is not an email field", path)
     elif ref.kind == "reference_field":
         field_id, attribute = ref.name.split(".", 1)
@@ -271,7 +271,7 @@ def _check_applicant(ctx: CheckContext) -> None:
             continue
         if name not in fields:
             ctx.unknown("E011", "field", name, ctx.scope.answer_fields(), ("applicant", key))
-        elif key == "email" and not isinstance(fields[name], EmailField):
+        elif key == "email" and not fields[name].answer_is_email:
             ctx.report(
                 "E023",
                 f"the applicant's email must be an email field; '{name}' is not",

@@ -4,12 +4,13 @@ defaults of the wrong type, sub-forms that do not fit their list, missing transl
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
 from ..spec.common import is_duration
+from ..spec.field_kinds import FieldKindTable
 from ..spec.fields import (
     BaseField,
     DateField,
@@ -31,51 +32,72 @@ def _numeric(bound: Any, current: int | None) -> int | None:
     return bound if isinstance(bound, int) else None
 
 
+# (checker, field, path of the field in the workflow) -> reports what is wrong
+FieldRules = Callable[[CheckContext, Any, PathT], None]
+
+
+def _no_rules(ctx: CheckContext, item: BaseField, path: PathT) -> None:
+    return None
+
+
+# Most kinds have no rule beyond what the spec's types already refuse.
+FIELD_RULES: FieldKindTable[FieldRules] = FieldKindTable("field rules", default=_no_rules)
+
+
 def check_field_rules(ctx: CheckContext) -> None:
     for i, step in enumerate(ctx.workflow.wizard.steps):
         for j, item in enumerate(step.fields):
-            path = ("wizard", "steps", i, "fields", j)
-            if isinstance(item, IntegerField | YearField):
-                # "current" moves every year: only fixed bounds can contradict each other.
-                low, high = _numeric(item.min, None), _numeric(item.max, None)
-                if low is not None and high is not None and low > high:
-                    ctx.report(
-                        "E060", f"min {item.min} is greater than max {item.max}", (*path, "min")
-                    )
-            if (
-                isinstance(item, DateField)
-                and item.min
-                and item.max
-                and "today" not in (item.min, item.max)
-                and item.min > item.max
-            ):
-                ctx.report("E060", f"min {item.min} is after max {item.max}", (*path, "min"))
-            if isinstance(item, TextField):
-                if item.min_length is not None and item.min_length > item.max_length:
-                    ctx.report(
-                        "E060",
-                        f"min_length {item.min_length} is greater than "
-                        f"max_length {item.max_length}",
-                        (*path, "min_length"),
-                    )
-                if item.pattern is not None:
-                    try:
-                        re.compile(item.pattern)
-                    except re.error as error:
-                        ctx.report("E061", f"pattern does not compile: {error}", (*path, "pattern"))
-            if (
-                isinstance(item, MultiChoiceField)
-                and item.min_selected is not None
-                and (item.max_selected is not None and item.min_selected > item.max_selected)
-            ):
-                ctx.report(
-                    "E060",
-                    f"min_selected {item.min_selected} is greater than "
-                    f"max_selected {item.max_selected}",
-                    (*path, "min_selected"),
-                )
-            if isinstance(item, ReferenceChoiceField) and item.not_found is not None:
-                _check_sub_form(ctx, item, path)
+            if isinstance(item, BaseField):
+                FIELD_RULES.of(item)(ctx, item, ("wizard", "steps", i, "fields", j))
+
+
+@FIELD_RULES.register(IntegerField, YearField)
+def _number_bounds(ctx: CheckContext, item: IntegerField | YearField, path: PathT) -> None:
+    # "current" moves every year: only fixed bounds can contradict each other.
+    low, high = _numeric(item.min, None), _numeric(item.max, None)
+    if low is not None and high is not None and low > high:
+        ctx.report("E060", f"min {item.min} is greater than max {item.max}", (*path, "min"))
+
+
+@FIELD_RULES.register(DateField)
+def _date_bounds(ctx: CheckContext, item: DateField, path: PathT) -> None:
+    if item.min and item.max and "today" not in (item.min, item.max) and item.min > item.max:
+        ctx.report("E060", f"min {item.min} is after max {item.max}", (*path, "min"))
+
+
+@FIELD_RULES.register(TextField)
+def _text_rules(ctx: CheckContext, item: TextField, path: PathT) -> None:
+    if item.min_length is not None and item.min_length > item.max_length:
+        ctx.report(
+            "E060",
+            f"min_length {item.min_length} is greater than max_length {item.max_length}",
+            (*path, "min_length"),
+        )
+    if item.pattern is not None:
+        try:
+            re.compile(item.pattern)
+        except re.error as error:
+            ctx.report("E061", f"pattern does not compile: {error}", (*path, "pattern"))
+
+
+@FIELD_RULES.register(MultiChoiceField)
+def _selection_bounds(ctx: CheckContext, item: MultiChoiceField, path: PathT) -> None:
+    if (
+        item.min_selected is not None
+        and item.max_selected is not None
+        and item.min_selected > item.max_selected
+    ):
+        ctx.report(
+            "E060",
+            f"min_selected {item.min_selected} is greater than max_selected {item.max_selected}",
+            (*path, "min_selected"),
+        )
+
+
+@FIELD_RULES.register(ReferenceChoiceField)
+def _sub_form_rules(ctx: CheckContext, item: ReferenceChoiceField, path: PathT) -> None:
+    if item.not_found is not None:
+        _check_sub_form(ctx, item, path)
 
 
 def _check_sub_form(ctx: CheckContext, field: ReferenceChoiceField, path: PathT) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..spec.fields import BaseField, ReferenceChoiceField
+from ..spec.fields import BaseField
 from ..spec.workflow import Workflow
 
 SESSION_ATTRIBUTES = frozenset(
@@ -86,8 +86,9 @@ class Scope:
         lists = {ref.id: ref for ref in workflow.reference_lists}
         entry_attributes = {}
         for field_id, field in fields.items():
-            if isinstance(field, ReferenceChoiceField):
-                ref = lists.get(field.list)
+            list_id = field.entry_list()
+            if list_id is not None:
+                ref = lists.get(list_id)
                 own = {f.id for f in ref.fields} if ref is not None else set()
                 entry_attributes[field_id] = ENTRY_ATTRIBUTES | own
         return cls(

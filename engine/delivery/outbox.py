@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..config import AppSettings
 from ..service.effects import role_members
 from ..service.settings_store import overrides
+from ..service.transaction import writing
 from ..service.workflows import WorkflowRegistry
 from ..store.models import DocumentRow, OutboxMail
 from .mailer import DeliveryError, Envelope, Redirection, Transport
@@ -101,40 +102,46 @@ class OutboxWorker:
         return result
 
     def deliver(self, row_id: int, transport: Transport) -> str:
-        with self.write_sessions() as db:
+        """Sends one leased mail. The SMTP conversation runs with no transaction open (on
+        SQLite a write transaction would hold every web process's writes meanwhile); the
+        outcome is then written in a short transaction of its own."""
+        with self.sessions() as db:
             row = db.get(OutboxMail, row_id)
             if row is None or row.status != "queued":
                 return "sent" if row is not None and row.status == "sent" else "failed"
             envelope = self.envelope(db, row)
+            db.commit()  # ends the read; the row and its documents stay loaded
+            error: str | None = None
             try:
                 if not envelope.to:
                     raise DeliveryError("no recipient (test mode is on and no user is a tester)")
                 transport.send(envelope)
-            except (DeliveryError, OSError) as error:
-                return self._failed(db, row, str(error) or error.__class__.__name__)
-            row.status = "sent"
-            row.sent_at = self.now()
-            row.lease_until = None
-            row.attempts += 1
-            row.last_error = None
-            if envelope.redirection is not None:
-                row.redirected_to = envelope.redirection.testers
-            db.commit()
+            except (DeliveryError, OSError) as failure:
+                error = str(failure) or failure.__class__.__name__
+            with writing(db):
+                if error is not None:
+                    return self._failed(row, error)
+                row.status = "sent"
+                row.sent_at = self.now()
+                row.lease_until = None
+                row.attempts += 1
+                row.last_error = None
+                if envelope.redirection is not None:
+                    row.redirected_to = envelope.redirection.testers
             return "sent"
 
-    def _failed(self, db: Session, row: OutboxMail, error: str) -> str:
+    def _failed(self, row: OutboxMail, error: str) -> str:
         row.attempts += 1
         row.last_error = error[:2000]
         row.lease_until = None
         if row.attempts >= self.settings.mail_max_attempts:
             row.status = "failed"
-            outcome = "failed"
-            log.warning("mail %s failed after %d attempts: %s", row.id, row.attempts, error)
-        else:
-            row.next_attempt_at = self.now() + retry_delay(row.attempts)
-            outcome = "retried"
-        db.commit()
-        return outcome
+            # The server's answer may quote the recipient's address: it stays on the mail's
+            # row (shown in the backoffice), out of the logs.
+            log.warning("mail %s failed after %d attempts", row.id, row.attempts)
+            return "failed"
+        row.next_attempt_at = self.now() + retry_delay(row.attempts)
+        return "retried"
 
     def envelope(self, db: Session, row: OutboxMail) -> Envelope:
         compiled = self.registry.get(row.workflow_id or "")

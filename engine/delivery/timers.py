@@ -20,6 +20,7 @@ from ..service.requests import Conflict, RequestService
 from ..service.settings_store import overrides
 from ..spec.process import ByTimer
 from ..store.models import HistoryRow, RequestRow
+from .metrics import TIMERS_FIRED
 
 log = logging.getLogger("onboarding.timers")
 
@@ -74,14 +75,15 @@ def due_timers(db: Session, runtime: Runtime, now: datetime) -> list[TimerCandid
 
 
 def fire_due_timers(
-    runtime: Runtime, write_sessions: sessionmaker[Session], now: Callable[[], datetime]
+    runtime: Runtime, sessions: sessionmaker[Session], now: Callable[[], datetime]
 ) -> int:
-    """Fires every due timer, each in its own transaction; returns how many fired."""
-    with write_sessions() as db:
+    """Fires every due timer, each as a use case of its own (which writes in its own short
+    transaction); returns how many fired."""
+    with sessions() as db:
         candidates = due_timers(db, runtime, now())
     fired = 0
     for candidate in candidates:
-        with write_sessions() as db:
+        with sessions() as db:
             service = RequestService(db, runtime)
             row = db.get(RequestRow, candidate.request_id)
             if row is None:
@@ -89,14 +91,13 @@ def fire_due_timers(
             compiled = service.compiled_for(row)
             try:
                 service.fire(row, compiled, candidate.transition, Actor.timer())
-                db.commit()
                 fired += 1
+                TIMERS_FIRED.inc()
             except FireError as error:
                 # A condition that does not hold (yet): the timer is tried again next round.
-                db.rollback()
                 log.info(
                     "timer %s on request %s not fired: %s", candidate.transition, row.id, error
                 )
             except Conflict:
-                db.rollback()  # someone acted on the request meanwhile: look again next round
+                pass  # someone acted on the request meanwhile: look again next round
     return fired

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from ..service.context import Runtime
 from .mailer import Transport, make_transport
+from .metrics import WORKER_ROUND_FAILURES, WORKER_ROUNDS
 from .outbox import BatchResult, OutboxWorker, engine_sessions
 from .timers import fire_due_timers
 
@@ -43,7 +44,7 @@ class Worker:
     ) -> None:
         self.runtime = runtime
         sessions, write_sessions = engine_sessions(engine)
-        self.write_sessions = write_sessions
+        self.sessions = sessions
         self.outbox = OutboxWorker(
             runtime.settings,
             runtime.registry,
@@ -56,13 +57,14 @@ class Worker:
     def run_once(self, max_batches: int = 100) -> RoundResult:
         """Due timers, then batches of mails until none is due (or `max_batches`)."""
         result = RoundResult(
-            timers=fire_due_timers(self.runtime, self.write_sessions, self.runtime.now)
+            timers=fire_due_timers(self.runtime, self.sessions, self.runtime.now)
         )
         for _ in range(max_batches):
             batch = self.outbox.run_batch()
             result.add(batch)
             if batch.claimed < self.runtime.settings.worker_batch:
                 break
+        WORKER_ROUNDS.inc()
         return result
 
     def run_forever(self, stop: threading.Event) -> None:
@@ -72,6 +74,7 @@ class Worker:
                 if outcome.claimed or outcome.timers:
                     log.info("worker round: %s", outcome)
             except Exception:  # keep the worker alive; the next round retries what failed
+                WORKER_ROUND_FAILURES.inc()
                 log.exception("worker round failed")
             stop.wait(self.runtime.settings.worker_poll_seconds)
 

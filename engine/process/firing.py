@@ -220,6 +220,17 @@ class ProcessRuntime:
                 )
         return found
 
+    def still_allowed(self, snapshot: RequestSnapshot, transition_id: str, actor: Actor) -> bool:
+        """Whether the transition could be fired from this snapshot: checked again just before
+        a decision taken on an earlier read is written."""
+        transition = self.transitions.get(transition_id)
+        if transition is None or snapshot.state not in transition.source:
+            return False
+        if not may_fire(transition, actor):
+            return False
+        condition = self.compiled.conditions.get(transition_id)
+        return condition is None or condition.is_true(self.compiled.condition_context(snapshot))
+
     def fire(
         self,
         snapshot: RequestSnapshot,

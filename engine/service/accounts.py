@@ -3,6 +3,8 @@ starts with."""
 
 from __future__ import annotations
 
+import os
+import threading
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -28,9 +30,15 @@ def use_hasher(hasher: PasswordHasher) -> None:
 
 MIN_PASSWORD_LENGTH = 10
 
+# Argon2 is slow and memory-hungry by design (and the library hashes its lanes on several
+# threads): a burst of logins hashing all at once would take every core from the process's
+# other requests. They take turns instead, a few at a time; the pages keep answering.
+_HASHING = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) // 2))
+
 
 def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
+    with _HASHING:
+        return _HASHER.hash(password)
 
 
 def find_account(db: Session, email: str) -> Account | None:
@@ -39,18 +47,20 @@ def find_account(db: Session, email: str) -> Account | None:
     ).scalar_one_or_none()
 
 
-def authenticate(db: Session, email: str, password: str) -> Account | None:
-    account = find_account(db, email) if email else None
-    stored = account.password_hash if account is not None and account.active else None
+def verify_password(stored: str | None, password: str) -> bool:
+    """Whether `password` matches the stored hash. Without a hash (unknown address, no
+    password yet) a dummy hash is checked, so the answer takes as long either way."""
     try:
-        _HASHER.verify(stored or _DUMMY_HASH, password)
+        with _HASHING:
+            _HASHER.verify(stored or _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        return None
-    if stored is None or account is None:
-        return None
-    if _HASHER.check_needs_rehash(stored):
-        account.password_hash = _HASHER.hash(password)
-    return account
+        return False
+    return stored is not None
+
+
+def rehashed(stored: str, password: str) -> str | None:
+    """A new hash of a verified password when the stored one used older costs."""
+    return hash_password(password) if _HASHER.check_needs_rehash(stored) else None
 
 
 def identity_fields(compiled: CompiledWorkflow) -> list[str]:

@@ -1,10 +1,12 @@
-"""Writing a firing's effects into the database, in the caller's transaction: mails as outbox
-rows rendered now (with their Message-ID fixed now), notifications, accounts. Nothing is sent
-here; the delivery worker reads the outbox."""
+"""A firing's effects, in two stages: `prepare_effects` renders mails and documents and looks up
+their recipients (reads only, outside the write transaction); `write_effects` writes them as
+outbox rows (their Message-ID fixed now), documents, notifications and accounts, in the short
+transaction of the state change. Nothing is sent here; the delivery worker reads the outbox."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.utils import make_msgid
 from typing import Any
@@ -66,6 +68,7 @@ def queue_mail(
     attachments: Iterable[int],
     mail_domain: str,
     now: datetime,
+    inlined: bool = False,
 ) -> OutboxMail:
     row = OutboxMail(
         created_at=now,
@@ -79,7 +82,7 @@ def queue_mail(
         cc=[c for c in cc if c.lower() not in {t.lower() for t in to}],
         subject=rendered.subject,
         text=rendered.text,
-        html=inline_css(rendered.html),
+        html=rendered.html if inlined else inline_css(rendered.html),
         attachments=list(attachments),
         status="queued" if to else "failed",
         last_error=None if to else NO_RECIPIENT,
@@ -107,29 +110,53 @@ def ensure_account(db: Session, effect: CreateAccount) -> Account | None:
     return account
 
 
-def generate_document(
-    db: Session,
+@dataclass(frozen=True, slots=True)
+class PreparedDocument:
+    """A document rendered for this firing, or (`stored_id`) the request's stored copy."""
+
+    document_id: str
+    filename: str = ""
+    content: bytes = b""
+    stored_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedMail:
+    key: str
+    template: str
+    rendered: RenderedMail  # CSS already inlined
+    to: list[str]
+    cc: list[str]
+    attachments: tuple[str, ...]
+
+
+@dataclass
+class PreparedEffects:
+    """A firing's effects, rendered and addressed, ready to be written in a short transaction:
+    everything slow (templates, PDF, CSS inlining) and every lookup is done beforehand."""
+
+    accounts: list[CreateAccount] = field(default_factory=list)
+    documents: dict[str, PreparedDocument] = field(default_factory=dict)
+    mails: list[PreparedMail] = field(default_factory=list)
+    notifications: list[tuple[str, Notify]] = field(default_factory=list)
+
+
+def render_document(
     compiled: CompiledWorkflow,
-    request: RequestRow,
     document_id: str,
     snapshot: RequestSnapshot,
     context: Mapping[str, Any],
     now: datetime,
-) -> DocumentRow:
-    from ..delivery.pdf import render_document
+) -> PreparedDocument:
+    from ..delivery.pdf import render_document as render_pdf
 
     document = compiled.documents[document_id]
     filename = " ".join(compiled.render_string(document.filename, context).split())
-    row = DocumentRow(
-        request_id=request.id,
-        document_id=document_id,
+    return PreparedDocument(
+        document_id,
         filename=filename or f"{document_id}.pdf",
-        content=render_document(compiled, document.layout, snapshot, created_at=now),
-        created_at=now,
+        content=render_pdf(compiled, document.layout, snapshot, created_at=now),
     )
-    db.add(row)
-    db.flush()
-    return row
 
 
 def latest_document(db: Session, request: RequestRow, document_id: str) -> DocumentRow | None:
@@ -141,7 +168,7 @@ def latest_document(db: Session, request: RequestRow, document_id: str) -> Docum
     ).scalar_one_or_none()
 
 
-def apply_effects(
+def prepare_effects(
     db: Session,
     *,
     compiled: CompiledWorkflow,
@@ -150,69 +177,112 @@ def apply_effects(
     effects: Iterable[Effect],
     snapshot: RequestSnapshot,
     mail_context: Mapping[str, Any],
-    mail_domain: str,
     now: datetime,
-) -> dict[str, int]:
-    """`firing` identifies this firing of this request (its version before the change), so a
-    replay of the same firing hits the unique keys instead of queueing mails twice. Returns
-    how many rows of each kind were written."""
+) -> PreparedEffects:
+    """Renders and addresses the effects; reads the database, never writes to it. `firing`
+    identifies this firing of this request (its version before the change), so a replay of
+    the same firing hits the unique keys instead of queueing mails twice."""
     effects = list(effects)
-    counts = {"mails": 0, "notifications": 0, "accounts": 0, "documents": 0}
+    prepared = PreparedEffects()
     context = dict(mail_context)
-    documents: dict[str, int] = {}
+    for effect in effects:
+        if isinstance(effect, CreateAccount) and effect.email:
+            prepared.accounts.append(effect)
+            context["account"] = {"login": effect.email, "email": effect.email}
+        elif isinstance(effect, GenerateDocument) and effect.fresh:
+            prepared.documents[effect.document] = render_document(
+                compiled, effect.document, snapshot, context, now
+            )
 
-    def document(document_id: str) -> int:
+    def attach(document_id: str) -> str:
         """Generated once in a firing; a mail of a later firing attaches the last one made
         (a reminder sends the very form the institution received)."""
-        if document_id not in documents:
-            found = latest_document(db, request, document_id)
-            if found is None:
-                found = generate_document(
-                    db, compiled, request, document_id, snapshot, context, now
-                )
-                counts["documents"] += 1
-            documents[document_id] = found.id
-        return documents[document_id]
-
-    for effect in effects:
-        if isinstance(effect, CreateAccount):
-            account = ensure_account(db, effect)
-            if account is not None:
-                request.account_id = account.id
-                context["account"] = {"login": account.email, "email": account.email}
-                counts["accounts"] += 1
-        elif isinstance(effect, GenerateDocument) and effect.fresh:
-            made = generate_document(
-                db, compiled, request, effect.document, snapshot, context, now
+        if document_id not in prepared.documents:
+            found = latest_document(db, request, document_id) if request.id else None
+            prepared.documents[document_id] = (
+                PreparedDocument(document_id, stored_id=found.id)
+                if found is not None
+                else render_document(compiled, document_id, snapshot, context, now)
             )
-            documents[effect.document] = made.id
-            counts["documents"] += 1
+        return document_id
+
     for effect in effects:
         key = f"{request.public_id}:{firing}:{effect.key}"
         if isinstance(effect, SendMail):
-            queue_mail(
-                db,
-                workflow_id=compiled.spec.id,
-                request=request,
-                dedupe_key=key,
-                template=effect.template,
-                rendered=compiled.render_mail(effect.template, context),
-                to=resolve(db, effect.to),
-                cc=resolve(db, effect.cc),
-                attachments=[document(d) for d in effect.attachments],
-                mail_domain=mail_domain,
-                now=now,
-            )
-            counts["mails"] += 1
-        elif isinstance(effect, Notify):
-            db.add(
-                Notification(
-                    request_id=request.id,
-                    dedupe_key=key,
-                    role=effect.role,
-                    message=effect.message,
-                    created_at=now,
+            rendered = compiled.render_mail(effect.template, context)
+            prepared.mails.append(
+                PreparedMail(
+                    key=key,
+                    template=effect.template,
+                    rendered=replace(rendered, html=inline_css(rendered.html)),
+                    to=resolve(db, effect.to),
+                    cc=resolve(db, effect.cc),
+                    attachments=tuple(attach(d) for d in effect.attachments),
                 )
             )
-            counts["notifications"] += 1
+        elif isinstance(effect, Notify):
+            prepared.notifications.append((key, effect))
+    return prepared
+
+
+def write_effects(
+    db: Session,
+    prepared: PreparedEffects,
+    *,
+    compiled: CompiledWorkflow,
+    request: RequestRow,
+    mail_domain: str,
+    now: datetime,
+) -> dict[str, int]:
+    """Writes prepared effects in the caller's (short) transaction; returns how many rows of
+    each kind were written."""
+    counts = {"mails": 0, "notifications": 0, "accounts": 0, "documents": 0}
+    for effect in prepared.accounts:
+        account = ensure_account(db, effect)
+        if account is not None:
+            request.account_id = account.id
+            counts["accounts"] += 1
+    stored: dict[str, int] = {}
+    for document_id, document in prepared.documents.items():
+        if document.stored_id is not None:
+            stored[document_id] = document.stored_id
+            continue
+        row = DocumentRow(
+            request_id=request.id,
+            document_id=document_id,
+            filename=document.filename,
+            content=document.content,
+            created_at=now,
+        )
+        db.add(row)
+        db.flush()
+        stored[document_id] = row.id
+        counts["documents"] += 1
+    for mail in prepared.mails:
+        queue_mail(
+            db,
+            workflow_id=compiled.spec.id,
+            request=request,
+            dedupe_key=mail.key,
+            template=mail.template,
+            rendered=mail.rendered,
+            to=mail.to,
+            cc=mail.cc,
+            attachments=[stored[d] for d in mail.attachments],
+            mail_domain=mail_domain,
+            now=now,
+            inlined=True,
+        )
+        counts["mails"] += 1
+    for key, notify in prepared.notifications:
+        db.add(
+            Notification(
+                request_id=request.id,
+                dedupe_key=key,
+                role=notify.role,
+                message=notify.message,
+                created_at=now,
+            )
+        )
+        counts["notifications"] += 1
     return counts

@@ -35,6 +35,7 @@ from .reference_admin import (
     unique_id,
     update_entry,
 )
+from .transaction import writing
 
 DELIMITER = ";"
 BOM = "\ufeff"
@@ -473,3 +474,16 @@ def apply_sessions_import(db: Session, workflow_id: str, plan: ImportPlan) -> No
         if is_open is not None:
             row.is_open = is_open
     db.flush()
+
+
+def import_list(
+    db: Session, compiled: CompiledWorkflow, ref: ReferenceList, plan: ImportPlan
+) -> None:
+    """Writes a whole list import in one transaction: every line, or none."""
+    with writing(db):
+        apply_list_import(db, compiled, ref, plan)
+
+
+def import_training_sessions(db: Session, workflow_id: str, plan: ImportPlan) -> None:
+    with writing(db):
+        apply_sessions_import(db, workflow_id, plan)

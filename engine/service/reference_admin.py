@@ -20,7 +20,8 @@ from ..spec.reference import ListField, ReferenceList
 from ..store.models import ReferenceEntryRow, RequestRow
 from ..wizard.values import POSTAL_CODE_FR, clean_text, normalise_email
 from .catalog import search_text
-from .queue import fill_queue_columns
+from .request_columns import fill_queue_columns
+from .transaction import writing
 
 LABEL_MAX = 300
 TEXT_MAX = 300
@@ -374,3 +375,54 @@ def merge_entry(
         source.active = False
     db.flush()
     return moved
+
+
+# -- use cases: each writes in a short transaction of its own --------------------------------
+
+
+def add_entry(
+    db: Session, compiled: CompiledWorkflow, ref: ReferenceList, data: EntryInput
+) -> ReferenceEntryRow:
+    with writing(db):
+        return create_entry(db, compiled, ref, data)
+
+
+def save_entry(
+    db: Session,
+    row: ReferenceEntryRow,
+    ref: ReferenceList,
+    data: EntryInput,
+    status: str | None,
+) -> None:
+    with writing(db):
+        update_entry(row, ref, data)
+        if status:
+            row.status = status
+
+
+def set_entry_active(db: Session, row: ReferenceEntryRow, active: bool) -> None:
+    with writing(db):
+        row.active = active
+
+
+def reference_entry(db: Session, row: ReferenceEntryRow, ref: ReferenceList) -> None:
+    with writing(db):
+        mark_referenced(row, ref)
+
+
+def remove_entry(db: Session, compiled: CompiledWorkflow, row: ReferenceEntryRow) -> None:
+    """Raises EntryInUse (nothing changed) while requests or other entries use it."""
+    with writing(db):
+        delete_entry(db, compiled, row)
+
+
+def merge_entries(
+    db: Session,
+    compiled: CompiledWorkflow,
+    source: ReferenceEntryRow,
+    target: ReferenceEntryRow,
+    *,
+    delete: bool,
+) -> int:
+    with writing(db):
+        return merge_entry(db, compiled, source, target, delete=delete)

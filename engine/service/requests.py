@@ -7,8 +7,9 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, bindparam, select
@@ -25,17 +26,27 @@ from ..store.models import Account, HistoryRow, RequestRow, TrainingSession
 from .accounts import prefill, remember_identity
 from .catalog import DbCatalog
 from .context import Runtime
-from .effects import apply_effects
+from .effects import PreparedEffects, prepare_effects, write_effects
 from .numbering import format_reference, next_number
-from .queue import fill_queue_columns
+from .request_columns import fill_queue_columns
 from .sessions import seats_taken, session_view, session_with_seats
 from .settings_store import overrides
+from .transaction import lock_training_session, writing
 
 _BY_PUBLIC_ID = select(RequestRow).where(RequestRow.public_id == bindparam("public_id"))
 
 
 class Conflict(Exception):
     """Someone changed the request meanwhile; nothing was applied."""
+
+
+class _DecisionChanged(Exception):
+    """What a firing was decided on changed before its write: decide again."""
+
+
+# How many times a firing is decided again when shared state (seats) moved under it: each new
+# decision sees every write committed before it, so a second one is already rare.
+MAX_DECISIONS = 5
 
 
 class Incomplete(Exception):
@@ -159,6 +170,20 @@ class RequestService:
         self.db.flush()
         return Draft(row, secret)
 
+    def answers_after_step(
+        self,
+        row: RequestRow,
+        compiled: CompiledWorkflow,
+        step_id: str,
+        values: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """The draft's answers once the step's are replaced with `values` (absent ones are
+        dropped) and every answer the new ones hide elsewhere is dropped."""
+        step = compiled.wizard.by_id[step_id]
+        answers = {k: v for k, v in row.answers.items() if k not in {f.id for f in step.fields}}
+        answers.update(values)
+        return compiled.wizard.clean_answers(answers, self.extras(row, compiled, answers))
+
     def save_answers(
         self,
         row: RequestRow,
@@ -168,12 +193,8 @@ class RequestService:
         *,
         resume_at: str | None,
     ) -> None:
-        """Replaces the step's answers with `values` (absent ones are dropped), then drops every
-        answer that the new ones hide elsewhere."""
-        step = compiled.wizard.by_id[step_id]
-        answers = {k: v for k, v in row.answers.items() if k not in {f.id for f in step.fields}}
-        answers.update(values)
-        row.answers = compiled.wizard.clean_answers(answers, self.extras(row, compiled, answers))
+        """The same, written in the caller's transaction (seeding, tests)."""
+        row.answers = self.answers_after_step(row, compiled, step_id, values)
         if resume_at is not None:
             row.current_step = resume_at
         row.updated_at = self.runtime.now()
@@ -284,34 +305,55 @@ class RequestService:
         raise NoSubmitTransition(compiled.spec.id)
 
     def submit(self, row: RequestRow, compiled: CompiledWorkflow) -> FireResult:
-        """Re-validates every visible step from the stored answers, saves entries the
-        applicant described, gives the request its reference and fires the submission, all in
-        the caller's transaction."""
+        """Re-validates every visible step from the stored answers, then sends the request:
+        the entries the applicant described are saved and the reference is given in a first
+        short transaction (kept by the draft, so a refused submission gives no gap in the
+        numbering), then the submission is fired as any transition. Commits."""
         catalog = self.catalog(compiled)
-        extras = self.extras(row, compiled)
         incomplete = compiled.wizard.first_incomplete_step(
-            row.answers, catalog=catalog, today=self.runtime.today(), extras=extras
+            row.answers,
+            catalog=catalog,
+            today=self.runtime.today(),
+            extras=self.extras(row, compiled),
         )
         if incomplete is not None:
             raise Incomplete(incomplete)
-        answers = dict(row.answers)
-        for field_id, field in compiled.reference_fields().items():
-            value = answers.get(field_id)
-            if isinstance(value, dict) and isinstance(value.get("new"), dict):
-                answers[field_id] = catalog.add_described_entry(field, value["new"]).entry_id
-        row.answers = answers
-        prefix = row.session_code or compiled.spec.id.upper()
-        row.reference = format_reference(prefix, next_number(self.db, f"reference:{prefix}"))
-        email = answers.get(compiled.spec.applicant.email)
-        row.applicant_email = email.lower() if isinstance(email, str) else None
-        row.submitted_at = self.runtime.now()
-        fill_queue_columns(row, compiled)
-        if row.account_id is not None:
-            account = self.db.get(Account, row.account_id)
-            if account is not None:
-                remember_identity(compiled, account, answers)
+        version = row.version
+        with writing(self.db):
+            self.db.refresh(row)
+            if row.version != version or not self.is_draft(row, compiled):
+                raise Conflict(row.public_id)
+            answers = dict(row.answers)
+            for field_id, field in compiled.reference_fields().items():
+                value = answers.get(field_id)
+                if isinstance(value, dict) and isinstance(value.get("new"), dict):
+                    answers[field_id] = catalog.add_described_entry(field, value["new"]).entry_id
+            row.answers = answers
+            if row.reference is None:
+                prefix = row.session_code or compiled.spec.id.upper()
+                row.reference = format_reference(
+                    prefix, next_number(self.db, f"reference:{prefix}")
+                )
+        email = row.answers.get(compiled.spec.applicant.email)
         name = email if isinstance(email, str) else None
-        return self.fire(row, compiled, self.submit_transition(compiled), Actor.applicant(name))
+
+        def on_write(written: RequestRow) -> None:
+            written.applicant_email = name.lower() if name is not None else None
+            written.submitted_at = self.runtime.now()
+            fill_queue_columns(written, compiled)
+            if written.account_id is not None:
+                account = self.db.get(Account, written.account_id)
+                if account is not None:
+                    remember_identity(compiled, account, dict(written.answers))
+
+        return self.fire(
+            row,
+            compiled,
+            self.submit_transition(compiled),
+            Actor.applicant(name),
+            expected_version=row.version,
+            on_write=on_write,
+        )
 
     def fire(
         self,
@@ -321,17 +363,82 @@ class RequestService:
         actor: Actor,
         comment: str | None = None,
         expected_version: int | None = None,
+        *,
+        alternatives: bool = False,
+        on_write: Callable[[RequestRow], None] | None = None,
     ) -> FireResult:
-        """Fires and writes the new state, the history row and the effects; raises FireError
-        (nothing changed) or Conflict (someone else changed the request meanwhile)."""
+        """Fires a transition as a use case of its own, and commits.
+
+        The decision and everything slow (conditions, mails, PDF) are taken from a read; the
+        writes then run in a short transaction which, under the training session's lock, reads
+        the request and its session again and checks that the decision still holds: the same
+        version, and the transition's condition still true with the seats counted now. When it
+        no longer holds (the last seat went meanwhile), the firing starts again from a fresh
+        read. With `alternatives` (a mailed link's button), the transition fired is whichever
+        of the button's transitions holds at that moment (see `choose_alternative`).
+        Raises FireError (nothing changed) or Conflict (someone else changed the request)."""
         public_id = row.public_id  # a failed flush below expires the row's attributes
-        if expected_version is not None and expected_version != row.version:
-            raise Conflict(public_id)
-        firing = str(row.version)
-        snapshot = self.snapshot(row, compiled, with_links=True)
-        result = compiled.process.fire(snapshot, transition_id, actor, comment)
-        now = self.runtime.now()
-        transition = compiled.process.transitions[transition_id]
+        for _ in range(MAX_DECISIONS):
+            self.forget_lookups()
+            if self.db.in_transaction():
+                self.db.commit()  # a fresh read: what other processes committed is seen
+            self.db.refresh(row)
+            if expected_version is not None and expected_version != row.version:
+                raise Conflict(public_id)
+            seen = row.version
+            snapshot = self.snapshot(row, compiled, with_links=True)
+            chosen = (
+                self.choose_alternative(snapshot, compiled, transition_id, actor)
+                if alternatives
+                else transition_id
+            )
+            result = compiled.process.fire(snapshot, chosen, actor, comment)
+            transition = compiled.process.transitions[chosen]
+            now = self.runtime.now()
+            prepared = prepare_effects(
+                self.db,
+                compiled=compiled,
+                request=row,
+                firing=str(seen),
+                effects=result.effects,
+                snapshot=snapshot,
+                mail_context=compiled.template_context(
+                    snapshot, transition=transition, comment=result.comment, state=result.target
+                ),
+                now=now,
+            )
+            try:
+                with writing(self.db):
+                    lock_training_session(self.db, compiled.spec.id, row.session_code)
+                    self.db.refresh(row)
+                    if row.version != seen:
+                        raise Conflict(public_id)
+                    self.forget_lookups()
+                    if not compiled.process.still_allowed(
+                        self.snapshot(row, compiled), chosen, actor
+                    ):
+                        raise _DecisionChanged
+                    self._write_firing(row, compiled, result, prepared, now)
+                    if on_write is not None:
+                        on_write(row)
+                    self.db.flush()
+            except _DecisionChanged:
+                continue
+            except (StaleDataError, IntegrityError) as error:
+                raise Conflict(public_id) from error
+            self.forget_lookups()
+            return result
+        raise Conflict(public_id)
+
+    def _write_firing(
+        self,
+        row: RequestRow,
+        compiled: CompiledWorkflow,
+        result: FireResult,
+        prepared: PreparedEffects,
+        now: datetime,
+    ) -> None:
+        transition = compiled.process.transitions[result.transition]
         row.state = result.target
         if result.changed_state:
             row.state_entered_at = now
@@ -339,36 +446,42 @@ class RequestService:
         self.db.add(
             HistoryRow(
                 request_id=row.id,
-                transition=transition_id,
+                transition=result.transition,
                 from_state=result.source,
                 to_state=result.target,
-                actor_kind=str(actor.kind),
-                actor_name=actor.name or "",
-                role=_acting_role(transition.by, actor),
+                actor_kind=str(result.actor.kind),
+                actor_name=result.actor.name or "",
+                role=_acting_role(transition.by, result.actor),
                 comment=result.comment,
                 at=now,
             )
         )
-        mail_context = compiled.template_context(
-            snapshot, transition=transition, comment=result.comment, state=result.target
-        )
-        apply_effects(
+        write_effects(
             self.db,
+            prepared,
             compiled=compiled,
             request=row,
-            firing=firing,
-            effects=result.effects,
-            snapshot=snapshot,
-            mail_context=mail_context,
             mail_domain=self.runtime.settings.mail_domain,
             now=now,
         )
-        try:
-            self.db.flush()
-        except (StaleDataError, IntegrityError) as error:
-            raise Conflict(public_id) from error
-        self.forget_lookups()
-        return result
+
+    def choose_alternative(
+        self, snapshot: RequestSnapshot, compiled: CompiledWorkflow, pressed: str, actor: Actor
+    ) -> str:
+        """The transition a pressed button fires now. A page shows one button for the enabled
+        transition among those that share its label from the current state (the confirmation
+        link's "Confirmer" leads to the session or to its waiting list, by their conditions):
+        when the one shown has since been disabled, another of them that holds is fired."""
+        options = compiled.process.available(snapshot, actor)
+        pressed_spec = compiled.process.transitions.get(pressed)
+        if pressed_spec is None:
+            return pressed
+        same_button = [
+            a for a in options if a.transition.label == pressed_spec.label and a.enabled
+        ]
+        if any(a.transition.id == pressed for a in same_button) or not same_button:
+            return pressed
+        return same_button[0].transition.id
 
     def available(self, row: RequestRow, compiled: CompiledWorkflow, actor: Actor) -> list[Any]:
         return compiled.process.available(self.snapshot(row, compiled), actor)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +19,7 @@ from ..compiled import CompiledWorkflow
 from ..store.models import Account, ReferenceEntryRow, TrainingSession
 from .accounts import find_account, hash_password
 from .catalog import search_text
+from .logins import set_password_hash
 from .sessions import find_session
 from .workflows import WorkflowRegistry
 
@@ -166,5 +167,5 @@ def _upsert_user(db: Session, data: UserData) -> Credentials:
     account.roles = list(data.roles)
     account.active = True
     password = secrets.token_urlsafe(12)
-    account.password_hash = hash_password(password)
+    set_password_hash(account, hash_password(password), datetime.now(UTC))
     return Credentials(data.email, password, data.roles)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..compiled import CompiledWorkflow
 from ..store.models import RequestRow, TrainingSession
+from .transaction import writing
 
 _PATTERN = "EEEE d MMMM y, HH:mm"
 _RANGE = {"fr": "Du {start} au {end}", "en": "From {start} to {end}"}
@@ -120,3 +121,25 @@ def session_view(
         "seats_left": max(session.capacity - taken, 0),
         "is_open": session.is_open,
     }
+
+
+# -- use cases: each writes in a short transaction of its own --------------------------------
+
+
+def add_session(db: Session, workflow_id: str, values: dict[str, Any]) -> TrainingSession:
+    """A new training session, open to registrations. IntegrityError when the code is taken."""
+    with writing(db):
+        session = TrainingSession(workflow_id=workflow_id, is_open=True, **values)
+        db.add(session)
+    return session
+
+
+def update_session(db: Session, session: TrainingSession, values: dict[str, Any]) -> None:
+    with writing(db):
+        for name, value in values.items():
+            setattr(session, name, value)
+
+
+def set_session_open(db: Session, session: TrainingSession, is_open: bool) -> None:
+    with writing(db):
+        session.is_open = is_open

@@ -13,6 +13,7 @@ from ..spec.common import parse_duration
 from ..spec.workflow import Setting
 from ..store.models import WorkflowSetting
 from ..wizard.values import normalise_email
+from .transaction import writing
 
 
 class SettingError(ValueError):
@@ -67,3 +68,11 @@ def set_value(db: Session, compiled: CompiledWorkflow, key: str, raw: str) -> An
         row.value = value
     db.flush()
     return value
+
+
+def save_values(db: Session, compiled: CompiledWorkflow, raw: dict[str, str]) -> None:
+    """Writes several settings at once, in a transaction of its own (the values were checked
+    with `parse_value`; SettingError otherwise, and nothing is written)."""
+    with writing(db):
+        for key, value in raw.items():
+            set_value(db, compiled, key, value)

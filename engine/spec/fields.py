@@ -1,10 +1,14 @@
 """The field kinds a wizard step can hold, as one discriminated union on `type`.
 
-Each kind is its own class: new kinds are added by subclassing, not by flags on one class."""
+Each kind is its own class: new kinds are added by subclassing, not by flags on one class. What
+a kind says about itself (whether it stores an answer, its conditions, its choices...) is a
+class attribute or a method here; what the engine and the web layer do with it is a table per
+concern keyed by `kind` (engine/spec/field_kinds.py). `FIELD_KINDS` is the list of kinds, taken
+from the union itself."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import Discriminator, Field, Tag
 
@@ -19,8 +23,41 @@ class BaseField(SpecModel):
     id: Identifier
     visible_if: Expression | None = None
 
+    # The kind's `type` as written in the YAML: the key of every per-kind table. Set on each
+    # kind's class from its `type` literal.
+    kind: ClassVar[str] = ""
     # Whether the field stores an answer; a notice only shows text.
     has_answer: ClassVar[bool] = True
+    # Whether the answer is an email address (mails can be sent to it).
+    answer_is_email: ClassVar[bool] = False
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        declared = cls.model_fields.get("type")
+        if declared is not None:
+            (cls.kind,) = get_args(declared.annotation)
+
+    def is_required(self) -> bool:
+        """Required whatever the other answers (`required: true`)."""
+        return False
+
+    def required_condition(self) -> str | None:
+        """The condition that makes the field required (`required_if`), as written."""
+        return None
+
+    def declared_choices(self) -> tuple[Choice, ...]:
+        """The choices the field offers, when the spec lists them."""
+        return ()
+
+    def entry_list(self) -> str | None:
+        """The reference list whose entries the answer names: conditions and templates then
+        read the chosen entry as `entries.<field id>`."""
+        return None
+
+    def sub_form(self) -> str | None:
+        """The form (`forms/<id>.yaml`) whose fields the field opens inside itself."""
+        return None
 
 
 class InputField(BaseField):
@@ -28,6 +65,12 @@ class InputField(BaseField):
     help: Text | None = None
     required: bool = False
     required_if: Expression | None = None
+
+    def is_required(self) -> bool:
+        return self.required
+
+    def required_condition(self) -> str | None:
+        return self.required_if
 
 
 class TextField(InputField):
@@ -53,6 +96,8 @@ class EmailField(InputField):
     confirm: Text | None = Field(
         default=None, description="label of a second input that must repeat the address"
     )
+
+    answer_is_email: ClassVar[bool] = True
 
 
 class PhoneField(InputField):
@@ -99,12 +144,18 @@ class ChoiceField(InputField):
     choices: tuple[Choice, ...] = Field(min_length=1)
     display: Literal["radio", "select"] = "radio"
 
+    def declared_choices(self) -> tuple[Choice, ...]:
+        return self.choices
+
 
 class MultiChoiceField(InputField):
     type: Literal["multi_choice"]
     choices: tuple[Choice, ...] = Field(min_length=1)
     min_selected: int | None = Field(default=None, ge=0)
     max_selected: int | None = Field(default=None, ge=1)
+
+    def declared_choices(self) -> tuple[Choice, ...]:
+        return self.choices
 
 
 class YesNoField(InputField):
@@ -144,6 +195,12 @@ class ReferenceChoiceField(InputField):
     display: Literal["search", "radio", "select"] = "select"
     search_fields: tuple[Identifier, ...] = ()
     not_found: NotFoundForm | None = None
+
+    def entry_list(self) -> str | None:
+        return self.list
+
+    def sub_form(self) -> str | None:
+        return self.not_found.form if self.not_found is not None else None
 
 
 class SessionField(InputField):
@@ -189,24 +246,21 @@ AnyField = Annotated[
     Field(discriminator="type"),
 ]
 
-FIELD_TYPES: tuple[str, ...] = (
-    "text",
-    "long_text",
-    "email",
-    "phone",
-    "postal_code",
-    "year",
-    "integer",
-    "date",
-    "choice",
-    "multi_choice",
-    "yes_no",
-    "checkbox",
-    "consent",
-    "reference_choice",
-    "session",
-    "notice",
-)
+
+def _kinds_of(union: Any) -> dict[str, type[BaseField]]:
+    """Each kind of the discriminated union by its tag, checked against its class's `type`."""
+    members, _ = get_args(union)
+    kinds: dict[str, type[BaseField]] = {}
+    for member in get_args(members):
+        cls, tag = get_args(member)
+        if tag.tag != cls.kind:
+            raise TypeError(f"{cls.__name__} is tagged '{tag.tag}' but its type is '{cls.kind}'")
+        kinds[cls.kind] = cls
+    return kinds
+
+
+FIELD_KINDS: dict[str, type[BaseField]] = _kinds_of(AnyField)
+"""Every field kind, by its `type`, in the order of the union."""
 
 
 def _field_or_include(value: Any) -> str | None:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from ..check.diagnostics import Diagnostic
 from ..check.shape import must_be_mapping, validation_diagnostics, yaml_problem_diagnostics
 from .common import IDENTIFIER_PATTERN
-from .fields import ReferenceChoiceField
+from .fields import BaseField
 from .form import FormGroup
 from .layout import PdfLayout
 from .locate import Locator
@@ -221,8 +221,9 @@ def _load_referenced_files(loaded: LoadedWorkflow, reader: _Reader) -> None:
         return
     for step in workflow.wizard.steps:
         for item in step.fields:
-            if isinstance(item, ReferenceChoiceField) and item.not_found is not None:
-                _load_form(loaded, reader, item.not_found.form)
+            form = item.sub_form() if isinstance(item, BaseField) else None
+            if form is not None:
+                _load_form(loaded, reader, form)
     for document in workflow.documents:
         if document.layout in loaded.layouts:
             continue

@@ -19,14 +19,27 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+# Handlers run on a thread pool of WEB_THREADS threads (web/app.py), each holding at most one
+# connection at a time: the pool is as large, plus a few for the embedded worker and probes,
+# so a busy process waits for a thread, never for a connection.
+WEB_THREADS = 32
+POOL_SIZE = WEB_THREADS + 4
+
+
 def make_engine(url: str, **options: Any) -> Engine:
     url = normalise_url(url)
+    # A database error's text would otherwise quote the statement's values (names, addresses)
+    # into the logs.
+    options.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         options.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        if database and database != ":memory:":
+            options.setdefault("pool_size", POOL_SIZE)
+            options.setdefault("max_overflow", 0)
         engine = create_engine(url, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling delays BEGIN until the first write, so a read
@@ -34,8 +47,8 @@ def make_engine(url: str, **options: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     options.setdefault("pool_pre_ping", True)
-    options.setdefault("pool_size", 10)
-    options.setdefault("max_overflow", 20)
+    options.setdefault("pool_size", POOL_SIZE)
+    options.setdefault("max_overflow", 0)
     return create_engine(url, **options)
 
 

@@ -134,6 +134,9 @@ class Account(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A browser's login holds the version current when it began; logging out, a new password
+    # and deactivation move it on, which ends every login begun before (cookies included).
+    login_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class RequestRow(Base):
@@ -206,10 +209,10 @@ class RequestRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # Written at submission for the backoffice queue (engine/service/queue.py), so that its
-    # pages never read the answers: the applicant's name as shown, the words a search looks
-    # in (reference, name, email; lower case, no accents) and the reference entries chosen
-    # (`|field=entry|...`).
+    # Written at submission (engine/service/request_columns.py) for the backoffice queue, so
+    # that its pages never read the answers: the applicant's name as shown, the words a search
+    # looks in (reference, name, email; lower case, no accents) and the reference entries
+    # chosen (`|field=entry|...`).
     applicant_name: Mapped[str | None] = mapped_column(String(400), nullable=True)
     search_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     facets: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -338,3 +341,15 @@ class NotificationRead(Base):
     notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FollowLink(Base):
+    """The "my requests" link mailed to an applicant: its address carries this random id
+    (signed), never the email, which stays here until the link's lifetime is over."""
+
+    __tablename__ = "follow_links"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -1,24 +1,36 @@
 """Answers as people read them: choice labels instead of ids, "Oui"/"Non", dates in French
-order. Mails, PDFs and the backoffice show these (`display.<field>` in templates)."""
+order. Mails, PDFs and the backoffice show these (`display.<field>` in templates).
+
+One way of showing per field kind, in `DISPLAYS`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import phonenumbers
 
 from ..spec.common import localized
+from ..spec.field_kinds import FieldKindTable
 from ..spec.fields import (
     BaseField,
     CheckboxField,
     ChoiceField,
     ConsentField,
     DateField,
+    EmailField,
+    IntegerField,
+    LongTextField,
     MultiChoiceField,
+    NoticeField,
     PhoneField,
+    PostalCodeField,
     ReferenceChoiceField,
+    SessionField,
+    TextField,
+    YearField,
     YesNoField,
 )
 
@@ -40,6 +52,25 @@ _WORDS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Showing:
+    """The language answers are shown in."""
+
+    locale: str
+    default_locale: str
+
+    def text(self, value: Any) -> str:
+        return localized(value, self.locale, self.default_locale)
+
+    def word(self, key: str) -> str:
+        return _WORDS.get(self.locale, _WORDS["fr"])[key]
+
+
+Entry = Mapping[str, Any] | None  # the chosen entry, for a reference choice
+Display = Callable[[Any, Any, Showing, Entry], str]
+DISPLAYS: FieldKindTable[Display] = FieldKindTable("display of answers")
+
+
 def display_value(
     spec: BaseField,
     value: Any,
@@ -47,44 +78,92 @@ def display_value(
     default_locale: str,
     entry: Mapping[str, Any] | None = None,
 ) -> str:
-    words = _WORDS.get(locale, _WORDS["fr"])
+    return DISPLAYS.of(spec)(spec, value, Showing(locale, default_locale), entry)
 
-    def text(value: Any) -> str:
-        return localized(value, locale, default_locale)
 
-    if isinstance(spec, YesNoField):
-        if value is None:
-            return ""
-        return text(spec.yes_label) if value else text(spec.no_label)
-    if isinstance(spec, CheckboxField):
-        return words["yes"] if value else words["no"]
-    if isinstance(spec, ConsentField):
-        return words["accepted"].format(version=value) if value else words["not_accepted"]
+@DISPLAYS.register(
+    TextField,
+    LongTextField,
+    EmailField,
+    PostalCodeField,
+    YearField,
+    IntegerField,
+    SessionField,
+    NoticeField,
+)
+def _as_typed(spec: BaseField, value: Any, showing: Showing, entry: Entry) -> str:
+    return "" if value is None else str(value)
+
+
+@DISPLAYS.register(YesNoField)
+def _yes_no(spec: YesNoField, value: Any, showing: Showing, entry: Entry) -> str:
     if value is None:
         return ""
-    if isinstance(spec, ChoiceField):
-        labels = {c.id: text(c.label) for c in spec.choices}
-        return labels.get(value, str(value))
-    if isinstance(spec, MultiChoiceField):
-        labels = {c.id: text(c.label) for c in spec.choices}
-        return ", ".join(labels.get(v, str(v)) for v in value) if isinstance(value, list) else ""
-    if isinstance(spec, ReferenceChoiceField):
-        if entry is not None and entry.get("label"):
-            label = str(entry["label"])
-            return words["new_entry"].format(label=label) if entry.get("is_new") else label
-        return str(value) if isinstance(value, str) else ""
-    if isinstance(spec, DateField) and isinstance(value, str):
-        try:
-            return date.fromisoformat(value).strftime("%d/%m/%Y")
-        except ValueError:
-            return value
-    if isinstance(spec, PhoneField) and isinstance(value, str):
-        try:
-            number = phonenumbers.parse(value, spec.region)
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-        except phonenumbers.NumberParseException:
-            return value
-    return str(value)
+    return showing.text(spec.yes_label) if value else showing.text(spec.no_label)
+
+
+@DISPLAYS.register(CheckboxField)
+def _checkbox(spec: CheckboxField, value: Any, showing: Showing, entry: Entry) -> str:
+    return showing.word("yes") if value else showing.word("no")
+
+
+@DISPLAYS.register(ConsentField)
+def _consent(spec: ConsentField, value: Any, showing: Showing, entry: Entry) -> str:
+    return showing.word("accepted").format(version=value) if value else showing.word("not_accepted")
+
+
+@DISPLAYS.register(ChoiceField)
+def _choice(spec: ChoiceField, value: Any, showing: Showing, entry: Entry) -> str:
+    if value is None:
+        return ""
+    labels = {c.id: showing.text(c.label) for c in spec.choices}
+    return labels.get(value, str(value))
+
+
+@DISPLAYS.register(MultiChoiceField)
+def _multi_choice(spec: MultiChoiceField, value: Any, showing: Showing, entry: Entry) -> str:
+    if value is None:
+        return ""
+    labels = {c.id: showing.text(c.label) for c in spec.choices}
+    return ", ".join(labels.get(v, str(v)) for v in value) if isinstance(value, list) else ""
+
+
+@DISPLAYS.register(ReferenceChoiceField)
+def _reference(spec: ReferenceChoiceField, value: Any, showing: Showing, entry: Entry) -> str:
+    if value is None:
+        return ""
+    if entry is not None and entry.get("label"):
+        label = str(entry["label"])
+        return showing.word("new_entry").format(label=label) if entry.get("is_new") else label
+    return str(value) if isinstance(value, str) else ""
+
+
+@DISPLAYS.register(DateField)
+def _date(spec: DateField, value: Any, showing: Showing, entry: Entry) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return str(value)
+    try:
+        return date.fromisoformat(value).strftime("%d/%m/%Y")
+    except ValueError:
+        return value
+
+
+@DISPLAYS.register(PhoneField)
+def _phone(spec: PhoneField, value: Any, showing: Showing, entry: Entry) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return str(value)
+    try:
+        number = phonenumbers.parse(value, spec.region)
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    except phonenumbers.NumberParseException:
+        return value
+
+
+DISPLAYS.check()
 
 
 def display_answers(
@@ -95,10 +174,9 @@ def display_answers(
     entries: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, str]:
     entries = entries or {}
+    showing = Showing(locale, default_locale)
     return {
-        field_id: display_value(
-            spec, answers.get(field_id), locale, default_locale, entries.get(field_id)
-        )
+        field_id: DISPLAYS.of(spec)(spec, answers.get(field_id), showing, entries.get(field_id))
         for field_id, spec in fields.items()
         if spec.has_answer
     }

@@ -9,9 +9,9 @@ from datetime import date
 from typing import Any
 
 from ..expr import Expression, parse
-from ..spec.fields import BaseField, InputField
+from ..spec.fields import BaseField
 from ..spec.workflow import Step, Workflow
-from .values import Catalog, Inputs, ReadContext, Reading, read_field
+from .values import Catalog, Inputs, ReadContext, Reading, read_field, required_message
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +76,7 @@ class WizardPlan:
                 _compile(step.visible_if),
                 tuple(
                     CompiledField(
-                        item,
-                        _compile(item.visible_if),
-                        _compile(item.required_if) if isinstance(item, InputField) else None,
+                        item, _compile(item.visible_if), _compile(item.required_condition())
                     )
                     for item in step.fields
                     if isinstance(item, BaseField)
@@ -170,14 +168,13 @@ class WizardPlan:
             if reading is None or compiled.id in hidden:
                 continue
             spec = compiled.spec
-            required = isinstance(spec, InputField) and (
-                spec.required
-                or (compiled.required_if is not None and compiled.required_if.is_true(context))
+            required = spec.is_required() or (
+                compiled.required_if is not None and compiled.required_if.is_true(context)
             )
             if reading.errors:
                 result.errors.update(reading.errors)
             elif reading.empty and required:
-                result.errors[compiled.id] = _required_message(spec, ctx)
+                result.errors[compiled.id] = required_message(spec, ctx)
             result.values[compiled.id] = reading.value
         return result
 
@@ -220,15 +217,3 @@ class WizardPlan:
             if not result.ok:
                 return step.id
         return None
-
-
-def _required_message(spec: BaseField, ctx: ReadContext) -> str:
-    from ..spec.common import localized
-    from ..spec.fields import CheckboxField, ConsentField
-
-    if isinstance(spec, ConsentField):
-        title = localized(spec.document.title, ctx.locale, ctx.default_locale)
-        return ctx.say("required_consent", title=title)
-    if isinstance(spec, CheckboxField):
-        return ctx.say("required_checkbox")
-    return ctx.say("required")

@@ -1,21 +1,33 @@
 """Stored answers turned back into form inputs: to pre-fill a step the applicant returns to,
-and to re-validate every step on submission whatever the browser sent."""
+and to re-validate every step on submission whatever the browser sent.
+
+One way back per field kind, in `REPLAYS`: what the kind's reader reads, it gives back."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 
+from ..spec.field_kinds import FieldKindTable
 from ..spec.fields import (
     BaseField,
     CheckboxField,
+    ChoiceField,
     ConsentField,
+    DateField,
     EmailField,
+    IntegerField,
+    LongTextField,
     MultiChoiceField,
+    NoticeField,
     PhoneField,
+    PostalCodeField,
     ReferenceChoiceField,
+    SessionField,
+    TextField,
+    YearField,
     YesNoField,
 )
 from .values import CONFIRM_SUFFIX, NEW_ENTRY_SUFFIX
@@ -36,39 +48,81 @@ if TYPE_CHECKING:
     from .plan import CompiledStep
 
 
-def field_inputs(
-    spec: BaseField, value: Any, forms: Mapping[str, tuple[BaseField, ...]]
-) -> dict[str, str | list[str]]:
+Forms = Mapping[str, tuple[BaseField, ...]]
+FormInputs = dict[str, str | list[str]]
+# (field, its stored answer, never None; the sub-forms) -> the inputs that would give it
+Replay = Callable[[Any, Any, Forms], FormInputs]
+REPLAYS: FieldKindTable[Replay] = FieldKindTable("inputs of a stored answer")
+
+
+def field_inputs(spec: BaseField, value: Any, forms: Forms) -> FormInputs:
     if value is None:
         return {}
-    if isinstance(spec, YesNoField):
-        return {spec.id: "yes" if value else "no"}
-    if isinstance(spec, CheckboxField | ConsentField):
-        return {spec.id: "on"} if value else {}
-    if isinstance(spec, MultiChoiceField):
-        return {spec.id: [str(v) for v in value]} if isinstance(value, list) else {}
-    if isinstance(spec, ReferenceChoiceField) and isinstance(value, dict):
-        new = value.get("new") if isinstance(value.get("new"), dict) else {}
-        inputs: dict[str, str | list[str]] = {spec.id + NEW_ENTRY_SUFFIX: "on"}
-        prefix = f"{spec.id}{NEW_ENTRY_SUFFIX}__"
-        subs = forms.get(spec.not_found.form, ()) if spec.not_found else ()
-        for sub in subs:
-            inputs.update(
-                {prefix + k: v for k, v in field_inputs(sub, new.get(sub.id), forms).items()}
-            )
-        return inputs
-    if isinstance(spec, PhoneField):
-        return {spec.id: phone_for_display(str(value), spec.region)}
-    inputs = {spec.id: str(value)}
-    if isinstance(spec, EmailField) and spec.confirm is not None:
+    return REPLAYS.of(spec)(spec, value, forms)
+
+
+@REPLAYS.register(
+    TextField,
+    LongTextField,
+    PostalCodeField,
+    YearField,
+    IntegerField,
+    DateField,
+    ChoiceField,
+    SessionField,
+    NoticeField,
+)
+def _as_typed(spec: BaseField, value: Any, forms: Forms) -> FormInputs:
+    return {spec.id: str(value)}
+
+
+@REPLAYS.register(EmailField)
+def _email(spec: EmailField, value: Any, forms: Forms) -> FormInputs:
+    inputs: FormInputs = {spec.id: str(value)}
+    if spec.confirm is not None:
         inputs[spec.id + CONFIRM_SUFFIX] = str(value)
     return inputs
 
 
-def inputs_from_answers(
-    step: CompiledStep, answers: Mapping[str, Any], forms: Mapping[str, tuple[BaseField, ...]]
-) -> dict[str, str | list[str]]:
-    inputs: dict[str, str | list[str]] = {}
+@REPLAYS.register(PhoneField)
+def _phone(spec: PhoneField, value: Any, forms: Forms) -> FormInputs:
+    return {spec.id: phone_for_display(str(value), spec.region)}
+
+
+@REPLAYS.register(YesNoField)
+def _yes_no(spec: YesNoField, value: Any, forms: Forms) -> FormInputs:
+    return {spec.id: "yes" if value else "no"}
+
+
+@REPLAYS.register(CheckboxField, ConsentField)
+def _ticked(spec: BaseField, value: Any, forms: Forms) -> FormInputs:
+    return {spec.id: "on"} if value else {}
+
+
+@REPLAYS.register(MultiChoiceField)
+def _multi_choice(spec: MultiChoiceField, value: Any, forms: Forms) -> FormInputs:
+    return {spec.id: [str(v) for v in value]} if isinstance(value, list) else {}
+
+
+@REPLAYS.register(ReferenceChoiceField)
+def _reference(spec: ReferenceChoiceField, value: Any, forms: Forms) -> FormInputs:
+    """An entry id, or the sub-form's answers of an entry the applicant described."""
+    if not isinstance(value, dict):
+        return {spec.id: str(value)}
+    new = value.get("new") if isinstance(value.get("new"), dict) else {}
+    inputs: FormInputs = {spec.id + NEW_ENTRY_SUFFIX: "on"}
+    prefix = f"{spec.id}{NEW_ENTRY_SUFFIX}__"
+    subs = forms.get(spec.not_found.form, ()) if spec.not_found else ()
+    for sub in subs:
+        inputs.update({prefix + k: v for k, v in field_inputs(sub, new.get(sub.id), forms).items()})
+    return inputs
+
+
+REPLAYS.check()
+
+
+def inputs_from_answers(step: CompiledStep, answers: Mapping[str, Any], forms: Forms) -> FormInputs:
+    inputs: FormInputs = {}
     for compiled in step.fields:
         inputs.update(field_inputs(compiled.spec, answers.get(compiled.id), forms))
     return inputs

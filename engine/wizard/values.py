@@ -1,8 +1,10 @@
 """Reading one field's raw form inputs into a clean, JSON-storable value, with French messages.
 
-One reader per field kind, found along the class's MRO, so a new field kind registers its own
-reader instead of adding a branch here. Readers check format only; whether an empty value is
-allowed depends on visibility and is decided by the step validation."""
+One reader per field kind in `READERS`, looked up by the field's kind, so a new field kind
+registers its own reader instead of adding a branch here; the few kinds that read more than
+one input, or say "required" their own way, have an entry in `INPUT_NAMES` or
+`REQUIRED_MESSAGES`. Readers check format only; whether an empty value is allowed depends on
+visibility and is decided by the step validation."""
 
 from __future__ import annotations
 
@@ -11,12 +13,13 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from ..spec.common import localized
+from ..spec.field_kinds import FieldKindTable
 from ..spec.fields import (
     BaseField,
     CheckboxField,
@@ -27,6 +30,7 @@ from ..spec.fields import (
     IntegerField,
     LongTextField,
     MultiChoiceField,
+    NoticeField,
     PhoneField,
     PostalCodeField,
     ReferenceChoiceField,
@@ -79,38 +83,39 @@ class ReadContext:
         return message(self.locale, key, **values)
 
 
-F = TypeVar("F", bound=BaseField)
 Reader = Callable[[Any, Inputs, ReadContext], Reading]
-_READERS: dict[type[BaseField], Reader] = {}
+InputNames = Callable[[Any, ReadContext | None], list[str]]
+RequiredMessage = Callable[[Any, ReadContext], str]
 
 
-def reader(kind: type[F]) -> Callable[[Callable[[F, Inputs, ReadContext], Reading]], Reader]:
-    def register(function: Callable[[F, Inputs, ReadContext], Reading]) -> Reader:
-        _READERS[kind] = function
-        return function
+def _own_input(spec: BaseField, ctx: ReadContext | None) -> list[str]:
+    return [spec.id]
 
-    return register
+
+def _plain_required(spec: BaseField, ctx: ReadContext) -> str:
+    return ctx.say("required")
+
+
+READERS: FieldKindTable[Reader] = FieldKindTable("reader of posted values")
+# Most kinds read the one input named after the field.
+INPUT_NAMES: FieldKindTable[InputNames] = FieldKindTable("input names", default=_own_input)
+REQUIRED_MESSAGES: FieldKindTable[RequiredMessage] = FieldKindTable(
+    "required message", default=_plain_required
+)
 
 
 def read_field(spec: BaseField, inputs: Inputs, ctx: ReadContext) -> Reading:
-    for cls in type(spec).__mro__:
-        found = _READERS.get(cls)  # type: ignore[arg-type]
-        if found is not None:
-            return found(spec, inputs, ctx)
-    return Reading()  # fields without answers (notices)
+    return READERS.of(spec)(spec, inputs, ctx)
 
 
 def input_names(spec: BaseField, ctx: ReadContext | None = None) -> list[str]:
     """The form inputs a field reads, so callers can keep what was typed on errors."""
-    names = [spec.id]
-    if isinstance(spec, EmailField) and spec.confirm is not None:
-        names.append(spec.id + CONFIRM_SUFFIX)
-    if isinstance(spec, ReferenceChoiceField) and spec.not_found is not None:
-        names.append(spec.id + NEW_ENTRY_SUFFIX)
-        if ctx is not None:
-            for sub in ctx.forms.get(spec.not_found.form, ()):
-                names.append(f"{spec.id}{NEW_ENTRY_SUFFIX}__{sub.id}")
-    return names
+    return INPUT_NAMES.of(spec)(spec, ctx)
+
+
+def required_message(spec: BaseField, ctx: ReadContext) -> str:
+    """What a visible required field left empty says."""
+    return REQUIRED_MESSAGES.of(spec)(spec, ctx)
 
 
 _CONTROL = {cat for cat in ("Cc", "Cf", "Cs", "Co", "Cn")}
@@ -152,7 +157,7 @@ def _length_errors(spec: TextField | LongTextField, text: str, ctx: ReadContext)
     return None
 
 
-@reader(TextField)
+@READERS.register(TextField)
 def _read_text(spec: TextField, inputs: Inputs, ctx: ReadContext) -> Reading:
     raw = _raw(inputs, spec.id)
     text = clean_text(raw, multiline=False)
@@ -168,7 +173,7 @@ def _read_text(spec: TextField, inputs: Inputs, ctx: ReadContext) -> Reading:
     return Reading(text, {spec.id: problem} if problem else {})
 
 
-@reader(LongTextField)
+@READERS.register(LongTextField)
 def _read_long_text(spec: LongTextField, inputs: Inputs, ctx: ReadContext) -> Reading:
     text = clean_text(_raw(inputs, spec.id), multiline=True)
     if not text:
@@ -184,7 +189,7 @@ def normalise_email(raw: str) -> str | None:
         return None
 
 
-@reader(EmailField)
+@READERS.register(EmailField)
 def _read_email(spec: EmailField, inputs: Inputs, ctx: ReadContext) -> Reading:
     text = clean_text(_raw(inputs, spec.id), multiline=False)
     if not text:
@@ -201,7 +206,12 @@ def _read_email(spec: EmailField, inputs: Inputs, ctx: ReadContext) -> Reading:
     return Reading(address)
 
 
-@reader(PhoneField)
+@INPUT_NAMES.register(EmailField)
+def _email_inputs(spec: EmailField, ctx: ReadContext | None) -> list[str]:
+    return [spec.id] if spec.confirm is None else [spec.id, spec.id + CONFIRM_SUFFIX]
+
+
+@READERS.register(PhoneField)
 def _read_phone(spec: PhoneField, inputs: Inputs, ctx: ReadContext) -> Reading:
     text = clean_text(_raw(inputs, spec.id), multiline=False)
     if not text:
@@ -215,7 +225,7 @@ def _read_phone(spec: PhoneField, inputs: Inputs, ctx: ReadContext) -> Reading:
     return Reading(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
-@reader(PostalCodeField)
+@READERS.register(PostalCodeField)
 def _read_postal_code(spec: PostalCodeField, inputs: Inputs, ctx: ReadContext) -> Reading:
     text = re.sub(r"\s", "", clean_text(_raw(inputs, spec.id), multiline=False))
     if not text:
@@ -237,7 +247,7 @@ def year_bounds(spec: YearField, today: date) -> tuple[int | None, int | None]:
     return resolve(spec.min), resolve(spec.max)
 
 
-@reader(YearField)
+@READERS.register(YearField)
 def _read_year(spec: YearField, inputs: Inputs, ctx: ReadContext) -> Reading:
     text = clean_text(_raw(inputs, spec.id), multiline=False)
     if not text:
@@ -257,7 +267,7 @@ def _read_year(spec: YearField, inputs: Inputs, ctx: ReadContext) -> Reading:
     return Reading(year)
 
 
-@reader(IntegerField)
+@READERS.register(IntegerField)
 def _read_integer(spec: IntegerField, inputs: Inputs, ctx: ReadContext) -> Reading:
     text = clean_text(_raw(inputs, spec.id), multiline=False)
     if not text:
@@ -287,7 +297,7 @@ def _parse_date(text: str) -> date | None:
     return None
 
 
-@reader(DateField)
+@READERS.register(DateField)
 def _read_date(spec: DateField, inputs: Inputs, ctx: ReadContext) -> Reading:
     text = clean_text(_raw(inputs, spec.id), multiline=False)
     if not text:
@@ -313,7 +323,7 @@ def _read_date(spec: DateField, inputs: Inputs, ctx: ReadContext) -> Reading:
     return Reading(day.isoformat())
 
 
-@reader(ChoiceField)
+@READERS.register(ChoiceField)
 def _read_choice(spec: ChoiceField, inputs: Inputs, ctx: ReadContext) -> Reading:
     raw = _raw(inputs, spec.id)
     if not raw:
@@ -323,7 +333,7 @@ def _read_choice(spec: ChoiceField, inputs: Inputs, ctx: ReadContext) -> Reading
     return Reading(raw)
 
 
-@reader(MultiChoiceField)
+@READERS.register(MultiChoiceField)
 def _read_multi_choice(spec: MultiChoiceField, inputs: Inputs, ctx: ReadContext) -> Reading:
     known = [choice.id for choice in spec.choices]
     picked = _raw_list(inputs, spec.id)
@@ -343,7 +353,7 @@ _YES = {"yes", "oui", "true", "1", "on"}
 _NO = {"no", "non", "false", "0", "off"}
 
 
-@reader(YesNoField)
+@READERS.register(YesNoField)
 def _read_yes_no(spec: YesNoField, inputs: Inputs, ctx: ReadContext) -> Reading:
     raw = _raw(inputs, spec.id).strip().lower()
     if not raw:
@@ -367,12 +377,17 @@ class _Answered(Reading):
         return False
 
 
-@reader(CheckboxField)
+@READERS.register(CheckboxField)
 def _read_checkbox(spec: CheckboxField, inputs: Inputs, ctx: ReadContext) -> Reading:
     return Reading(_raw(inputs, spec.id).strip().lower() in _YES)
 
 
-@reader(ConsentField)
+@REQUIRED_MESSAGES.register(CheckboxField)
+def _checkbox_required(spec: CheckboxField, ctx: ReadContext) -> str:
+    return ctx.say("required_checkbox")
+
+
+@READERS.register(ConsentField)
 def _read_consent(spec: ConsentField, inputs: Inputs, ctx: ReadContext) -> Reading:
     """The answer is the version of the document accepted, or None when not accepted: it is
     truthy exactly when accepted, and records what was accepted."""
@@ -380,7 +395,13 @@ def _read_consent(spec: ConsentField, inputs: Inputs, ctx: ReadContext) -> Readi
     return Reading(spec.document.version if accepted else None)
 
 
-@reader(SessionField)
+@REQUIRED_MESSAGES.register(ConsentField)
+def _consent_required(spec: ConsentField, ctx: ReadContext) -> str:
+    title = localized(spec.document.title, ctx.locale, ctx.default_locale)
+    return ctx.say("required_consent", title=title)
+
+
+@READERS.register(SessionField)
 def _read_session(spec: SessionField, inputs: Inputs, ctx: ReadContext) -> Reading:
     code = clean_text(_raw(inputs, spec.id), multiline=False)
     if not code:
@@ -390,7 +411,7 @@ def _read_session(spec: SessionField, inputs: Inputs, ctx: ReadContext) -> Readi
     return Reading(code)
 
 
-@reader(ReferenceChoiceField)
+@READERS.register(ReferenceChoiceField)
 def _read_reference(spec: ReferenceChoiceField, inputs: Inputs, ctx: ReadContext) -> Reading:
     """An entry id, or `{"new": {...}}` when the applicant describes an entry not in the list
     (the sub-form's answers, validated like a step of their own)."""
@@ -416,3 +437,22 @@ def _read_reference(spec: ReferenceChoiceField, inputs: Inputs, ctx: ReadContext
     if len(entry) > 64 or not ctx.catalog.has_entry(spec.list, entry):
         return Reading(None, {spec.id: ctx.say("reference")})
     return Reading(entry)
+
+
+@INPUT_NAMES.register(ReferenceChoiceField)
+def _reference_inputs(spec: ReferenceChoiceField, ctx: ReadContext | None) -> list[str]:
+    names = [spec.id]
+    if spec.not_found is not None:
+        names.append(spec.id + NEW_ENTRY_SUFFIX)
+        if ctx is not None:
+            for sub in ctx.forms.get(spec.not_found.form, ()):
+                names.append(f"{spec.id}{NEW_ENTRY_SUFFIX}__{sub.id}")
+    return names
+
+
+@READERS.register(NoticeField)
+def _read_nothing(spec: NoticeField, inputs: Inputs, ctx: ReadContext) -> Reading:
+    return Reading()  # a notice only shows text
+
+
+READERS.check()

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func, select
 from engine.config import AppSettings
 from engine.process.actors import Actor
 from engine.service.catalog import sync_reference_lists
-from engine.service.queue import queue_columns
+from engine.service.request_columns import queue_columns
 from engine.service.requests import RequestService
 from engine.service.seed import load_seed, read_seed
 from engine.store.db import make_session_factory

@@ -68,6 +68,7 @@ def submitted(site: Site, changes: dict[str, dict[str, Any]] | None = None) -> i
             )
             assert result.ok, result.errors
             service.save_answers(row, compiled, step.id, result.values, resume_at=None)
+        db.commit()  # the draft as the wizard leaves it; submitting writes on its own
         service.submit(row, compiled)
         db.commit()
         return row.id

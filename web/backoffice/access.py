@@ -17,11 +17,12 @@ from starlette.datastructures import FormData
 from engine.compiled import CompiledWorkflow
 from engine.service.context import Runtime
 from engine.service.staff import LEVELS, Staff, level_rank, unread_count
-from engine.store.models import Account
 
 from ..deps import Db
 from ..i18n import Words
+from ..logins import Audience, logged_in
 from ..pages import csrf_ok, render
+from ..params import SpecId
 
 LOGIN_PATH = "/backoffice/connexion"
 
@@ -45,11 +46,8 @@ def login_url(target: str) -> str:
 
 
 def current_staff(request: Request, db: Session) -> Staff | None:
-    account_id = request.session.get("staff_id")
-    if not isinstance(account_id, int):
-        return None
-    account = db.get(Account, account_id)
-    if account is None or not account.active or not account.roles:
+    account = logged_in(request, db, Audience.STAFF)
+    if account is None or not account.roles:
         return None
     return Staff(account)
 
@@ -133,7 +131,7 @@ def require(level: str) -> Callable[..., Desk]:
     if level not in LEVELS:
         raise ValueError(level)
 
-    def dependency(request: Request, db: Db, workflow_id: str) -> Desk:
+    def dependency(request: Request, db: Db, workflow_id: SpecId) -> Desk:
         runtime: Runtime = request.app.state.runtime
         compiled = runtime.registry.get(workflow_id)
         if compiled is None:

@@ -1,20 +1,20 @@
 """Logging in and out of the backoffice, and its entry page (the workflows one may reach).
-Failed logins are throttled per address; a new session starts at login."""
+Failed logins are throttled per address; logging out ends the account's logins everywhere."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from engine.service.accounts import authenticate
 from engine.service.context import Runtime
-from engine.service.throttle import is_locked, record_failure, record_success
+from engine.service.sign_in import LoginProblem, log_in
 
 from ..deps import Db, Form
 from ..forms import form_text
 from ..i18n import Words
+from ..logins import Audience, begin_login, end_login
 from ..pages import csrf_ok, render
+from ..params import Target
 from .access import LOGIN_PATH, current_staff
 
 router = APIRouter(prefix="/backoffice")
@@ -52,12 +52,14 @@ def _login_page(
 
 
 @router.get("/connexion", response_class=HTMLResponse)
-async def login_page(request: Request) -> HTMLResponse:
+def login_page(request: Request, suite: Target = "/backoffice/") -> HTMLResponse:
+    # `suite` is declared to be bounded; `_login_page` reads it (also when the form is shown
+    # again after a wrong password).
     return _login_page(request)
 
 
 @router.post("/connexion", response_class=HTMLResponse)
-async def login(request: Request, db: Db, form: Form) -> Response:
+def login(request: Request, db: Db, form: Form) -> Response:
     words = _words(request)
     runtime: Runtime = request.app.state.runtime
     email = form_text(form, "email", 320).strip()
@@ -67,30 +69,25 @@ async def login(request: Request, db: Db, form: Form) -> Response:
     now = runtime.now()
     if not csrf_ok(request, form.get("_csrf")):
         return _login_page(request, email=email, error=words["form_expired"], status=400)
-    if is_locked(db, key, now):
+    outcome = log_in(db, key=key, email=email, password=password, now=now, staff=True)
+    if outcome.problem is LoginProblem.THROTTLED:
         return _login_page(request, email=email, error=words["login_throttled"], status=429)
-    account = await run_in_threadpool(authenticate, db, email, password)
-    if account is None or not account.roles:
-        record_failure(db, key, now)
-        db.commit()
+    account = outcome.account
+    if account is None:
         return _login_page(request, email=email, error=words["login_failed"], status=400)
-    record_success(db, key)
-    account.last_login_at = now
-    db.commit()
-    request.session.clear()  # a new session at login: no fixation
-    request.session["staff_id"] = account.id
+    begin_login(request, account, Audience.STAFF)
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/deconnexion")
-async def logout(request: Request, form: Form) -> Response:
+def logout(request: Request, db: Db, form: Form) -> Response:
     if csrf_ok(request, form.get("_csrf")):
-        request.session.clear()
+        end_login(request, db)
     return RedirectResponse(LOGIN_PATH, status_code=303)
 
 
 @router.get("/", response_class=HTMLResponse)
-async def home(request: Request, db: Db) -> Response:
+def home(request: Request, db: Db) -> Response:
     staff = current_staff(request, db)
     if staff is None:
         return RedirectResponse(f"{LOGIN_PATH}?suite=/backoffice/", status_code=303)

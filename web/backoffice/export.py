@@ -11,12 +11,13 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from engine.service.requests import RequestService
@@ -24,6 +25,7 @@ from engine.spec.fields import SessionField
 from engine.store.models import RequestRow, TrainingSession
 from engine.wizard.display import display_answers
 
+from ..params import Choice, Choices
 from .access import Desk, ManageDesk
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
@@ -236,20 +238,26 @@ def _form_page(
 
 
 @router.get("/export", response_class=HTMLResponse)
-async def export_form(desk: ManageDesk) -> HTMLResponse:
+def export_form(desk: ManageDesk) -> HTMLResponse:
     default = {c.key for c in columns(desk) if c.group != "entry"}
     return _form_page(desk, chosen=default, fmt="csv", state="", session="")
 
 
+class ExportAddress(BaseModel):
+    """What the export form asks for: columns, format, and the requests' state and session."""
+
+    colonne: Choices = Field(default_factory=list)
+    format: Choice = "csv"
+    etat: Choice = ""
+    session: Choice = ""
+
+
 @router.get("/export/fichier", response_model=None)
-async def export_file(desk: ManageDesk, request: Request) -> Response:
-    params = request.query_params
+def export_file(desk: ManageDesk, address: Annotated[ExportAddress, Query()]) -> Response:
     available = columns(desk)
-    wanted = set(params.getlist("colonne"))
+    wanted = set(address.colonne)
     chosen = [c for c in available if c.key in wanted]
-    fmt = params.get("format", "csv")
-    state = params.get("etat", "")
-    session = params.get("session", "")
+    fmt, state, session = address.format, address.etat, address.session
     states = {s.id for s in desk.compiled.spec.process.states}
     problem = ""
     if not chosen:

@@ -7,18 +7,17 @@ was delivered, and the outbox keeps what was sent)."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import String, and_, cast, func, or_, select
 
-from engine.compiled import RenderedMail
-from engine.service.effects import queue_mail
+from engine.service.resend import copy_sent, requeue_failed
 from engine.store.models import DocumentRow, OutboxMail, RequestRow
 
 from ..deps import Form
+from ..params import Choice, Page, RowId
 from .access import Desk, ManageDesk, ProcessDesk
 from .export import download_headers, local_time
 
@@ -92,14 +91,8 @@ def _references(desk: Desk, request_ids: set[int]) -> dict[int, str | None]:
 
 
 @router.get("/courriels", response_class=HTMLResponse)
-async def mail_list(desk: ProcessDesk, request: Request) -> HTMLResponse:
-    chosen = request.query_params.get("statut", "")
-    if chosen not in FILTERS:
-        chosen = ""
-    try:
-        page = max(1, min(int(request.query_params.get("page", "1")), 100000))
-    except ValueError:
-        page = 1
+def mail_list(desk: ProcessDesk, statut: Choice = "", page: Page = 1) -> HTMLResponse:
+    chosen = statut if statut in FILTERS else ""
     condition = OutboxMail.workflow_id == desk.compiled.spec.id
     if chosen:
         condition = and_(condition, FILTERS[chosen][1])
@@ -186,11 +179,9 @@ def _mail_response(
 
 
 @router.get("/courriels/{mail_id}", response_class=HTMLResponse)
-async def mail_page(desk: ProcessDesk, mail_id: int, request: Request) -> HTMLResponse:
+def mail_page(desk: ProcessDesk, mail_id: RowId, renvoi: Choice = "") -> HTMLResponse:
     mail = find_mail(desk, mail_id)
-    return _mail_response(
-        desk, mail, notice=NOTICES.get(request.query_params.get("renvoi", ""), "")
-    )
+    return _mail_response(desk, mail, notice=NOTICES.get(renvoi, ""))
 
 
 # The mail's HTML on its own address, for the preview frame: it needs its inline styles (mail
@@ -207,13 +198,13 @@ PREVIEW_HEADERS = {
 
 
 @router.get("/courriels/{mail_id}/apercu", response_class=HTMLResponse)
-async def preview(desk: ProcessDesk, mail_id: int) -> HTMLResponse:
+def preview(desk: ProcessDesk, mail_id: RowId) -> HTMLResponse:
     mail = find_mail(desk, mail_id)
     return HTMLResponse(mail.html, headers=PREVIEW_HEADERS)
 
 
 @router.get("/courriels/{mail_id}/pieces/{document_id}", response_model=None)
-async def attachment(desk: ProcessDesk, mail_id: int, document_id: int) -> Response:
+def attachment(desk: ProcessDesk, mail_id: RowId, document_id: RowId) -> Response:
     mail = find_mail(desk, mail_id)
     if document_id not in (mail.attachments or []):
         raise HTTPException(status_code=404)
@@ -228,7 +219,7 @@ async def attachment(desk: ProcessDesk, mail_id: int, document_id: int) -> Respo
 
 
 @router.post("/courriels/{mail_id}/renvoyer", response_model=None)
-async def resend(desk: ManageDesk, mail_id: int, form: Form) -> Response:
+def resend(desk: ManageDesk, mail_id: RowId, form: Form) -> Response:
     mail = find_mail(desk, mail_id)
     if not desk.csrf_ok(form):
         error = "Le formulaire a expiré : rechargez la page et recommencez."
@@ -237,33 +228,16 @@ async def resend(desk: ManageDesk, mail_id: int, form: Form) -> Response:
     who = desk.staff.account.email
     if mail.status == "failed":
         previous = mail.last_error or "inconnue"
-        mail.status = "queued"
-        mail.attempts = 0
-        mail.next_attempt_at = now
-        mail.lease_until = None
-        mail.last_error = (
+        note = (
             f"Remis dans la file par {who} le {local_time(now, desk.runtime.zone)} ; "
             f"erreur précédente : {previous}"
-        )[:2000]
-        desk.db.commit()
+        )
+        requeue_failed(desk.db, mail, note, now)
         target = f"{desk.base}/courriels/{mail.id}?renvoi=file"
     elif mail.status == "sent":
-        request = desk.db.get(RequestRow, mail.request_id) if mail.request_id else None
-        copy = queue_mail(
-            desk.db,
-            workflow_id=desk.compiled.spec.id,
-            request=request,
-            dedupe_key=f"resend:{mail.id}:{secrets.token_hex(8)}",
-            template=mail.template,
-            rendered=RenderedMail(mail.subject, mail.text, mail.html),
-            to=list(mail.to or []),
-            cc=list(mail.cc or []),
-            attachments=list(mail.attachments or []),
-            mail_domain=desk.runtime.settings.mail_domain,
-            now=now,
+        copy = copy_sent(
+            desk.db, mail, desk.compiled.spec.id, desk.runtime.settings.mail_domain, now
         )
-        desk.db.flush()
-        desk.db.commit()
         target = f"{desk.base}/courriels/{copy.id}?renvoi=nouveau"
     else:
         target = f"{desk.base}/courriels/{mail.id}"

@@ -10,10 +10,12 @@ from urllib.parse import quote
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from engine.service.queue import mark_read, notifications_for
+from engine.service.staff import mark_read, notifications_for
+from engine.service.transaction import begin_write
 
+from ..params import Page
 from .access import ProcessDesk
-from .queue import local_moment
+from .request_words import local_moment
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
 
@@ -46,24 +48,18 @@ WORDS = {
 
 
 @router.get("/notifications", response_class=HTMLResponse)
-async def notifications(desk: ProcessDesk) -> HTMLResponse:
+def notifications(desk: ProcessDesk, page: Page = 1) -> HTMLResponse:
     words = WORDS.get(desk.locale, WORDS["fr"])
     roles = desk.staff.roles_in(desk.compiled)
-    try:
-        page = max(1, min(int(desk.request.query_params.get("page", "1")), 10**6))
-    except ValueError:
-        page = 1
     account = desk.staff.account
     lines, more = notifications_for(
         desk.db, account, roles, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
     )
     unread = [line.id for line in lines if line.unread]
     if unread:
-        # In a writing session of its own (the page's session only reads), committed before
-        # the frame counts what is left unread.
-        with desk.request.app.state.write_sessions() as writer:
-            mark_read(writer, account.id, unread, desk.runtime.now())
-        desk.db.commit()  # ends the page's read, so the counter sees the new reads
+        # Committed before the frame counts what is left unread.
+        begin_write(desk.db)
+        mark_read(desk.db, account.id, unread, desk.runtime.now())
     labels = {r.id: desk.text(r.label) for r in desk.compiled.spec.roles}
     items: list[dict[str, Any]] = []
     for line in lines:

@@ -74,7 +74,7 @@ def _session_label(session: Any, zone: Any) -> str:
 
 
 @router.get("/vue-ensemble", response_class=HTMLResponse)
-async def overview(desk: ProcessDesk) -> HTMLResponse:
+def overview(desk: ProcessDesk) -> HTMLResponse:
     spec = desk.compiled.spec
     process = spec.process
     counts = state_counts(desk)

@@ -3,7 +3,7 @@ request chosen by its reference, and answered as a download. Nothing is stored."
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import TemplateError
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from engine.samples import sample_snapshot
 from engine.service.requests import RequestService
 from engine.store.models import RequestRow
 
+from ..params import RequestReference, SpecId
 from .access import Desk, ManageDesk
 from .export import download_headers
 
@@ -44,17 +45,19 @@ def _page(
 
 
 @router.get("/pdf", response_class=HTMLResponse)
-async def pdf_page(desk: ManageDesk) -> HTMLResponse:
+def pdf_page(desk: ManageDesk) -> HTMLResponse:
     return _page(desk)
 
 
 @router.get("/pdf/{document_id}", response_model=None)
-async def pdf_file(desk: ManageDesk, document_id: str, request: Request) -> Response:
+def pdf_file(
+    desk: ManageDesk, document_id: SpecId, reference: RequestReference = ""
+) -> Response:
     """The PDF with sample data, or for the request `?reference=...`."""
     spec_document = desk.compiled.documents.get(document_id)
     if spec_document is None:
         raise HTTPException(status_code=404)
-    reference = request.query_params.get("reference", "").strip()[:80]
+    reference = reference.strip()
     compiled = desk.compiled
     if reference:
         row = desk.db.execute(

@@ -6,164 +6,47 @@ transaction). Also the import plumbing the sessions page shares."""
 
 from __future__ import annotations
 
-import hashlib
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 
 from engine.service import reference_admin as admin
 from engine.service.catalog import normalise_search
 from engine.service.imports import (
-    MAX_BYTES,
     ImportPlan,
     ImportProblem,
-    apply_list_import,
-    decode,
     export_list,
+    import_list,
     plan_list_import,
 )
-from engine.service.links import LinkError
 from engine.spec.reference import ReferenceList
 from engine.store.models import ReferenceEntryRow
 
 from ..deps import Form
 from ..forms import form_text
-from ..pages import message_page
+from ..params import Action, Choice, EntryId, Page, SearchText, SpecId
 from .access import Desk, ManageDesk
+from .manage_pages import (
+    ImportForm,
+    csv_response,
+    expired_form,
+    flash,
+    import_page,
+    import_text,
+    import_token_ok,
+    not_found,
+    redirect,
+    take_flash,
+)
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
 
 PAGE_SIZE = 50
-IMPORT_LIFETIME = timedelta(hours=2)
-FLASH = "bo_reference_flash"
-
-
-# -- shared by the lists and the sessions pages -------------------------------------------------
-
-
-def flash(desk: Desk, text: str, kind: str = "success") -> None:
-    desk.request.session[FLASH] = {"text": text, "kind": kind}
-
-
-def take_flash(desk: Desk) -> dict[str, str] | None:
-    found = desk.request.session.pop(FLASH, None)
-    return found if isinstance(found, dict) else None
-
-
-def redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
-def expired_form(desk: Desk) -> HTMLResponse:
-    return message_page(
-        desk.request,
-        "Formulaire expiré",
-        "Ce formulaire a expiré : revenez à la page précédente, rechargez-la et recommencez.",
-        status=403,
-        kind="error",
-        links=[(desk.base, "Retour au backoffice")],
-    )
-
-
-def not_found(desk: Desk, what: str) -> HTMLResponse:
-    return message_page(
-        desk.request,
-        "Introuvable",
-        f"{what} n'existe pas (ou plus).",
-        status=404,
-        kind="error",
-        links=[(desk.base, "Retour au backoffice")],
-    )
-
-
-async def import_form(desk: Desk) -> FormData:
-    """The posted import form: a file, or the text pasted or carried from the preview (larger
-    than the ordinary form limit)."""
-    return await desk.request.form(max_files=1, max_fields=20, max_part_size=3 * MAX_BYTES)
-
-
-async def import_text(form: FormData) -> str:
-    """The uploaded file's text, else the pasted text (line ends normalised)."""
-    upload = form.get("file")
-    text = ""
-    if isinstance(upload, UploadFile):
-        data = await upload.read(MAX_BYTES + 1)
-        if data:
-            text = decode(data)
-    if not text:
-        pasted = form.get("content")
-        text = pasted if isinstance(pasted, str) else ""
-        if len(text) > MAX_BYTES:
-            raise ImportProblem("Le contenu dépasse la taille permise.")
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _purpose(desk: Desk, target: str) -> str:
-    return f"bo-import:{desk.compiled.spec.id}:{target}:{desk.staff.account.id}"
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def import_token(desk: Desk, target: str, text: str) -> str:
-    """Signs the digest of the previewed text: the confirmation posts the text back with it,
-    so nothing is kept on the server between the two steps."""
-    return desk.runtime.signer.sign(_purpose(desk, target), _digest(text))
-
-
-def import_token_ok(desk: Desk, target: str, text: str, token: str) -> bool:
-    try:
-        signed = desk.runtime.signer.read(_purpose(desk, target), token, IMPORT_LIFETIME)
-    except LinkError:
-        return False
-    return signed == _digest(text)
-
-
-def import_page(
-    desk: Desk,
-    *,
-    title: str,
-    back: str,
-    action: str,
-    columns: list[str],
-    plan: ImportPlan | None = None,
-    problem: str = "",
-    content: str = "",
-    status: int = 200,
-) -> HTMLResponse:
-    return desk.page(
-        "backoffice/reference_import.html",
-        status=status,
-        title=title,
-        back=back,
-        action=action,
-        columns=columns,
-        plan=plan,
-        problem=problem,
-        content=content,
-        token=import_token(desk, action, content) if plan is not None else "",
-        flash=take_flash(desk),
-    )
-
-
-def csv_response(text: str, filename: str) -> Response:
-    return Response(
-        text.encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
 # -- lists --------------------------------------------------------------------------------------
 
 
@@ -175,7 +58,7 @@ def _entries_query(desk: Desk, list_id: str) -> Any:
 
 
 @router.get("/listes", response_class=HTMLResponse)
-async def lists(desk: ManageDesk) -> HTMLResponse:
+def lists(desk: ManageDesk) -> HTMLResponse:
     workflow_id = desk.compiled.spec.id
     counts = {
         (list_id, active): int(n)
@@ -220,13 +103,13 @@ def _find_list(desk: Desk, list_id: str) -> ReferenceList | None:
 
 
 @router.get("/listes/{list_id}", response_class=HTMLResponse)
-async def list_entries(
+def list_entries(
     desk: ManageDesk,
-    list_id: str,
-    q: str = "",
-    statut: str = "",
-    etat: str = "",
-    page: int = 1,
+    list_id: SpecId,
+    q: SearchText = "",
+    statut: Choice = "",
+    etat: Choice = "",
+    page: Page = 1,
 ) -> HTMLResponse:
     ref = _find_list(desk, list_id)
     if ref is None:
@@ -418,7 +301,7 @@ def _entry_page(
 
 
 @router.get("/listes/{list_id}/nouvelle-entree", response_class=HTMLResponse)
-async def new_entry(desk: ManageDesk, list_id: str) -> HTMLResponse:
+def new_entry(desk: ManageDesk, list_id: SpecId) -> HTMLResponse:
     ref = _find_list(desk, list_id)
     if ref is None:
         return not_found(desk, "Cette liste")
@@ -426,7 +309,7 @@ async def new_entry(desk: ManageDesk, list_id: str) -> HTMLResponse:
 
 
 @router.post("/listes/{list_id}/nouvelle-entree", response_class=HTMLResponse)
-async def create_entry(desk: ManageDesk, list_id: str, form: Form) -> Response:
+def create_entry(desk: ManageDesk, list_id: SpecId, form: Form) -> Response:
     ref = _find_list(desk, list_id)
     if ref is None:
         return not_found(desk, "Cette liste")
@@ -436,8 +319,7 @@ async def create_entry(desk: ManageDesk, list_id: str, form: Form) -> Response:
     data = admin.read_entry(desk.compiled, ref, raw, admin.Lookup.load(desk.db, desk.compiled, ref))
     if data.errors:
         return _entry_page(desk, ref, row=None, values=raw, errors=data.errors, status=422)
-    row = admin.create_entry(desk.db, desk.compiled, ref, data)
-    desk.db.commit()
+    row = admin.add_entry(desk.db, desk.compiled, ref, data)
     flash(desk, f"« {row.label} » a été ajouté à la liste.")
     return redirect(f"{desk.base}/listes/{ref.id}/entrees/{row.entry_id}")
 
@@ -447,7 +329,7 @@ def _entry(desk: Desk, ref: ReferenceList, entry_id: str) -> ReferenceEntryRow |
 
 
 @router.get("/listes/{list_id}/entrees/{entry_id}", response_class=HTMLResponse)
-async def show_entry(desk: ManageDesk, list_id: str, entry_id: str) -> HTMLResponse:
+def show_entry(desk: ManageDesk, list_id: SpecId, entry_id: EntryId) -> HTMLResponse:
     ref = _find_list(desk, list_id)
     row = _entry(desk, ref, entry_id) if ref else None
     if ref is None or row is None:
@@ -457,7 +339,7 @@ async def show_entry(desk: ManageDesk, list_id: str, entry_id: str) -> HTMLRespo
 
 
 @router.post("/listes/{list_id}/entrees/{entry_id}", response_class=HTMLResponse)
-async def edit_entry(desk: ManageDesk, list_id: str, entry_id: str, form: Form) -> Response:
+def edit_entry(desk: ManageDesk, list_id: SpecId, entry_id: EntryId, form: Form) -> Response:
     ref = _find_list(desk, list_id)
     row = _entry(desk, ref, entry_id) if ref else None
     if ref is None or row is None:
@@ -480,17 +362,14 @@ async def edit_entry(desk: ManageDesk, list_id: str, entry_id: str, form: Form) 
             status_value=status_value,
             status=422,
         )
-    admin.update_entry(row, ref, data)
-    if labels and status_value:
-        row.status = status_value
-    desk.db.commit()
+    admin.save_entry(desk.db, row, ref, data, status_value if labels else None)
     flash(desk, "Modifications enregistrées.")
     return redirect(f"{desk.base}/listes/{ref.id}/entrees/{row.entry_id}")
 
 
 @router.post("/listes/{list_id}/entrees/{entry_id}/{action}", response_class=HTMLResponse)
-async def entry_action(
-    desk: ManageDesk, list_id: str, entry_id: str, action: str, form: Form
+def entry_action(
+    desk: ManageDesk, list_id: SpecId, entry_id: EntryId, action: Action, form: Form
 ) -> Response:
     ref = _find_list(desk, list_id)
     row = _entry(desk, ref, entry_id) if ref else None
@@ -501,26 +380,21 @@ async def entry_action(
     here = f"{desk.base}/listes/{ref.id}/entrees/{row.entry_id}"
     label = row.label
     if action == "desactiver":
-        row.active = False
-        desk.db.commit()
+        admin.set_entry_active(desk.db, row, False)
         flash(desk, f"« {label} » est désactivé : il n'est plus proposé.")
     elif action == "activer":
-        row.active = True
-        desk.db.commit()
+        admin.set_entry_active(desk.db, row, True)
         flash(desk, f"« {label} » est de nouveau actif.")
     elif action == "referencer":
-        admin.mark_referenced(row, ref)
-        desk.db.commit()
+        admin.reference_entry(desk.db, row, ref)
         shown = admin.status_labels(desk.compiled, ref).get(ref.default_status or "", "")
         flash(desk, f"« {label} » est maintenant {shown.lower() or 'référencé'}.")
     elif action == "supprimer":
         try:
-            admin.delete_entry(desk.db, desk.compiled, row)
+            admin.remove_entry(desk.db, desk.compiled, row)
         except admin.EntryInUse as error:
-            desk.db.rollback()
             flash(desk, str(error), "error")
             return redirect(here)
-        desk.db.commit()
         flash(desk, f"« {label} » a été supprimé.")
         return redirect(f"{desk.base}/listes/{ref.id}")
     elif action == "fusionner":
@@ -529,8 +403,7 @@ async def entry_action(
             flash(desk, "Choisissez l'entrée dans laquelle fusionner celle-ci.", "error")
             return redirect(here)
         delete = form.get("delete") == "on"
-        moved = admin.merge_entry(desk.db, desk.compiled, row, target, delete=delete)
-        desk.db.commit()
+        moved = admin.merge_entries(desk.db, desk.compiled, row, target, delete=delete)
         done = "supprimé" if delete else "désactivé"
         flash(
             desk,
@@ -547,7 +420,7 @@ async def entry_action(
 
 
 @router.get("/listes/{list_id}/export.csv")
-async def export_entries(desk: ManageDesk, list_id: str) -> Response:
+def export_entries(desk: ManageDesk, list_id: SpecId) -> Response:
     ref = _find_list(desk, list_id)
     if ref is None:
         return not_found(desk, "Cette liste")
@@ -566,7 +439,7 @@ def _list_import_page(desk: Desk, ref: ReferenceList, **context: Any) -> HTMLRes
 
 
 @router.get("/listes/{list_id}/import", response_class=HTMLResponse)
-async def import_entries_form(desk: ManageDesk, list_id: str) -> HTMLResponse:
+def import_entries_form(desk: ManageDesk, list_id: SpecId) -> HTMLResponse:
     ref = _find_list(desk, list_id)
     if ref is None:
         return not_found(desk, "Cette liste")
@@ -574,16 +447,15 @@ async def import_entries_form(desk: ManageDesk, list_id: str) -> HTMLResponse:
 
 
 @router.post("/listes/{list_id}/import", response_class=HTMLResponse)
-async def import_entries(desk: ManageDesk, list_id: str) -> Response:
+def import_entries(desk: ManageDesk, list_id: SpecId, form: ImportForm) -> Response:
     ref = _find_list(desk, list_id)
     if ref is None:
         return not_found(desk, "Cette liste")
-    form = await import_form(desk)
     if not desk.csrf_ok(form):
         return expired_form(desk)
     action = f"{desk.base}/listes/{ref.id}/import"
     try:
-        text = await import_text(form)
+        text = import_text(form)
         plan = plan_list_import(desk.db, desk.compiled, ref, text)
     except ImportProblem as problem:
         return _list_import_page(desk, ref, problem=str(problem), status=422)
@@ -607,10 +479,8 @@ async def import_entries(desk: ManageDesk, list_id: str) -> Response:
             status=422,
         )
     try:
-        apply_list_import(desk.db, desk.compiled, ref, plan)
-        desk.db.commit()
+        import_list(desk.db, desk.compiled, ref, plan)
     except SQLAlchemyError:
-        desk.db.rollback()
         return _list_import_page(
             desk,
             ref,

@@ -6,13 +6,15 @@ from fastapi import APIRouter
 
 from . import (
     auth,
+    bulk_actions,
     export,
     mails,
     notifications,
     overview,
     pdf_test,
-    queue,
     reference,
+    request_list_page,
+    request_page,
     sessions_admin,
     settings_page,
     users,
@@ -23,7 +25,9 @@ def backoffice_router() -> APIRouter:
     router = APIRouter()
     for module in (
         auth,
-        queue,
+        request_list_page,
+        bulk_actions,
+        request_page,
         notifications,
         overview,
         mails,

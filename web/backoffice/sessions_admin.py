@@ -20,24 +20,29 @@ from starlette.datastructures import FormData
 from engine.service.imports import (
     SESSION_COLUMNS,
     ImportProblem,
-    apply_sessions_import,
     export_sessions,
     format_moment,
+    import_training_sessions,
     plan_sessions_import,
     read_session,
 )
-from engine.service.sessions import find_session
+from engine.service.sessions import (
+    add_session,
+    find_session,
+    set_session_open,
+    update_session,
+)
 from engine.store.models import TrainingSession
 
 from ..deps import Form
 from ..forms import form_text
+from ..params import Action, SessionCode
 from .access import Desk, ManageDesk
-from .overview import session_counts
-from .reference import (
+from .manage_pages import (
+    ImportForm,
     csv_response,
     expired_form,
     flash,
-    import_form,
     import_page,
     import_text,
     import_token_ok,
@@ -45,6 +50,7 @@ from .reference import (
     redirect,
     take_flash,
 )
+from .overview import session_counts
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
 
@@ -72,7 +78,7 @@ def _tally(desk: Desk, by_state: dict[str, int]) -> tuple[int, int]:
 
 
 @router.get("/sessions", response_class=HTMLResponse)
-async def sessions(desk: ManageDesk) -> HTMLResponse:
+def sessions(desk: ManageDesk) -> HTMLResponse:
     zone = desk.runtime.zone
     counts = session_counts(desk)
     rows = []
@@ -163,12 +169,12 @@ def _posted(form: FormData) -> dict[str, str]:
 
 
 @router.get("/sessions/nouvelle", response_class=HTMLResponse)
-async def new_session(desk: ManageDesk) -> HTMLResponse:
+def new_session(desk: ManageDesk) -> HTMLResponse:
     return _session_page(desk, session=None, values={}, errors={})
 
 
 @router.post("/sessions/nouvelle", response_class=HTMLResponse)
-async def create_session(desk: ManageDesk, form: Form) -> Response:
+def create_session(desk: ManageDesk, form: Form) -> Response:
     if not desk.csrf_ok(form):
         return expired_form(desk)
     raw = _posted(form)
@@ -179,11 +185,9 @@ async def create_session(desk: ManageDesk, form: Form) -> Response:
     if data.errors:
         return _session_page(desk, session=None, values=raw, errors=data.errors, status=422)
     values = {k: v for k, v in data.values.items() if k != "is_open"}
-    desk.db.add(TrainingSession(workflow_id=desk.compiled.spec.id, is_open=True, **values))
     try:
-        desk.db.commit()
+        add_session(desk.db, desk.compiled.spec.id, values)
     except SQLAlchemyError:
-        desk.db.rollback()
         errors = {"code": f"Une session porte déjà le code « {code} »."}
         return _session_page(desk, session=None, values=raw, errors=errors, status=422)
     flash(desk, f"La session {code} a été créée ; elle est ouverte aux inscriptions.")
@@ -191,7 +195,7 @@ async def create_session(desk: ManageDesk, form: Form) -> Response:
 
 
 @router.get("/sessions/{code}/modifier", response_class=HTMLResponse)
-async def show_session(desk: ManageDesk, code: str) -> HTMLResponse:
+def show_session(desk: ManageDesk, code: SessionCode) -> HTMLResponse:
     session = find_session(desk.db, desk.compiled.spec.id, code)
     if session is None:
         return not_found(desk, "Cette session")
@@ -208,7 +212,7 @@ async def show_session(desk: ManageDesk, code: str) -> HTMLResponse:
 
 
 @router.post("/sessions/{code}/modifier", response_class=HTMLResponse)
-async def edit_session(desk: ManageDesk, code: str, form: Form) -> Response:
+def edit_session(desk: ManageDesk, code: SessionCode, form: Form) -> Response:
     session = find_session(desk.db, desk.compiled.spec.id, code)
     if session is None:
         return not_found(desk, "Cette session")
@@ -219,22 +223,22 @@ async def edit_session(desk: ManageDesk, code: str, form: Form) -> Response:
     data = read_session(raw, desk.runtime.zone, with_code=False)
     if data.errors:
         return _session_page(desk, session=session, values=raw, errors=data.errors, status=422)
-    for name in ("title", "starts_at", "ends_at", "place", "capacity"):
-        setattr(session, name, data.values[name])
-    desk.db.commit()
+    names = ("title", "starts_at", "ends_at", "place", "capacity")
+    update_session(desk.db, session, {name: data.values[name] for name in names})
     flash(desk, "Modifications enregistrées.")
     return redirect(f"{desk.base}/sessions/{session.code}/modifier")
 
 
 @router.post("/sessions/{code}/{action}", response_class=HTMLResponse)
-async def open_or_close(desk: ManageDesk, code: str, action: str, form: Form) -> Response:
+def open_or_close(
+    desk: ManageDesk, code: SessionCode, action: Action, form: Form
+) -> Response:
     session = find_session(desk.db, desk.compiled.spec.id, code)
     if session is None or action not in ("ouvrir", "fermer"):
         return not_found(desk, "Cette session")
     if not desk.csrf_ok(form):
         return expired_form(desk)
-    session.is_open = action == "ouvrir"
-    desk.db.commit()
+    set_session_open(desk.db, session, action == "ouvrir")
     flash(
         desk,
         f"La session {code} est "
@@ -249,7 +253,7 @@ async def open_or_close(desk: ManageDesk, code: str, action: str, form: Form) ->
 
 
 @router.get("/sessions/export.csv")
-async def export(desk: ManageDesk) -> Response:
+def export(desk: ManageDesk) -> Response:
     text = export_sessions(desk.db, desk.compiled.spec.id, desk.runtime.zone)
     return csv_response(text, f"sessions-{desk.compiled.spec.id}.csv")
 
@@ -266,18 +270,17 @@ def _import_page(desk: Desk, **context: Any) -> HTMLResponse:
 
 
 @router.get("/sessions/import", response_class=HTMLResponse)
-async def import_sessions_form(desk: ManageDesk) -> HTMLResponse:
+def import_sessions_form(desk: ManageDesk) -> HTMLResponse:
     return _import_page(desk)
 
 
 @router.post("/sessions/import", response_class=HTMLResponse)
-async def import_sessions(desk: ManageDesk) -> Response:
-    form = await import_form(desk)
+def import_sessions(desk: ManageDesk, form: ImportForm) -> Response:
     if not desk.csrf_ok(form):
         return expired_form(desk)
     workflow_id, zone = desk.compiled.spec.id, desk.runtime.zone
     try:
-        text = await import_text(form)
+        text = import_text(form)
         plan = plan_sessions_import(desk.db, workflow_id, zone, text)
     except ImportProblem as problem:
         return _import_page(desk, problem=str(problem), status=422)
@@ -301,10 +304,8 @@ async def import_sessions(desk: ManageDesk) -> Response:
             status=422,
         )
     try:
-        apply_sessions_import(desk.db, workflow_id, plan)
-        desk.db.commit()
+        import_training_sessions(desk.db, workflow_id, plan)
     except SQLAlchemyError:
-        desk.db.rollback()
         return _import_page(
             desk,
             plan=plan,

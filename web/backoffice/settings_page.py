@@ -114,12 +114,12 @@ def _page(
 
 
 @router.get("/reglages", response_class=HTMLResponse)
-async def settings_form(desk: AdminDesk) -> HTMLResponse:
+def settings_form(desk: AdminDesk) -> HTMLResponse:
     return _page(desk)
 
 
 @router.post("/reglages", response_class=HTMLResponse)
-async def save_settings(desk: AdminDesk, form: Form) -> HTMLResponse:
+def save_settings(desk: AdminDesk, form: Form) -> HTMLResponse:
     settings = desk.compiled.spec.settings
     typed = {
         s.id: ("true" if form.get(s.id) else "false")
@@ -138,15 +138,15 @@ async def save_settings(desk: AdminDesk, form: Form) -> HTMLResponse:
         except SettingError as error:
             errors[setting.id] = str(error)
     if errors:
-        desk.db.rollback()
         return _page(desk, values=typed, errors=errors, status=400)
     changes = []
+    changed: dict[str, str] = {}
     for setting in settings:
         new = parsed[setting.id]
         old = current.get(setting.id)
         if new == old:
             continue
-        settings_store.set_value(desk.db, desk.compiled, setting.id, typed[setting.id])
+        changed[setting.id] = typed[setting.id]
         changes.append(
             {
                 "label": desk.text(setting.label),
@@ -154,5 +154,5 @@ async def save_settings(desk: AdminDesk, form: Form) -> HTMLResponse:
                 "after": shown(setting, new),
             }
         )
-    desk.db.commit()
+    settings_store.save_values(desk.db, desk.compiled, changed)
     return _page(desk, changes=changes, saved=True)

@@ -1,25 +1,28 @@
 """Backoffice users of a workflow (admin): who holds which of its roles, including the testers
-who receive every mail while test mode is on. Passwords are drawn here and shown once."""
+who receive every mail while test mode is on. Passwords are drawn here and shown once.
+Deactivating a user ends their logins at once; adding them again reactivates them."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from engine.service.accounts import find_account, hash_password
+from engine.service.logins import deactivate
+from engine.service.staff import Staff
+from engine.service.staff_accounts import add_staff, set_roles
 from engine.store.models import Account
 from engine.wizard.values import normalise_email
 
 from ..deps import Form
 from ..forms import form_text
+from ..params import RowId
 from .access import AdminDesk, Desk
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
+# Within the database's integer range: a larger id is a 4xx, not an error of the database.
 
 
 def _role_ids(desk: Desk) -> list[str]:
@@ -59,12 +62,12 @@ def _page(desk: Desk, *, status: int = 200, **context: Any) -> HTMLResponse:
 
 
 @router.get("/utilisateurs", response_class=HTMLResponse)
-async def users(desk: AdminDesk) -> HTMLResponse:
+def users(desk: AdminDesk) -> HTMLResponse:
     return _page(desk)
 
 
 @router.post("/utilisateurs", response_class=HTMLResponse)
-async def create_user(desk: AdminDesk, form: Form) -> Response:
+def create_user(desk: AdminDesk, form: Form) -> Response:
     if not desk.csrf_ok(form):
         return _page(desk, status=400, error="Le formulaire a expiré : recommencez.")
     email = normalise_email(form_text(form, "email", 320))
@@ -78,23 +81,12 @@ async def create_user(desk: AdminDesk, form: Form) -> Response:
         return _page(desk, status=422, error="Saisissez une adresse électronique valide.", **typed)
     if not chosen:
         return _page(desk, status=422, error="Choisissez au moins un rôle.", **typed)
-    account = find_account(desk.db, email)
-    password = None
-    if account is None:
-        password = secrets.token_urlsafe(12)
-        account = Account(email=email, profile={}, roles=[], active=True)
-        account.password_hash = await run_in_threadpool(hash_password, password)
-        desk.db.add(account)
-    account.first_name = typed["first_name"] or account.first_name
-    account.last_name = typed["last_name"] or account.last_name
-    account.roles = sorted(set(account.roles or []) | set(chosen))
-    account.active = True
-    desk.db.commit()
+    password = add_staff(desk.db, email, typed["first_name"], typed["last_name"], chosen)
     return _page(desk, created={"email": email, "password": password})
 
 
 @router.post("/utilisateurs/{account_id}", response_class=HTMLResponse)
-async def update_user(desk: AdminDesk, account_id: int, form: Form) -> Response:
+def update_user(desk: AdminDesk, account_id: RowId, form: Form) -> Response:
     if not desk.csrf_ok(form):
         return _page(desk, status=400, error="Le formulaire a expiré : recommencez.")
     account = desk.db.get(Account, account_id)
@@ -105,6 +97,30 @@ async def update_user(desk: AdminDesk, account_id: int, form: Form) -> Response:
     if account.id == desk.staff.account.id and not chosen:
         return _page(desk, status=422, error="Vous ne pouvez pas retirer tous vos propres rôles.")
     # Roles of other workflows are kept as they are.
-    account.roles = sorted((set(account.roles or []) - mine) | chosen)
-    desk.db.commit()
+    set_roles(desk.db, account, (set(account.roles or []) - mine) | chosen)
+    return RedirectResponse(f"{desk.base}/utilisateurs", status_code=303)
+
+
+def _beyond_reach(desk: Desk, account: Account) -> bool:
+    """An account is one person across workflows: deactivating it shuts every backoffice it
+    reaches, so only an admin of all of them may."""
+    target = Staff(account)
+    return any(
+        target.level_in(compiled) != "none" and not desk.staff.may(compiled, "admin")
+        for compiled in desk.runtime.registry.current.values()
+    )
+
+
+@router.post("/utilisateurs/{account_id}/desactivation", response_class=HTMLResponse)
+def deactivate_user(desk: AdminDesk, account_id: RowId, form: Form) -> Response:
+    if not desk.csrf_ok(form):
+        return _page(desk, status=400, error="Le formulaire a expiré : recommencez.")
+    account = desk.db.get(Account, account_id)
+    if account is None or not set(account.roles or []) & set(_role_ids(desk)):
+        return _page(desk, status=404, error="Utilisateur introuvable.")
+    if account.id == desk.staff.account.id:
+        return _page(desk, status=422, error=desk.words["bo_user_not_yourself"])
+    if _beyond_reach(desk, account):
+        return _page(desk, status=403, error=desk.words["bo_user_beyond_reach"])
+    deactivate(desk.db, account)
     return RedirectResponse(f"{desk.base}/utilisateurs", status_code=303)

@@ -20,7 +20,7 @@ router = APIRouter()
 
 
 @router.get("/", response_class=HTMLResponse)
-async def home(request: Request, db: Db) -> HTMLResponse:
+def home(request: Request, db: Db) -> HTMLResponse:
     runtime: Runtime = request.app.state.runtime
     service = RequestService(db, runtime)
     groups: list[dict[str, Any]] = []

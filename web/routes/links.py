@@ -4,10 +4,9 @@ links): the page shows a button, and only its POST fires a transition or sets a 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,10 +15,12 @@ from starlette.datastructures import FormData
 from engine.compiled import CompiledWorkflow
 from engine.process.actors import Actor
 from engine.process.firing import FireError
-from engine.service.accounts import MIN_PASSWORD_LENGTH, hash_password
+from engine.service import follow_links
+from engine.service.accounts import MIN_PASSWORD_LENGTH
 from engine.service.context import Runtime
 from engine.service.links import LinkError, LinkProblem
 from engine.service.requests import Conflict, RequestService
+from engine.service.sign_in import PasswordProblem, set_password_from_link
 from engine.spec.workflow import Link
 from engine.store.models import Account, RequestRow
 from engine.wizard.display import display_answers
@@ -28,10 +29,9 @@ from ..deps import Db, Form
 from ..forms import form_text
 from ..i18n import Words
 from ..pages import csrf_ok, message_page, render
+from ..params import SpecId, Token
 
 router = APIRouter()
-LINK_ID = Path(pattern=r"^[a-z][a-z0-9_]{0,63}$")
-TOKEN = Path(max_length=500)
 
 
 class LinkVisit:
@@ -183,11 +183,11 @@ def _summary_rows(
 
 
 @router.get("/liens/{link_id}/{token}", response_class=HTMLResponse)
-async def open_link(
+def open_link(
     request: Request,
     db: Db,
-    link_id: Annotated[str, LINK_ID],
-    token: Annotated[str, TOKEN],
+    link_id: SpecId,
+    token: Token,
 ) -> Response:
     visit = LinkVisit(request, db, link_id, token)
     if visit.problem is not None or visit.link is None:
@@ -198,12 +198,12 @@ async def open_link(
 
 
 @router.post("/liens/{link_id}/{token}", response_class=HTMLResponse)
-async def use_link(
+def use_link(
     request: Request,
     db: Db,
     form: Form,
-    link_id: Annotated[str, LINK_ID],
-    token: Annotated[str, TOKEN],
+    link_id: SpecId,
+    token: Token,
 ) -> Response:
     visit = LinkVisit(request, db, link_id, token)
     if visit.problem is not None or visit.link is None:
@@ -212,7 +212,7 @@ async def use_link(
         if not csrf_ok(request, form.get("_csrf")):
             return _password_page(visit, error=visit.words["form_expired"], status=400)
         # Argon2 takes a noticeable time by design: keep the event loop free meanwhile.
-        return await run_in_threadpool(_set_password, visit, form)
+        return _set_password(visit, form)
     if not csrf_ok(request, form.get("_csrf")):
         return visit.request_page(error=visit.words["form_expired"], status=400)
     assert visit.row is not None and visit.compiled is not None
@@ -222,23 +222,21 @@ async def use_link(
     except ValueError:
         version = -1
     try:
-        visit.service.fire(
+        result = visit.service.fire(
             visit.row,
             visit.compiled,
             transition_id,
             visit.actor,
             comment=form_text(form, "comment", 5000) or None,
             expected_version=version,
+            alternatives=True,
         )
-        db.commit()
     except FireError as error:
-        db.rollback()
         return visit.request_page(error=error.message, status=409)
     except Conflict:
-        db.rollback()
         db.refresh(visit.row)
         return visit.request_page(error=visit.words["conflict"], status=409)
-    label = visit.compiled.process.transitions[transition_id].label
+    label = visit.compiled.process.transitions[result.transition].label
     done = f"{visit.compiled.text(label, visit.locale)} : {visit.words['done_title'].lower()}."
     return visit.request_page(notice=("success", done))
 
@@ -293,32 +291,34 @@ def _password_page(
 
 def _set_password(visit: LinkVisit, form: FormData) -> HTMLResponse:
     account = _account_of(visit)
-    if account is None:
+    if account is None or visit.signed_at is None:
         return _password_page(visit)
     words = visit.words
-    password = form_text(form, "password", 1000)
-    confirm = form_text(form, "password_confirm", 1000)
-    if len(password) < MIN_PASSWORD_LENGTH:
+    problem = set_password_from_link(
+        visit.db,
+        account,
+        password=form_text(form, "password", 1000),
+        confirm=form_text(form, "password_confirm", 1000),
+        link_made_at=visit.signed_at,
+        now=visit.runtime.now(),
+    )
+    if problem is PasswordProblem.TOO_SHORT:
         return _password_page(
             visit, error=words("password_too_short", n=MIN_PASSWORD_LENGTH), status=422
         )
-    if password != confirm:
+    if problem is PasswordProblem.MISMATCH:
         return _password_page(visit, error=words["password_mismatch"], status=422)
-    changed = account.password_changed_at
-    if changed is not None and visit.signed_at is not None and changed >= visit.signed_at:
+    if problem is PasswordProblem.ALREADY_SET:
         return _password_page(visit)
-    account.password_hash = hash_password(password)
-    account.password_changed_at = visit.runtime.now()
-    visit.db.commit()
     return _password_page(visit, done=True)
 
 
 @router.get("/mes-demandes/{workflow_id}/{token}", response_class=HTMLResponse)
-async def my_requests(
+def my_requests(
     request: Request,
     db: Db,
-    workflow_id: Annotated[str, LINK_ID],
-    token: Annotated[str, TOKEN],
+    workflow_id: SpecId,
+    token: Token,
 ) -> Response:
     runtime: Runtime = request.app.state.runtime
     compiled = runtime.registry.get(workflow_id)
@@ -330,7 +330,7 @@ async def my_requests(
         lifetime = compiled.duration(
             link.lifetime, RequestService(db, runtime).settings_of(compiled)
         )
-        email = runtime.signer.read(f"requests:{workflow_id}", token, lifetime)
+        email = follow_links.email_of(db, runtime.signer, workflow_id, token, lifetime)
     except LinkError as error:
         expired = error.problem is LinkProblem.EXPIRED
         return message_page(

@@ -4,35 +4,28 @@ for workflows with a session field, `/<path>/...` otherwise."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from engine.compiled import CompiledWorkflow
-from engine.process.firing import RequestSnapshot
-from engine.service.accounts import authenticate, prefill
 from engine.service.catalog import DbCatalog
-from engine.service.effects import queue_mail
+from engine.service.follow import send_follow_mail
 from engine.service.links import LinkError
 from engine.service.requests import session_field
-from engine.service.throttle import is_locked, record_failure, record_success
+from engine.service.sign_in import LoginProblem, log_in
 from engine.spec.fields import ReferenceChoiceField
-from engine.store.models import Account, RequestRow
+from engine.store.models import Account
 from engine.wizard.values import Inputs, normalise_email
 
+from ..applicant_visit import SUBMITTED_PURPOSE, StepScreen, WizardVisit, see_other
 from ..deps import Db, Form
 from ..forms import form_inputs, form_text
+from ..logins import Audience, begin_login
 from ..pages import csrf_ok, message_page
-from ..wizard import SUBMITTED_PURPOSE, StepScreen, WizardVisit, see_other
-
-CODE = r"^[A-Za-z0-9_-]{1,64}$"
-STEP = r"^[a-z][a-z0-9_]{0,63}$"
+from ..params import CodeInPath, Flag, NoCode, SearchText, SpecId, Token
 
 
 def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
@@ -44,10 +37,10 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
     def visit(request: Request, db: Session, code: str | None) -> WizardVisit:
         return WizardVisit(request, db, workflow_id, code if with_sessions else None)
 
-    code_param = Path(pattern=CODE) if with_sessions else None
+    code_param = CodeInPath if with_sessions else NoCode
 
     @router.get("", response_class=HTMLResponse)
-    async def start(request: Request, db: Db, code: str | None = code_param) -> Response:
+    def start(request: Request, db: Db, code: str | None = code_param) -> Response:
         v = visit(request, db, code)
         if not v.session_is_open():
             return v.session_closed()
@@ -61,7 +54,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         return v.render_step(None, v.current, StepScreen(first, inputs, hidden=hidden))
 
     @router.post("", response_class=HTMLResponse)
-    async def start_post(
+    def start_post(
         request: Request, db: Db, form: Form, code: str | None = code_param
     ) -> Response:
         v = visit(request, db, code)
@@ -83,7 +76,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         row = v.find_request()
         token = None
         if row is None or not v.is_draft(row):
-            draft = v.service.new_draft(v.current, v.code, v.locale, v.account())
+            draft = v.drafts.start(v.current, v.code, v.locale, v.account())
             row, token = draft.row, draft.token
         compiled = v.service.compiled_for(row)
         response = v.handle_step(row, compiled, first, inputs, "next", _shown(form))
@@ -92,11 +85,12 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         return response
 
     @router.get("/etape/{step_id}", response_class=HTMLResponse)
-    async def step_page(
+    def step_page(
         request: Request,
         db: Db,
-        step_id: Annotated[str, Path(pattern=STEP)],
+        step_id: SpecId,
         code: str | None = code_param,
+        repris: Flag = "",
     ) -> Response:
         v = visit(request, db, code)
         opened = v.open_draft()
@@ -110,16 +104,16 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         screen = StepScreen(
             step, v.stored_inputs(row, compiled, step), hidden=v.hidden_now(row, compiled, step)
         )
-        if request.query_params.get("repris"):
+        if repris:
             screen.notices.append(("info", v.words["resumed"]))
         return v.render_step(row, compiled, screen)
 
     @router.post("/etape/{step_id}", response_class=HTMLResponse)
-    async def step_post(
+    def step_post(
         request: Request,
         db: Db,
         form: Form,
-        step_id: Annotated[str, Path(pattern=STEP)],
+        step_id: SpecId,
         code: str | None = code_param,
     ) -> Response:
         v = visit(request, db, code)
@@ -159,7 +153,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         return v.handle_step(row, compiled, step, inputs, nav, _shown(form))
 
     @router.post("/abandon", response_class=HTMLResponse)
-    async def abandon(
+    def abandon(
         request: Request, db: Db, form: Form, code: str | None = code_param
     ) -> Response:
         v = visit(request, db, code)
@@ -167,8 +161,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
             return see_other(v.base)
         row = v.find_request()
         if row is not None and v.is_draft(row):
-            db.delete(row)
-            db.commit()
+            v.drafts.abandon(row)
         response = message_page(
             request,
             v.words["cancel_title"],
@@ -180,8 +173,8 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         return response
 
     @router.get("/reprendre/{token}")
-    async def resume(
-        request: Request, db: Db, token: str, code: str | None = code_param
+    def resume(
+        request: Request, db: Db, token: Token, code: str | None = code_param
     ) -> Response:
         v = visit(request, db, code)
         row = v.service.find_draft(token)
@@ -202,8 +195,8 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         return response
 
     @router.get("/envoyee/{token}", response_class=HTMLResponse)
-    async def submitted(
-        request: Request, db: Db, token: str, code: str | None = code_param
+    def submitted(
+        request: Request, db: Db, token: Token, code: str | None = code_param
     ) -> Response:
         v = visit(request, db, code)
         try:
@@ -227,11 +220,11 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         )
 
     @router.post("/visibilite/{step_id}")
-    async def visibility(
+    def visibility(
         request: Request,
         db: Db,
         form: Form,
-        step_id: Annotated[str, Path(pattern=STEP)],
+        step_id: SpecId,
         code: str | None = code_param,
     ) -> JSONResponse:
         """Which fields the answers being typed hide: the same rules as on submission."""
@@ -245,11 +238,11 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         return JSONResponse({"hidden": sorted(result.hidden)})
 
     @router.get("/recherche/{field_id}")
-    async def search(
+    def search(
         request: Request,
         db: Db,
-        field_id: Annotated[str, Path(pattern=STEP)],
-        q: str = "",
+        field_id: SpecId,
+        q: SearchText = "",
         code: str | None = code_param,
     ) -> JSONResponse:
         v = visit(request, db, code)
@@ -272,7 +265,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         )
 
     @router.get("/connexion", response_class=HTMLResponse)
-    async def login_page(request: Request, db: Db, code: str | None = code_param) -> Response:
+    def login_page(request: Request, db: Db, code: str | None = code_param) -> Response:
         v = visit(request, db, code)
         return v.page(
             "wizard/login.html",
@@ -285,7 +278,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         )
 
     @router.post("/connexion", response_class=HTMLResponse)
-    async def login(
+    def login(
         request: Request, db: Db, form: Form, code: str | None = code_param
     ) -> Response:
         v = visit(request, db, code)
@@ -296,21 +289,13 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         error = ""
         if not csrf_ok(request, form.get("_csrf")):
             error = v.words["form_expired"]
-        elif is_locked(db, key, now):
-            error = v.words["login_throttled"]
         else:
-            # Argon2 takes a noticeable time by design: keep the event loop free meanwhile.
-            account = await run_in_threadpool(authenticate, db, email, password)
-            if account is None:
-                record_failure(db, key, now)
-                db.commit()
-                error = v.words["login_failed"]
-            else:
-                record_success(db, key)
-                account.last_login_at = now
-                request.session.clear()  # a new session on login: no fixation
-                request.session["account_id"] = account.id
-                return _continue_as(v, account)
+            outcome = log_in(db, key=key, email=email, password=password, now=now, staff=False)
+            if outcome.account is not None:
+                begin_login(request, outcome.account, Audience.APPLICANT)
+                return _continue_as(v, outcome.account)
+            throttled = outcome.problem is LoginProblem.THROTTLED
+            error = v.words["login_throttled" if throttled else "login_failed"]
         return v.page(
             "wizard/login.html",
             v.current,
@@ -323,12 +308,12 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         )
 
     @router.get("/suivi", response_class=HTMLResponse)
-    async def follow_page(request: Request, db: Db, code: str | None = code_param) -> Response:
+    def follow_page(request: Request, db: Db, code: str | None = code_param) -> Response:
         v = visit(request, db, code)
         return _follow(v, email="", error="", sent=False)
 
     @router.post("/suivi", response_class=HTMLResponse)
-    async def follow(
+    def follow(
         request: Request, db: Db, form: Form, code: str | None = code_param
     ) -> Response:
         v = visit(request, db, code)
@@ -338,7 +323,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
             return _follow(v, email=raw, error=v.words["form_expired"], sent=False, status=400)
         if email is None:
             return _follow(v, email=raw, error=v.words["follow_bad_email"], sent=False, status=422)
-        _send_follow_mail(v, email.lower())
+        send_follow_mail(v.db, v.runtime, v.current, email.lower(), v.locale)
         # The same answer whether or not the address is known.
         return _follow(v, email="", error="", sent=True)
 
@@ -379,61 +364,7 @@ def _continue_as(v: WizardVisit, account: Account) -> Response:
     the known identity, past the first step (the session is the URL's)."""
     row = v.find_request()
     if row is None or not v.is_draft(row):
-        draft = v.service.new_draft(v.current, v.code, v.locale, account)
-        row = draft.row
-        first = v.current.wizard.steps[0]
-        following = v._following(row, v.current, first)
-        row.current_step = following or first.id
+        row = v.drafts.start(v.current, v.code, v.locale, account, past_first_step=True).row
     elif row.account_id is None:
-        # A draft begun before logging in becomes the account's; what it lacks of the known
-        # identity is filled in, what the applicant already typed is kept.
-        row.account_id = account.id
-        compiled = v.service.compiled_for(row)
-        known = prefill(compiled, account)
-        row.answers = {**known, **row.answers}
-    v.db.commit()
+        v.drafts.attach_account(row, v.service.compiled_for(row), account)
     return see_other(v.step_url(row.current_step or v.current.wizard.steps[0].id))
-
-
-def _send_follow_mail(v: WizardVisit, email: str) -> None:
-    compiled = v.current
-    start = next((a for a in compiled.spec.wizard.start_actions if a.kind == "follow"), None)
-    link = next((link for link in compiled.spec.links if link.opens == "follow"), None)
-    if start is None or start.mail is None or link is None:
-        return
-    count = v.db.execute(
-        select(func.count(RequestRow.id)).where(
-            RequestRow.workflow_id == compiled.spec.id,
-            RequestRow.applicant_email == email,
-            RequestRow.submitted_at.is_not(None),
-        )
-    ).scalar_one()
-    if not count:
-        return
-    token = v.runtime.signer.sign(f"requests:{compiled.spec.id}", email)
-    url = v.runtime.requests_link_url(compiled.spec.id, token)
-    context = compiled.template_context(
-        RequestSnapshot(state=compiled.spec.process.initial, answers={}, locale=v.locale)
-    )
-    context["links"] = {
-        other.id: url if other.id == link.id else "" for other in compiled.spec.links
-    }
-    hour = v.runtime.now().strftime("%Y%m%d%H")
-    try:
-        with v.db.begin_nested():
-            queue_mail(
-                v.db,
-                workflow_id=compiled.spec.id,
-                request=None,
-                dedupe_key=f"follow:{compiled.spec.id}:{email}:{hour}",
-                template=start.mail,
-                rendered=compiled.render_mail(start.mail, context),
-                to=[email],
-                cc=[],
-                attachments=(),
-                mail_domain=v.runtime.settings.mail_domain,
-                now=v.runtime.now(),
-            )
-        v.db.commit()
-    except IntegrityError:
-        v.db.rollback()  # already sent within the hour: do not flood the mailbox

@@ -87,7 +87,7 @@ def _fill_existing_requests() -> None:
     workflow version each is pinned to (kept in spec_versions)."""
     from sqlalchemy.orm import Session
 
-    from engine.service.queue import backfill
+    from engine.service.request_columns import backfill
     from engine.service.workflows import WorkflowRegistry
 
     db = Session(bind=op.get_bind())

@@ -1,6 +1,6 @@
 """One applicant's visit to a workflow's wizard: finding their draft, rendering a step from the
-spec, and handling a step's form (next, previous, search, cancel, submit). Generic over any
-workflow; the routes in routes/wizard.py only call it."""
+spec, and turning what the draft service decided about a step's form into a page or a
+redirection. Generic over any workflow; the routes in routes/wizard.py call it."""
 
 from __future__ import annotations
 
@@ -9,23 +9,23 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Row, select
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine.compiled import CompiledWorkflow
-from engine.process.firing import FireError, RequestSnapshot
+from engine.process.firing import RequestSnapshot
 from engine.service.context import Runtime
-from engine.service.requests import Conflict, Incomplete, RequestService, session_field
+from engine.service.drafts import Drafts, Go
+from engine.service.requests import session_field
 from engine.service.sessions import session_record
-from engine.spec.fields import ReferenceChoiceField
 from engine.store.models import Account, RequestRow
 from engine.wizard.plan import CompiledStep, StepResult
 from engine.wizard.replay import inputs_from_answers
-from engine.wizard.values import NEW_ENTRY_SUFFIX, Inputs
+from engine.wizard.values import Inputs
 
 from .fields import FieldBuilder, FieldView
 from .i18n import Words
+from .logins import Audience, logged_in
 from .pages import message_page, render
 
 SUBMITTED_PURPOSE = "submitted"
@@ -62,7 +62,8 @@ class WizardVisit:
         assert current is not None  # routes exist only for loaded workflows
         self.current: CompiledWorkflow = current
         self.code = code
-        self.service = RequestService(db, self.runtime)
+        self.drafts = Drafts(db, self.runtime)
+        self.service = self.drafts.requests
         path = current.spec.wizard.path
         self.base = f"/{path}/{code}" if code else f"/{path}"
         self.locale = current.spec.locale
@@ -95,11 +96,7 @@ class WizardVisit:
         return row is not None and row.is_open
 
     def account(self) -> Account | None:
-        account_id = self.request.session.get("account_id")
-        if not isinstance(account_id, int):
-            return None
-        account = self.db.get(Account, account_id)
-        return account if account is not None and account.active else None
+        return logged_in(self.request, self.db, Audience.APPLICANT)
 
     def find_request(self) -> RequestRow | None:
         """This browser's request for this workflow and session: the draft cookie's, or the
@@ -109,17 +106,7 @@ class WizardVisit:
         if row is None:
             account = self.account()
             if account is not None:
-                row = self.db.execute(
-                    select(RequestRow)
-                    .where(
-                        RequestRow.account_id == account.id,
-                        RequestRow.workflow_id == self.current.spec.id,
-                        RequestRow.session_code == self.code,
-                        RequestRow.submitted_at.is_(None),
-                    )
-                    .order_by(RequestRow.id.desc())
-                    .limit(1)
-                ).scalar_one_or_none()
+                row = self.drafts.latest_of_account(account.id, self.current.spec.id, self.code)
         if row is None or row.workflow_id != self.current.spec.id or row.session_code != self.code:
             return None
         return row
@@ -198,7 +185,11 @@ class WizardVisit:
             words=self.words,
         )
         views = [builder.build(f.spec, hidden=f.id in screen.hidden) for f in screen.step.fields]
-        extras = self.service.extras(row, compiled) if row is not None else self._extras(compiled)
+        extras = (
+            self.service.extras(row, compiled)
+            if row is not None
+            else self.drafts.extras_without_draft(compiled, self.code)
+        )
         visible = compiled.wizard.visible_steps(answers, extras)
         ids = [s.id for s in visible]
         position = ids.index(screen.step.id) + 1 if screen.step.id in ids else 1
@@ -274,33 +265,14 @@ class WizardVisit:
         return ordered
 
     def initial_answers(self, compiled: CompiledWorkflow) -> dict[str, Any]:
-        field = session_field(compiled)
-        return {field.id: self.code} if field is not None and self.code else {}
+        return self.drafts.initial_answers(compiled, self.code)
 
-    def _extras(self, compiled: CompiledWorkflow) -> dict[str, Any]:
-        return {
-            "session": self.session_view(compiled) or {},
-            "request": {"reference": None, "state": compiled.spec.process.initial},
-            "settings": compiled.settings_with(self.service.settings_of(compiled)),
-            "entries": {},
-        }
-
-    # -- handling a step's form ---------------------------------------------------------------
+    # -- a step's form ------------------------------------------------------------------------
 
     def validate(
         self, row: RequestRow | None, compiled: CompiledWorkflow, step: CompiledStep, inputs: Inputs
     ) -> StepResult:
-        answers = dict(row.answers) if row is not None else self.initial_answers(compiled)
-        extras = self.service.extras(row, compiled) if row is not None else self._extras(compiled)
-        return compiled.wizard.validate_step(
-            step.id,
-            inputs,
-            answers,
-            catalog=self.service.catalog(compiled),
-            today=self.runtime.today(),
-            extras=extras,
-            locale=self.locale,
-        )
+        return self.drafts.validate(row, compiled, step, inputs, self.code, self.locale)
 
     def stored_inputs(
         self, row: RequestRow | None, compiled: CompiledWorkflow, step: CompiledStep
@@ -311,10 +283,10 @@ class WizardVisit:
     def hidden_now(
         self, row: RequestRow | None, compiled: CompiledWorkflow, step: CompiledStep
     ) -> set[str]:
-        answers = dict(row.answers) if row is not None else self.initial_answers(compiled)
-        extras = self.service.extras(row, compiled) if row is not None else self._extras(compiled)
-        visible = {f.id for f in compiled.wizard.visible_fields(step, answers, extras)}
-        return {f.id for f in step.fields if f.id not in visible}
+        return self.drafts.hidden_now(row, compiled, step, self.code)
+
+    def reachable(self, row: RequestRow, compiled: CompiledWorkflow, step_id: str) -> str:
+        return self.drafts.reachable(row, compiled, step_id)
 
     def handle_step(
         self,
@@ -325,171 +297,19 @@ class WizardVisit:
         nav: str,
         shown: set[str] | None,
     ) -> Response:
-        try:
-            return self._handle_step(row, compiled, step, inputs, nav, shown)
-        except StaleDataError:
-            # Another tab (or a double click) saved this draft at the same moment.
-            self.db.rollback()
-            self.db.refresh(row)
-            if not self.is_draft(row):
-                return self.after_submission(row)
-            return see_other(self.step_url(row.current_step or step.id))
-
-    def _handle_step(
-        self,
-        row: RequestRow,
-        compiled: CompiledWorkflow,
-        step: CompiledStep,
-        inputs: Inputs,
-        nav: str,
-        shown: set[str] | None,
-    ) -> Response:
-        result = self.validate(row, compiled, step, inputs)
-        if nav == "search":
-            return self.render_step(row, compiled, StepScreen(step, inputs, hidden=result.hidden))
-        if nav == "previous":
-            self._save_partial(row, compiled, step, result)
-            self.db.commit()
-            return see_other(self.step_url(self._neighbour(row, compiled, step, -1)))
-        appeared = self._appeared(compiled, step, result, inputs, shown)
-        if appeared:
-            self._save_partial(row, compiled, step, result)
-            self.db.commit()
-            errors = {k: v for k, v in result.errors.items() if _field_of(k) not in appeared}
-            screen = StepScreen(
-                step, inputs, errors, result.hidden, [("info", self.words["new_fields"])]
-            )
-            return self.render_step(row, compiled, screen)
-        if not result.ok:
-            self._save_partial(row, compiled, step, result)
-            self.db.commit()
-            screen = StepScreen(step, inputs, result.errors, result.hidden, status=422)
-            return self.render_step(row, compiled, screen)
-        self.service.save_answers(row, compiled, step.id, result.values, resume_at=None)
-        following = self._following(row, compiled, step)
-        if following is None:
-            self.db.commit()  # the last answers are kept even if the submission is refused
-            return self.submit(row, compiled, step, inputs, result)
-        self._advance(row, compiled, following)
-        self.db.commit()
-        return see_other(self.step_url(following))
-
-    def visible_step_ids(self, row: RequestRow, compiled: CompiledWorkflow) -> list[str]:
-        """The draft's steps in order, as its answers make them visible."""
-        extras = self.service.extras(row, compiled)
-        return [s.id for s in compiled.wizard.visible_steps(row.answers, extras)]
-
-    def _advance(self, row: RequestRow, compiled: CompiledWorkflow, step_id: str) -> None:
-        """The draft's step is the furthest one reached: going back and forth keeps it."""
-        ids = self.visible_step_ids(row, compiled)
-        current = row.current_step
-        if current not in ids or step_id not in ids or ids.index(step_id) > ids.index(current):
-            row.current_step = step_id
-
-    def _appeared(
-        self,
-        compiled: CompiledWorkflow,
-        step: CompiledStep,
-        result: StepResult,
-        inputs: Inputs,
-        shown: set[str] | None,
-    ) -> set[str]:
-        """Fields (and "not in the list" sub-forms) that the answers make visible but that the
-        page did not show: without JavaScript, the applicant must see them before going on."""
-        if shown is None:
-            return set()
-        appeared = {
-            f.id
-            for f in step.fields
-            if f.id not in result.hidden and f.id not in shown and f.visible_if is not None
-        }
-        for f in step.fields:
-            if isinstance(f.spec, ReferenceChoiceField) and f.spec.not_found is not None:
-                name = f.id + NEW_ENTRY_SUFFIX
-                # Typed into the sub-form: it was on screen (opened by the script).
-                typed = any(value and key.startswith(f"{name}__") for key, value in inputs.items())
-                opened = inputs.get(name) and f.id not in result.hidden
-                if opened and name not in shown and not typed:
-                    appeared.add(f.id)
-        return appeared
-
-    def _save_partial(
-        self, row: RequestRow, compiled: CompiledWorkflow, step: CompiledStep, result: StepResult
-    ) -> None:
-        """Keeps what is valid; a field whose new value is wrong keeps its stored answer."""
-        wrong = {_field_of(name) for name in result.errors}
-        values = {k: v for k, v in result.values.items() if k not in wrong and v is not None}
-        values.update({k: row.answers[k] for k in wrong if k in row.answers})
-        self.service.save_answers(row, compiled, step.id, values, resume_at=None)
-
-    def _neighbour(
-        self, row: RequestRow, compiled: CompiledWorkflow, step: CompiledStep, direction: int
-    ) -> str:
-        ids = self.visible_step_ids(row, compiled)
-        if step.id not in ids:
-            return ids[0]
-        index = max(0, min(len(ids) - 1, ids.index(step.id) + direction))
-        return ids[index]
-
-    def _following(
-        self, row: RequestRow, compiled: CompiledWorkflow, step: CompiledStep
-    ) -> str | None:
-        ids = self.visible_step_ids(row, compiled)
-        if step.id not in ids:
-            return ids[0] if ids else None
-        index = ids.index(step.id)
-        return ids[index + 1] if index + 1 < len(ids) else None
-
-    def reachable(self, row: RequestRow, compiled: CompiledWorkflow, step_id: str) -> str:
-        """The step the applicant may see: the asked one if it is visible and every step
-        before it is complete, else the first incomplete one. The step the draft is at was
-        reached by completing the ones before it, so they are not checked again (submission
-        checks every step anyway)."""
-        extras = self.service.extras(row, compiled)
-        ids = self.visible_step_ids(row, compiled)
-        current = row.current_step
-        if current in ids and step_id in ids:
-            # Steps up to the one the draft is at were completed to get there.
-            return step_id if ids.index(step_id) <= ids.index(current) else current
-        incomplete = compiled.wizard.first_incomplete_step(
-            row.answers,
-            catalog=self.service.catalog(compiled),
-            today=self.runtime.today(),
-            extras=extras,
-        )
-        limit = ids.index(incomplete) if incomplete in ids else len(ids) - 1
-        if step_id in ids and ids.index(step_id) <= limit:
-            return step_id
-        return ids[limit] if ids else compiled.wizard.steps[0].id
-
-    # -- submission ---------------------------------------------------------------------------
-
-    def submit(
-        self,
-        row: RequestRow,
-        compiled: CompiledWorkflow,
-        step: CompiledStep,
-        inputs: Inputs,
-        result: StepResult,
-    ) -> Response:
-        try:
-            self.service.submit(row, compiled)
-            self.db.commit()
-        except Incomplete as error:
-            self.db.rollback()
-            return see_other(self.step_url(error.step_id))
-        except FireError as error:
-            # The submission's own condition (a rule across answers) does not hold: say why on
-            # the last step, with everything typed kept.
-            self.db.rollback()
-            screen = StepScreen(step, inputs, hidden=result.hidden, status=422)
-            screen.notices.append(("error", error.message))
-            return self.render_step(row, compiled, screen)
-        except (Conflict, StaleDataError):
-            # Sent twice at once (two tabs, a double click): the other one went through.
-            self.db.rollback()
+        outcome = self.drafts.handle_step(row, compiled, step, inputs, nav, shown, self.locale)
+        if outcome.go is Go.SENT:
             return self.after_submission(row)
-        return self.after_submission(row)
+        if outcome.go is Go.STEP:
+            return see_other(self.step_url(outcome.step_id or step.id))
+        assert outcome.result is not None
+        screen = StepScreen(step, inputs, outcome.errors, outcome.result.hidden)
+        screen.status = outcome.status
+        if outcome.appeared:
+            screen.notices.append(("info", self.words["new_fields"]))
+        if outcome.go is Go.REFUSED:
+            screen.notices.append(("error", outcome.message))
+        return self.render_step(row, compiled, screen)
 
     def after_submission(self, row: RequestRow) -> Response:
         self.db.refresh(row)
@@ -509,10 +329,6 @@ class WizardVisit:
             samesite="lax",
             secure=settings.secure_cookies,
         )
-
-
-def _field_of(input_name: str) -> str:
-    return input_name.split("__", 1)[0]
 
 
 def _target(view: FieldView) -> str:

@@ -1,0 +1,64 @@
+"""The transactions of the use cases.
+
+A use case reads in a plain transaction (on SQLite a deferred BEGIN: no lock, readers never wait
+for writers in WAL mode), decides, hashes, renders, and only then opens a short transaction of
+its own for the writes (`writing`). On SQLite that transaction takes the database's write lock
+at BEGIN (IMMEDIATE), so two writers queue on the busy timeout instead of failing; nothing slow
+ever runs while the lock is held. What the writes depend on is read again inside that
+transaction, under a row lock where other processes could change it (`lock_training_session`),
+and rows carry a version column, so a decision taken on a stale read is refused, never applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from ..store.models import TrainingSession
+
+
+class WriteOutsideTransaction(RuntimeError):
+    """Objects were changed before `writing`: they would be written by a reading transaction."""
+
+
+def begin_write(db: Session) -> None:
+    """Ends the reading transaction and opens a write transaction (for functions that commit
+    it themselves; `writing` is the usual way)."""
+    if db.new or db.dirty or db.deleted:
+        raise WriteOutsideTransaction("change objects inside writing(), not before it")
+    if db.in_transaction():
+        db.commit()  # nothing pending: ends the read, keeps the loaded objects
+    db.connection(execution_options={"writes": True})
+
+
+@contextmanager
+def writing(db: Session) -> Iterator[Session]:
+    """Ends the reading transaction and runs the block in a write transaction, committed at the
+    end of the block or rolled back if it raises."""
+    begin_write(db)
+    try:
+        yield db
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+
+
+_LOCK_SESSION = (
+    select(TrainingSession.id)
+    .where(
+        TrainingSession.workflow_id == bindparam("workflow_id"),
+        TrainingSession.code == bindparam("code"),
+    )
+    .with_for_update()
+)
+
+
+def lock_training_session(db: Session, workflow_id: str, code: str | None) -> None:
+    """Serialises, across every process, the writes that depend on a training session's seats:
+    a row lock on PostgreSQL (SQLite's write transaction already excludes other writers)."""
+    if code is not None:
+        db.execute(_LOCK_SESSION, {"workflow_id": workflow_id, "code": code})

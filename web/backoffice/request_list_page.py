@@ -1,0 +1,403 @@
+"""Backoffice: the list of requests, generated from the workflow's spec (a tab per state
+category with its count, a filter per reference list field of the wizard, search, sorting,
+pages). Plain links and forms: nothing needs JavaScript."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
+from sqlalchemy import select
+from starlette.datastructures import QueryParams
+
+from engine.compiled import CompiledWorkflow
+from engine.process.actors import Actor, may_fire
+from engine.service import request_list
+from engine.spec.fields import ReferenceChoiceField, SessionField
+from engine.spec.process import Transition
+from engine.store.models import ReferenceEntryRow, TrainingSession
+
+from ..params import Choice, DayText, Page, SearchText
+from .access import Desk, ProcessDesk
+from .request_words import (
+    MAX_FILTER_ENTRIES,
+    MAX_YEAR,
+    MIN_YEAR,
+    SORT_PARAMS,
+    Say,
+    Versions,
+    actor_for,
+    local_moment,
+    number,
+    say_for,
+)
+
+router = APIRouter(prefix="/backoffice/{workflow_id}")
+
+# -- the queue: reading the address -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Tab:
+    id: str  # "" for every submitted request
+    label: str
+    states: tuple[str, ...]
+    submitted: bool | None
+
+
+def tabs_of(compiled: CompiledWorkflow, locale: str, say: Say) -> list[Tab]:
+    """ "All" (every state but the initial one: drafts are not requests yet), then one tab per
+    category of the spec, in its order."""
+    process = compiled.spec.process
+    initial = process.initial
+    tabs = [Tab("", say["tab_all"], tuple(s.id for s in process.states if s.id != initial), True)]
+    for category in process.categories:
+        states = tuple(s.id for s in process.states if s.category == category.id)
+        submitted = None if initial in states else True
+        if states == (initial,):
+            submitted = False
+        tabs.append(Tab(category.id, compiled.text(category.label, locale), states, submitted))
+    return tabs
+
+
+_DATE_FR = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
+
+
+def parse_day(value: str) -> date | None:
+    """A date typed as jj/mm/aaaa, or sent by a date input (aaaa-mm-jj)."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        pass
+    found = _DATE_FR.match(value)
+    if found is None:
+        raise ValueError(value)
+    day, month, year = (int(g) for g in found.groups())
+    return date(year, month, day)
+
+
+def reference_filters(compiled: CompiledWorkflow) -> dict[str, ReferenceChoiceField]:
+    return compiled.reference_fields()
+
+
+@dataclass
+class QueueState:
+    """What the address asks for, validated: unknown values are ignored, never an error."""
+
+    tab: Tab
+    state: str | None
+    session: str | None
+    facets: dict[str, str]
+    day_from: date | None
+    day_to: date | None
+    text: str
+    sort: str  # date, reference, etat
+    order: str  # asc, desc
+    page: int
+    problems: list[str]
+
+    def params(self, **changes: Any) -> dict[str, str]:
+        """The address's parameters, with changes (None removes one)."""
+        values: dict[str, Any] = {
+            "onglet": self.tab.id,
+            "etat": self.state,
+            "session": self.session,
+            **{f"f_{k}": v for k, v in self.facets.items()},
+            "du": self.day_from.isoformat() if self.day_from else None,
+            "au": self.day_to.isoformat() if self.day_to else None,
+            "q": self.text,
+            "tri": None if self.sort == "date" else self.sort,
+            "ordre": None if self.order == "desc" else self.order,
+            "page": self.page if self.page > 1 else None,
+        }
+        values.update(changes)
+        return {k: str(v) for k, v in values.items() if v not in (None, "")}
+
+
+def read_queue_state(desk: Desk, params: QueryParams, say: Say) -> QueueState:
+    compiled = desk.compiled
+    tabs = tabs_of(compiled, desk.locale, say)
+    tab = next((t for t in tabs if t.id == params.get("onglet", "")), tabs[0])
+    state = params.get("etat") or None
+    if state not in tab.states:
+        state = None
+    session = (params.get("session") or "").strip()[:64] or None
+    facets = {}
+    for field_id in reference_filters(compiled):
+        value = (params.get(f"f_{field_id}") or "").strip()[:64]
+        if value:
+            facets[field_id] = value
+    problems = []
+    days: list[date | None] = []
+    for name in ("du", "au"):
+        raw = (params.get(name) or "")[:40]
+        try:
+            day = parse_day(raw)
+            if day is not None and not MIN_YEAR <= day.year <= MAX_YEAR:
+                raise ValueError(raw)
+            days.append(day)
+        except ValueError:
+            days.append(None)
+            problems.append(say("bad_date", value=raw))
+    sort = params.get("tri", "date")
+    sort = sort if sort in SORT_PARAMS else "date"
+    order = params.get("ordre", "desc")
+    order = order if order in ("asc", "desc") else "desc"
+    try:
+        page = max(1, min(int(params.get("page", "1")), 10**6))
+    except ValueError:
+        page = 1
+    text = " ".join((params.get("q") or "").split())[:200]
+    return QueueState(
+        tab, state, session, facets, days[0], days[1], text, sort, order, page, problems
+    )
+
+
+def build_query(desk: Desk, view: QueueState) -> request_list.QueueQuery:
+    zone = desk.runtime.zone
+    start = end = None
+    if view.day_from is not None:
+        start = datetime.combine(view.day_from, time.min, zone)
+    if view.day_to is not None:
+        end = datetime.combine(view.day_to + timedelta(days=1), time.min, zone)
+    reference = request_list.exact_reference(desk.db, desk.compiled.spec.id, view.text)
+    return request_list.QueueQuery(
+        states=view.tab.states,
+        submitted=view.tab.submitted,
+        state=view.state,
+        session_code=view.session,
+        facets=tuple(sorted(view.facets.items())),
+        submitted_from=start,
+        submitted_before=end,
+        words=() if reference else request_list.search_words(view.text),
+        reference=reference,
+        sort=SORT_PARAMS[view.sort],
+        descending=view.order == "desc",
+        offset=(view.page - 1) * request_list.PAGE_SIZE,
+        state_order=tuple(s.id for s in desk.compiled.spec.process.states),
+    )
+
+
+# -- the queue: the page ------------------------------------------------------------------------
+
+
+def bulk_transitions(compiled: CompiledWorkflow, actor: Actor) -> list[Transition]:
+    """The transitions the spec lets this user fire on many requests at once."""
+    return [t for t in compiled.spec.process.transitions if t.bulk and may_fire(t, actor)]
+
+
+def _filter_choices(desk: Desk, view: QueueState) -> dict[str, Any]:
+    compiled = desk.compiled
+    fields = reference_filters(compiled)
+    lists = {ref.id: ref for ref in compiled.spec.reference_lists}
+    wanted = sorted({f.list for f in fields.values()})
+    entries: dict[str, list[Any]] = {list_id: [] for list_id in wanted}
+    if wanted:
+        rows = desk.db.execute(
+            select(
+                ReferenceEntryRow.list_id,
+                ReferenceEntryRow.entry_id,
+                ReferenceEntryRow.label,
+                ReferenceEntryRow.status,
+            )
+            .where(
+                ReferenceEntryRow.workflow_id == compiled.spec.id,
+                ReferenceEntryRow.list_id.in_(wanted),
+            )
+            .order_by(ReferenceEntryRow.list_id, ReferenceEntryRow.label)
+        )
+        for row in rows:
+            if len(entries[row.list_id]) < MAX_FILTER_ENTRIES:
+                entries[row.list_id].append(row)
+    reference_selects = []
+    for field_id, field in fields.items():
+        ref = lists.get(field.list)
+        statuses = {s.id: desk.text(s.label) for s in ref.statuses} if ref else {}
+        flagged = field.not_found.status if field.not_found else None
+        label = desk.text(ref.item_label) if ref and ref.item_label else desk.text(field.label)
+        options = [
+            {
+                "value": row.entry_id,
+                "label": row.label
+                + (
+                    f" ({statuses.get(flagged, flagged)})"
+                    if flagged and row.status == flagged
+                    else ""
+                ),
+                "selected": view.facets.get(field_id) == row.entry_id,
+            }
+            for row in entries.get(field.list, [])
+        ]
+        reference_selects.append({"name": f"f_{field_id}", "label": label, "options": options})
+    sessions = []
+    if any(isinstance(f, SessionField) for f in compiled.fields.values()):
+        sessions = [
+            {"value": code, "label": f"{code} — {title}", "selected": code == view.session}
+            for code, title in desk.db.execute(
+                select(TrainingSession.code, TrainingSession.title)
+                .where(TrainingSession.workflow_id == compiled.spec.id)
+                .order_by(TrainingSession.starts_at.desc())
+            )
+        ]
+    return {
+        "states": [
+            {"value": s, "label": desk.text(compiled.states[s].label), "selected": s == view.state}
+            for s in view.tab.states
+        ],
+        "sessions": sessions,
+        "references": reference_selects,
+    }
+
+
+def queue_response(
+    desk: Desk,
+    params: QueryParams,
+    *,
+    report: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    say = say_for(desk)
+    compiled = desk.compiled
+    view = read_queue_state(desk, params, say)
+    query = build_query(desk, view)
+    workflow_id = compiled.spec.id
+    counts = request_list.state_counts(desk.db, workflow_id, query)
+    total = sum(counts.get(s, 0) for s in view.tab.states if view.state in (None, s))
+    pages = max(1, math.ceil(total / request_list.PAGE_SIZE))
+    if view.page > pages:
+        view.page = pages
+        query = build_query(desk, view)
+    page = request_list.queue_page(desk.db, workflow_id, query, counts=counts)
+    versions = Versions(desk)
+    drafts = request_list.draft_names(desk.db, versions, page.rows)
+    actor = actor_for(desk)
+    bulk = bulk_transitions(compiled, actor)
+    shown_states = {r.state for r in page.rows}
+    bulk_here = [t for t in bulk if shown_states & set(t.source)]
+    bulk_sources = {s for t in bulk_here for s in t.source}
+    base = desk.base
+    rows = []
+    for r in page.rows:
+        name, email = r.applicant_name, r.applicant_email
+        if r.id in drafts:
+            name, email = drafts[r.id]
+        key = r.reference or r.public_id
+        rows.append(
+            {
+                "key": key,
+                "reference": r.reference,
+                "href": f"{base}/demandes/{quote(key, safe='')}",
+                "name": name or "",
+                "email": email or "",
+                "session": r.session_code or "",
+                "state": versions.state_label(r.state, r.spec_hash),
+                "submitted": local_moment(desk, r.submitted_at),
+                "selectable": bool(r.reference) and r.state in bulk_sources,
+                "value": f"{r.reference}:{r.version}",
+            }
+        )
+
+    def href(**changes: Any) -> str:
+        encoded = urlencode(view.params(**changes))
+        return f"{base}/demandes" + (f"?{encoded}" if encoded else "")
+
+    tabs = [
+        {
+            "label": tab.label,
+            "count": number(desk, sum(counts.get(s, 0) for s in tab.states)),
+            "href": href(onglet=tab.id or None, etat=None, page=None),
+            "current": tab.id == view.tab.id,
+        }
+        for tab in tabs_of(compiled, desk.locale, say)
+    ]
+    sort_links = {}
+    for sort in SORT_PARAMS:
+        current = view.sort == sort
+        if current:
+            order = "asc" if view.order == "desc" else "desc"
+        else:
+            order = "desc" if sort == "date" else "asc"
+        sort_links[sort] = {
+            "href": href(tri=sort if sort != "date" else None, ordre=order, page=None),
+            "current": current,
+            "aria": ("ascending" if view.order == "asc" else "descending") if current else None,
+            "hint": say["sorted_asc" if view.order == "asc" else "sorted_desc"] if current else "",
+        }
+    pager = {
+        "n": view.page,
+        "pages": pages,
+        "first": href(page=None) if view.page > 1 else None,
+        "previous": href(page=view.page - 1 if view.page > 2 else None) if view.page > 1 else None,
+        "next": href(page=view.page + 1) if view.page < pages else None,
+        "last": href(page=pages) if view.page < pages else None,
+    }
+    hidden = view.params(page=None)
+    return desk.page(
+        "backoffice/queue.html",
+        status=status,
+        title=desk.words["bo_requests"],
+        say=say,
+        view=view,
+        tabs=tabs,
+        current_tab=view.tab,
+        choices=_filter_choices(desk, view),
+        rows=rows,
+        range_text=say(
+            "range",
+            first=number(desk, page.first),
+            last=number(desk, page.last),
+            total=number(desk, total),
+        )
+        if page.rows
+        else "",
+        total=total,
+        pager=pager,
+        sort_links=sort_links,
+        bulk=[{"id": t.id, "label": desk.text(t.label)} for t in bulk_here],
+        retour=href(),
+        hidden_filters=hidden,
+        reset_href=href(
+            etat=None,
+            session=None,
+            du=None,
+            au=None,
+            q=None,
+            tri=None,
+            ordre=None,
+            page=None,
+            **{f"f_{k}": None for k in view.facets},
+        ),
+        report=report,
+        bulk_confirm=None,
+    )
+
+
+class QueueAddress(BaseModel):
+    """The queue's query parameters, bounded before the page reads them: `read_queue_state`
+    reads them (and the address a bulk form came back from), ignoring unknown values. The
+    filters of reference list fields (`f_<field>`) depend on the spec; that reader bounds them."""
+
+    onglet: Choice = ""
+    etat: Choice = ""
+    session: Choice = ""
+    du: DayText = ""
+    au: DayText = ""
+    q: SearchText = ""
+    tri: Choice = ""
+    ordre: Choice = ""
+    page: Page = 1
+
+
+@router.get("/demandes", response_class=HTMLResponse)
+def queue(desk: ProcessDesk, _address: Annotated[QueueAddress, Query()]) -> HTMLResponse:
+    return queue_response(desk, desk.request.query_params)

@@ -1,0 +1,312 @@
+"""What the backoffice's request pages share: their words in the workflow's language, the bounds
+of their forms, the acting user, and the workflow version each request is pinned to."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends
+from starlette.datastructures import FormData
+
+from engine.compiled import CompiledWorkflow
+from engine.process.actors import Actor
+from engine.process.firing import (
+    CommentRequired,
+    ConditionNotMet,
+    NotAllowed,
+    NotFromThisState,
+    UnknownTransition,
+)
+from engine.service.bulk import NotBulk
+from engine.service.requests import Conflict
+from engine.store.models import RequestRow
+
+from ..deps import form_of
+from .access import Desk
+
+MAX_BULK = 500
+MAX_COMMENT = 5000
+MAX_FILTER_ENTRIES = 1000
+SORT_PARAMS = {"date": "submitted", "reference": "reference", "etat": "state"}
+MIN_YEAR, MAX_YEAR = 1900, 2999  # dates outside are typing mistakes
+# The bulk form: up to MAX_BULK requests ticked, with their versions. A transition's form: a
+# comment and a confirmation.
+BulkForm = Annotated[FormData, Depends(form_of(max_fields=MAX_BULK * 2 + 20))]
+ActionForm = Annotated[FormData, Depends(form_of(max_fields=20))]
+
+# Words of these pages; the spec gives every label of the workflow itself.
+WORDS: dict[str, dict[str, str]] = {
+    "fr": {
+        "tabs": "Catégories de demandes",
+        "tab_all": "Toutes",
+        "filters": "Filtres",
+        "state": "État",
+        "all_states": "Tous les états",
+        "session": "Session",
+        "all_sessions": "Toutes les sessions",
+        "all_entries": "Indifférent",
+        "submitted_from": "Envoyées depuis le",
+        "submitted_to": "Envoyées jusqu'au",
+        "search": "Rechercher",
+        "search_help": "Référence, nom ou adresse électronique ; majuscules et accents "
+        "indifférents.",
+        "sort": "Trier par",
+        "sort_submitted": "Date d'envoi",
+        "sort_reference": "Référence",
+        "sort_state": "État",
+        "order": "Ordre",
+        "desc": "Décroissant",
+        "asc": "Croissant",
+        "apply": "Filtrer",
+        "reset": "Effacer les filtres",
+        "range": "{first}–{last} sur {total}",
+        "empty": "Aucune demande ne correspond à ces critères.",
+        "col_reference": "Référence",
+        "col_applicant": "Demandeur",
+        "col_session": "Session",
+        "col_state": "État",
+        "col_submitted": "Envoyée le",
+        "col_select": "Sélection",
+        "select_one": "Sélectionner la demande {reference}",
+        "sorted_asc": "tri croissant",
+        "sorted_desc": "tri décroissant",
+        "draft": "(brouillon)",
+        "pages": "Pages",
+        "first_page": "Première page",
+        "previous_page": "Page précédente",
+        "next_page": "Page suivante",
+        "last_page": "Dernière page",
+        "page_of": "Page {n} sur {total}",
+        "bad_date": "Date non reconnue : « {value} » (attendu : jj/mm/aaaa). Ce filtre est ignoré.",
+        "bulk_legend": "Action groupée sur les demandes cochées",
+        "bulk_transition": "Action",
+        "bulk_apply": "Appliquer aux demandes cochées",
+        "bulk_title": "Action groupée",
+        "bulk_none": "Cochez au moins une demande, puis choisissez l'action.",
+        "bulk_unknown": "Cette action ne peut pas être appliquée à plusieurs demandes.",
+        "bulk_question": "Appliquer « {label} » à {n} demande(s) ?",
+        "bulk_confirm": "Confirmer et appliquer",
+        "bulk_done": "Effectuée pour {n} demande(s)",
+        "bulk_refused": "Refusée pour {n} demande(s)",
+        "back_to_queue": "Retour aux demandes",
+        "not_found_request": "Cette demande n'existe pas.",
+        "request_title": "Demande {reference}",
+        "draft_title": "Brouillon de demande",
+        "applicant": "Demandeur",
+        "submitted_on": "Envoyée le",
+        "created_on": "Commencée le",
+        "answers": "Réponses",
+        "no_answer": "—",
+        "entries": "Entrées des listes de référence",
+        "entry_status": "Statut",
+        "history": "Historique",
+        "no_history": "Aucun changement d'état pour l'instant.",
+        "h_comment": "Commentaire",
+        "actor_applicant": "le demandeur",
+        "actor_link": "lien envoyé par courriel",
+        "actor_timer": "automatique (délai)",
+        "mails": "Courriels",
+        "no_mails": "Aucun courriel pour cette demande.",
+        "m_when": "Créé le",
+        "m_template": "Modèle",
+        "m_subject": "Objet",
+        "m_recipients": "Destinataires",
+        "m_status": "Statut",
+        "m_cc": "copie :",
+        "m_redirected": "redirigé vers :",
+        "status_queued": "en file",
+        "status_sent": "envoyé",
+        "status_failed": "échec",
+        "status_redirected": "redirigé (mode test)",
+        "documents": "Documents",
+        "no_documents": "Aucun document pour cette demande.",
+        "download": "Télécharger {filename}",
+        "actions": "Actions",
+        "no_action": "Aucune action ne vous est possible sur cette demande pour le moment.",
+        "confirm_check": "Je confirme",
+        "confirm_missing": "Cochez « Je confirme » pour effectuer cette action.",
+        "comment_missing": "Le champ « {label} » est obligatoire.",
+        "done": "« {label} » : c'est fait.",
+        "conflict": "Quelqu'un d'autre a modifié cette demande pendant que vous la consultiez : "
+        "rien n'a été appliqué. Voici son état actuel ; vérifiez-le avant de recommencer.",
+        "not_from_state": "La demande est à l'état « {state} » : cette action n'y est pas "
+        "possible.",
+        "not_allowed": "Vos rôles ne vous permettent pas cette action.",
+        "unknown_transition": "Cette action n'existe pas pour cette demande.",
+        "form_expired": "Le formulaire a expiré : rechargez la page et recommencez.",
+        "unknown_state": "état inconnu ({state})",
+    },
+    "en": {
+        "tabs": "Request categories",
+        "tab_all": "All",
+        "filters": "Filters",
+        "state": "State",
+        "all_states": "All states",
+        "session": "Session",
+        "all_sessions": "All sessions",
+        "all_entries": "Any",
+        "submitted_from": "Sent from",
+        "submitted_to": "Sent until",
+        "search": "Search",
+        "search_help": "Reference, name or email address; case and accents do not matter.",
+        "sort": "Sort by",
+        "sort_submitted": "Date sent",
+        "sort_reference": "Reference",
+        "sort_state": "State",
+        "order": "Order",
+        "desc": "Descending",
+        "asc": "Ascending",
+        "apply": "Filter",
+        "reset": "Clear the filters",
+        "range": "{first}–{last} of {total}",
+        "empty": "No request matches.",
+        "col_reference": "Reference",
+        "col_applicant": "Applicant",
+        "col_session": "Session",
+        "col_state": "State",
+        "col_submitted": "Sent on",
+        "col_select": "Selection",
+        "select_one": "Select request {reference}",
+        "sorted_asc": "ascending",
+        "sorted_desc": "descending",
+        "draft": "(draft)",
+        "pages": "Pages",
+        "first_page": "First page",
+        "previous_page": "Previous page",
+        "next_page": "Next page",
+        "last_page": "Last page",
+        "page_of": "Page {n} of {total}",
+        "bad_date": "Date not understood: “{value}” (expected dd/mm/yyyy). Filter ignored.",
+        "bulk_legend": "Action on the ticked requests",
+        "bulk_transition": "Action",
+        "bulk_apply": "Apply to the ticked requests",
+        "bulk_title": "Action on several requests",
+        "bulk_none": "Tick at least one request, then choose the action.",
+        "bulk_unknown": "This action cannot be applied to several requests.",
+        "bulk_question": "Apply “{label}” to {n} request(s)?",
+        "bulk_confirm": "Confirm and apply",
+        "bulk_done": "Done for {n} request(s)",
+        "bulk_refused": "Refused for {n} request(s)",
+        "back_to_queue": "Back to the requests",
+        "not_found_request": "This request does not exist.",
+        "request_title": "Request {reference}",
+        "draft_title": "Draft request",
+        "applicant": "Applicant",
+        "submitted_on": "Sent on",
+        "created_on": "Started on",
+        "answers": "Answers",
+        "no_answer": "—",
+        "entries": "Reference list entries",
+        "entry_status": "Status",
+        "history": "History",
+        "no_history": "No state change yet.",
+        "h_comment": "Comment",
+        "actor_applicant": "the applicant",
+        "actor_link": "link sent by email",
+        "actor_timer": "automatic (delay)",
+        "mails": "Mails",
+        "no_mails": "No mail for this request.",
+        "m_when": "Created",
+        "m_template": "Template",
+        "m_subject": "Subject",
+        "m_recipients": "Recipients",
+        "m_status": "Status",
+        "m_cc": "cc:",
+        "m_redirected": "redirected to:",
+        "status_queued": "queued",
+        "status_sent": "sent",
+        "status_failed": "failed",
+        "status_redirected": "redirected (test mode)",
+        "documents": "Documents",
+        "no_documents": "No document for this request.",
+        "download": "Download {filename}",
+        "actions": "Actions",
+        "no_action": "There is nothing you can do on this request at the moment.",
+        "confirm_check": "I confirm",
+        "confirm_missing": "Tick “I confirm” to do this.",
+        "comment_missing": "“{label}” is required.",
+        "done": "“{label}”: done.",
+        "conflict": "Someone else changed this request while you were looking at it: nothing "
+        "was applied. Here is its current state; check it before trying again.",
+        "not_from_state": "The request is in state “{state}”: this action is not possible there.",
+        "not_allowed": "Your roles do not allow this action.",
+        "unknown_transition": "This action does not exist for this request.",
+        "form_expired": "The form expired: reload the page and try again.",
+        "unknown_state": "unknown state ({state})",
+    },
+}
+
+
+class Say:
+    """`say["key"]` or `say("key", n=3)`, in the workflow's language."""
+
+    def __init__(self, locale: str) -> None:
+        self.table = WORDS.get(locale, WORDS["fr"])
+
+    def __getitem__(self, key: str) -> str:
+        return self.table.get(key) or WORDS["fr"][key]
+
+    def __call__(self, key: str, **values: object) -> str:
+        return self[key].format(**values)
+
+
+def say_for(desk: Desk) -> Say:
+    return Say(desk.locale)
+
+
+def local_moment(desk: Desk, moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    local = moment.astimezone(desk.runtime.zone)
+    return local.strftime("%d/%m/%Y %H:%M" if desk.locale == "fr" else "%Y-%m-%d %H:%M")
+
+
+def number(desk: Desk, n: int) -> str:
+    """12 345 in French (narrow no-break space), 12,345 in English."""
+    return f"{n:,}".replace(",", "\u202f" if desk.locale == "fr" else ",")
+
+
+def actor_for(desk: Desk) -> Actor:
+    return Actor.user(desk.staff.account.email, desk.staff.roles_in(desk.compiled))
+
+
+class Versions:
+    """The compiled workflow each request is pinned to, looked up once per page."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self.found = {desk.compiled.content_hash: desk.compiled}
+
+    def __call__(self, spec_hash: str) -> CompiledWorkflow:
+        if spec_hash not in self.found:
+            self.found[spec_hash] = self.desk.runtime.registry.version(self.desk.db, spec_hash)
+        return self.found[spec_hash]
+
+    def state_label(self, state: str, spec_hash: str | None = None) -> str:
+        for compiled in (self.desk.compiled, self(spec_hash) if spec_hash else None):
+            if compiled is not None and state in compiled.states:
+                return compiled.text(compiled.states[state].label, self.desk.locale)
+        return say_for(self.desk)("unknown_state", state=state)
+
+
+def request_href(desk: Desk, key: str) -> str:
+    return f"{desk.base}/demandes/{quote(key, safe='')}"
+
+
+def refusal(say: Say, error: Exception, versions: Versions, row: RequestRow | None) -> str:
+    """Why a transition was not fired, for people, in the workflow's language."""
+    if isinstance(error, Conflict):
+        return say["conflict"]
+    if isinstance(error, NotFromThisState) and row is not None:
+        return say("not_from_state", state=versions.state_label(row.state, row.spec_hash))
+    if isinstance(error, NotAllowed):
+        return say["not_allowed"]
+    if isinstance(error, NotBulk):
+        return say["bulk_unknown"]
+    if isinstance(error, UnknownTransition):
+        return say["unknown_transition"]
+    if isinstance(error, ConditionNotMet | CommentRequired):
+        return error.message
+    return getattr(error, "message", str(error))
