@@ -7,22 +7,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from tests.web.smtp import MailServer, Received, free_port
+from tests.serving import Installation, Served, wait_until
+from tests.web.smtp import MailServer, Received
 
-PROJECT = Path(__file__).resolve().parents[2]
 AXE_SCRIPT = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 
 # Chromium started as root in a sandboxed machine with no route outside: no sandbox of its
@@ -41,8 +35,6 @@ OPERATOR_EMAIL = "operateur@hgi.example"
 OPERATOR_PASSWORD = "Operateur-navigateur-2026"
 ADMIN_EMAIL = "administration@hgi.example"
 ADMIN_PASSWORD = "Administration-navigateur-2026"
-
-T = TypeVar("T")
 
 
 def chromium_executable() -> str:
@@ -64,18 +56,6 @@ def axe_script() -> str:
     return AXE_SCRIPT.read_text(encoding="utf-8")
 
 
-def wait_until(probe: Callable[[], T | None], what: str, timeout: float = 20.0) -> T:
-    """Polls `probe` until it returns something truthy; fails with `what` after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = probe()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.1)
-
-
 @dataclass
 class ServedApp:
     """`onboarding demo`, an operator login, then `onboarding serve` in a child process."""
@@ -83,8 +63,12 @@ class ServedApp:
     data_dir: Path
     mail: MailServer
     database_url: str = ""
-    process: subprocess.Popen[bytes] | None = None
-    port: int = 0
+    served: Served | None = None
+
+    @property
+    def port(self) -> int:
+        assert self.served is not None, "start the app first"
+        return self.served.port
 
     @property
     def base_url(self) -> str:
@@ -93,76 +77,37 @@ class ServedApp:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def _environment(self) -> dict[str, str]:
-        env = {key: value for key, value in os.environ.items() if not key.startswith("ONBOARDING_")}
-        env.update(
-            ONBOARDING_PROJECT_DIR=str(PROJECT),
-            ONBOARDING_DATA_DIR=str(self.data_dir),
-            ONBOARDING_SECRET_KEY="browser-tests-secret-not-for-production",
-            ONBOARDING_SMTP_HOST="127.0.0.1",
-            ONBOARDING_SMTP_PORT=str(self.mail.port),
-            ONBOARDING_WORKER_POLL_SECONDS="0.2",
+    def installation(self) -> Installation:
+        return Installation(
+            self.data_dir,
+            self.database_url,
+            {
+                "ONBOARDING_SECRET_KEY": "browser-tests-secret-not-for-production",
+                "ONBOARDING_SMTP_HOST": "127.0.0.1",
+                "ONBOARDING_SMTP_PORT": str(self.mail.port),
+                "ONBOARDING_WORKER_POLL_SECONDS": "0.2",
+            },
         )
-        if self.database_url:
-            env["ONBOARDING_DATABASE_URL"] = self.database_url
-        return env
-
-    def _command(self, *arguments: str) -> list[str]:
-        return [sys.executable, "-m", "app.cli", *arguments]
-
-    def _run(self, *arguments: str) -> str:
-        done = subprocess.run(
-            self._command(*arguments),
-            cwd=PROJECT,
-            env=self._environment(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"onboarding {' '.join(arguments)} failed:\n{done.stderr}")
-        return done.stdout
 
     def start(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._run("demo")
-        self._run(
+        installation = self.installation()
+        installation.run("demo")
+        installation.run(
             "user", "create", OPERATOR_EMAIL,
             "--role", "registration_manager", "--password", OPERATOR_PASSWORD,
         )  # fmt: skip
-        self._run("user", "create", ADMIN_EMAIL, "--role", "admin", "--password", ADMIN_PASSWORD)
-        self.port = free_port()
-        log = (self.data_dir / "serve.log").open("wb")
-        self.process = subprocess.Popen(
-            self._command("serve", "--host", "127.0.0.1", "--port", str(self.port)),
-            cwd=PROJECT,
-            env=self._environment(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
+        installation.run(
+            "user", "create", ADMIN_EMAIL, "--role", "admin", "--password", ADMIN_PASSWORD
         )
-        wait_until(self._ready, f"the app on {self.base_url}", timeout=60)
-
-    def _ready(self) -> bool:
-        if self.process is not None and self.process.poll() is not None:
-            raise RuntimeError(f"onboarding serve stopped:\n{self.log()}")
-        try:
-            with urllib.request.urlopen(self.url("/"), timeout=2) as response:
-                return bool(response.status == 200)
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            return False
+        self.served = installation.serve()
+        self.served.wait_ready()
 
     def log(self) -> str:
-        path = self.data_dir / "serve.log"
-        return path.read_text(errors="replace") if path.exists() else ""
+        return self.served.log() if self.served is not None else ""
 
     def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-            self.process = None
+        if self.served is not None:
+            self.served.stop()
 
     def mail_to(
         self, address: str, template: str, about: str = "", timeout: float = 20.0

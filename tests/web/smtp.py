@@ -3,7 +3,6 @@ parsed, and can be stopped and started again to play a mail server that is down.
 
 from __future__ import annotations
 
-import socket
 import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -11,6 +10,8 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+from tests.serving import free_port
 
 
 @dataclass
@@ -56,12 +57,6 @@ class _Handler:
                 Received(envelope.mail_from, list(envelope.rcpt_tos), message)  # type: ignore[arg-type]
             )
         return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class MailServer:
