@@ -11,6 +11,8 @@ from pathlib import Path
 
 from .prepare import prepare
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
 
 def serve(host: str, port: int, log_level: str, workers: int = 1) -> int:
     """`onboarding serve`: one web process, or `workers` of them started by uvicorn, each
@@ -85,7 +87,14 @@ def _serve(host: str, port: int, log_level: str, workers: int) -> int:
             os.environ["ONBOARDING_BASE_URL"] = settings.base_url
             print(f"serving on http://{host}:{port}/ with {workers} processes", flush=True)
             uvicorn.run(
-                "app.factory:app_from_environment", factory=True, workers=workers, **options
+                "app.factory:app_from_environment",
+                factory=True,
+                workers=workers,
+                # uvicorn kills a child that has not answered its health check within this
+                # time, counted from its start: on a busy machine a child still importing the
+                # app would be killed and respawned forever with uvicorn's 5 s.
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+                **options,
             )
     finally:
         if stop is not None:

@@ -110,14 +110,16 @@ class Served:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
+    def wait_ready(self, timeout: float = 120.0) -> None:
         wait_until(self._ready, f"the app on {self.base_url}", timeout=timeout)
 
     def _ready(self) -> bool:
         if self.process is not None and self.process.poll() is not None:
             raise RuntimeError(f"onboarding serve stopped:\n{self.log()}")
         try:
-            with urllib.request.urlopen(self.url("/"), timeout=2) as response:
+            # The first page of a new process compiles its templates: on a busy machine that
+            # takes seconds, and a probe that gives up sooner only queues more work.
+            with urllib.request.urlopen(self.url("/"), timeout=15) as response:
                 return bool(response.status == 200)
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             return False

@@ -12,7 +12,7 @@ import httpx2
 
 from .cluster import ADMIN_EMAIL, ADMIN_PASSWORD, CODE
 from .load import Answer, Watch, at_once, percentile
-from .people import Applicant, Visitor, expect
+from .people import ANSWER_TIMEOUT, Applicant, Visitor, expect
 
 WRONG_LOGINS = 20
 STEP_POSTS = 20
@@ -34,7 +34,7 @@ class Burst:
             person.close()
 
 
-def prepare(base_urls: Sequence[str], tag: str, timeout: float = 30.0) -> Burst:
+def prepare(base_urls: Sequence[str], tag: str, timeout: float = ANSWER_TIMEOUT) -> Burst:
     """Opens the login pages, walks 20 applicants up to the trainee step and logs an admin
     in; `tag` keeps this burst's addresses apart from other bursts on the same database."""
     burst = Burst()
