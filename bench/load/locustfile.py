@@ -25,6 +25,7 @@ import itertools
 import json
 import os
 import random
+import re
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -67,6 +68,8 @@ FIRST_NAMES = ["Camille", "Dominique", "Claude", "Hélène", "Jérôme", "Zoé",
 LAST_NAMES = ["Martin", "Bernard", "Lefèvre", "Dubois", "Garnier", "Nguyen", "Rousseau"]
 MANDATES = ["maire", "adjoint_maire", "conseiller_municipal", "president_epci"]
 LEAVING_STEPS = ["funding", "establishment", "trainee", "mandate", "dietary", "extra_data", "terms"]
+IDLE_CONNECTION = 4.0
+FIELD_ERROR = re.compile(r'class="field__error"[^>]*>(?:<span[^>]*>[^<]*</span>)?([^<]*)')
 VALIDATIONS = ("validate_institution", "validate_operator", "validate_applicant")
 
 
@@ -93,24 +96,36 @@ NUMBERS = itertools.count(1)
 OUTCOME_LIST: list[Outcome] = []
 
 
-def think(low: float, high: float) -> None:
-    """A person's pause: reading, typing, looking elsewhere."""
-    gevent.sleep(random.uniform(low, high) * THINK)
-
-
 class Person(HttpUser):
     """Someone with a browser of their own (cookies) who checks every answer they get."""
 
     abstract = True
 
+    last_request = 0.0
+
+    def think(self, low: float, high: float) -> None:
+        """A person's pause: reading, typing, looking elsewhere."""
+        gevent.sleep(random.uniform(low, high) * THINK)
+
+    def fresh_connections(self) -> None:
+        """After a pause longer than the server keeps an idle connection open (uvicorn: 5 s),
+        the next request goes on a new connection, as a browser's would once the server closed
+        the old one. Reusing a connection at the very moment the server closes it fails in the
+        load tool, where a browser would send the request again."""
+        if time.monotonic() - self.last_request > IDLE_CONNECTION:
+            self.client.close()
+
     def call(
         self, method: str, path: str, name: str, expect: tuple[int, ...], **options: Any
     ) -> Response:
+        self.fresh_connections()
         with self.client.request(
             method, path, name=name, allow_redirects=False, catch_response=True, **options
         ) as response:
+            self.last_request = time.monotonic()
             if response.status_code not in expect:
-                why = f"{response.status_code} instead of {expect}: {response.text[:200]!r}"
+                said = response.error if response.status_code == 0 else what_is_wrong(response)
+                why = f"{response.status_code} instead of {expect}: {said!r}"
                 response.failure(why)
                 raise JourneyBroken(f"{name}: {why}")
             response.success()
@@ -173,9 +188,9 @@ class Applicant(Person):
 
     def register(self) -> None:
         self.get("/", "/")
-        think(5, 20)
+        self.think(5, 20)
         page = self.get(START, "/inscription/[code]").text
-        think(3, 10)
+        self.think(3, 10)
         data = {"_action": "new_request", "_nav": "next", "_csrf": csrf_of(page)}
         location = self.post(START, "/inscription/[code]", data).headers["location"]
         while "/etape/" in location:
@@ -200,7 +215,7 @@ class Applicant(Person):
             raise JourneyBroken(f"no resume link on step {step}")
         if self.outcome.plan == "abandons":
             return ""
-        think(30, 120)
+        self.think(30, 120)
         self.client.cookies.clear()
         back = self.get(link, "/inscription/[code]/reprendre/[token]", (303,))
         location = back.headers["location"]
@@ -212,13 +227,13 @@ class Applicant(Person):
         """Fills the step as the person would, sends it and returns where it leads. Without
         JavaScript, a field that an answer reveals appears on the same page first; some people
         mistype their address confirmation and correct it."""
-        think(4, 15)
+        self.think(4, 15)
         url = f"{START}/etape/{step}"
         if step == "establishment" and self.rng.random() < 0.5:
             query = self.rng.choice(SEARCHES)
             search = f"{START}/recherche/establishment?q={query}"
             self.get(search, "/inscription/[code]/recherche/[field]")
-            think(1, 4)
+            self.think(1, 4)
         typed = self.answers(step)
         shown = shown_of(page)
         if self.javascript and step in ("dietary", "disability"):
@@ -230,12 +245,12 @@ class Applicant(Person):
             page = self.post(url, f"/inscription/[code]/etape/{step} (invalid)", data, (422,)).text
             if "Les deux adresses de courriel ne correspondent pas" not in page:
                 raise JourneyBroken(f"no message for the mismatched address: {page[:300]!r}")
-            think(3, 8)
+            self.think(3, 8)
         data = {**typed, "_nav": "next", "_csrf": csrf_of(page), "_shown": shown}
         response = self.post(url, f"/inscription/[code]/etape/{step}", data, (303, 200))
         if response.status_code == 200:  # a field appeared (no JavaScript): fill it, send again
             page = response.text
-            think(3, 10)
+            self.think(3, 10)
             data = {**typed, "_nav": "next", "_csrf": csrf_of(page), "_shown": shown_of(page)}
             response = self.post(url, f"/inscription/[code]/etape/{step} (revealed)", data)
         return str(response.headers["location"])
@@ -254,7 +269,7 @@ class Applicant(Person):
                 "email": self.email,
                 "email__confirm": self.email,
                 "postal_code": pick(["69001", "38000", "73000", "01000"]),
-                "phone": f"06 {self.number % 100:02d} 34 56 78",
+                "phone": f"06 12 {self.number // 100 % 100:02d} {self.number % 100:02d} 78",
                 "expectations": pick(["", "Mieux comprendre les leviers de rénovation."]),
             },
             "mandate": {"mandate": pick(MANDATES), "first_mandate_year": pick(["2014", "2020"])},
@@ -290,12 +305,12 @@ class Applicant(Person):
 
     def confirm(self) -> None:
         mail = self.wait_mail("confirm_email")
-        think(10, 60)  # the mail client, the spam folder
+        self.think(10, 60)  # the mail client, the spam folder
         path = mailed_path(mail.text, "/liens/confirm_email/")
         if path is None:
             raise JourneyBroken("no confirmation link in the mail")
         page = self.get(path, "/liens/confirm_email/[token]").text
-        think(2, 6)
+        self.think(2, 6)
         form = forms(page).get(path)
         if form is None:
             raise JourneyBroken(f"no button on the confirmation page: {page[:300]!r}")
@@ -307,9 +322,9 @@ class Applicant(Person):
     def follow(self) -> None:
         """Asks for the follow link, opens it from the mail; some cancel their request."""
         self.outcome.followed = True
-        think(20, 90)
+        self.think(20, 90)
         page = self.get(f"{START}/suivi", "/inscription/[code]/suivi").text
-        think(2, 6)
+        self.think(2, 6)
         data = {"email": self.email, "_csrf": csrf_of(page)}
         self.post(f"{START}/suivi", "/inscription/[code]/suivi", data, (200,))
         mail = self.wait_mail("follow_requests")
@@ -321,7 +336,7 @@ class Applicant(Person):
             raise JourneyBroken(f"{self.outcome.reference} missing from the follow page")
         if self.rng.random() < 0.5:
             return
-        think(5, 20)
+        self.think(5, 20)
         [link] = hrefs(page, "/liens/")[:1] or [""]
         if not link:
             raise JourneyBroken("no link to the request on the follow page")
@@ -329,7 +344,7 @@ class Applicant(Person):
         cancels = [f for f in forms(page).values() if f.get("transition", "").startswith("cancel")]
         if not cancels:
             raise JourneyBroken(f"no cancel button on the request's page: {page[:300]!r}")
-        think(3, 10)
+        self.think(3, 10)
         page = html.unescape(self.post(link, "/liens/follow/[token]", cancels[0], (200,)).text)
         if "c'est fait" not in page:
             raise JourneyBroken(f"the cancellation did not say it is done: {page[:300]!r}")
@@ -341,6 +356,7 @@ class Operator(Person):
     fires the next validation, looks at the waiting list when seats may have come free."""
 
     fixed_count = len(OPERATORS)
+
     wait_time = between(3 * THINK, 12 * THINK)
 
     def on_start(self) -> None:
@@ -385,11 +401,11 @@ class Operator(Person):
             references = queue_references(page.text)
             if not references:
                 return
-            think(2, 6)
+            self.think(2, 6)
             reference = random.choice(references[:10])
             path = f"{DESK}/demandes/{reference}"
             page_text = self.get(path, f"{DESK_NAME}/demandes/[reference]").text
-            think(3, 10)
+            self.think(3, 10)
             for transition in transitions:
                 action = f"{path}/transitions/{transition}"
                 form = forms(page_text).get(action)
@@ -411,6 +427,12 @@ class Operator(Person):
 
 
 OPERATOR_NUMBERS = itertools.count()
+
+
+def what_is_wrong(response: Response) -> str:
+    """The error messages a page shows, or its beginning."""
+    errors = [html.unescape(e).strip() for e in FIELD_ERROR.findall(response.text)]
+    return "; ".join(errors) if errors else response.text[:200]
 
 
 @dataclass

@@ -105,7 +105,8 @@ def running(
         served = serve(installation, shape.web_processes)
         workers = [worker(installation, n) for n in range(1, shape.mail_workers + 1)]
         stack.callback(stop_all, [served, *workers])
-        served.wait_ready()
+        # Several processes each loading the workflows, on a machine that may be busy.
+        served.wait_ready(timeout=180)
         yield Stack(installation, served, mail_folder, accounts, workers)
 
 
