@@ -73,6 +73,8 @@ class Tally:
                 self.unexpected[key] = self.unexpected.get(key, 0) + 1
             if self.done % self.every == 0:
                 self.samples.append((self.done, rss_bytes(self.pid)))
+                rss = self.samples[-1][1] / (1 << 20)
+                print(f"  {self.done} requests: {rss:.1f} MiB", flush=True)
 
 
 def rss_bytes(pid: int) -> int:

@@ -4,10 +4,12 @@ mail worker; PostgreSQL: `--workers 2` and separate `onboarding worker` processe
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,10 +106,20 @@ def running(
             installation.run("user", "create", email, *role)
         served = serve(installation, shape.web_processes)
         workers = [worker(installation, n) for n in range(1, shape.mail_workers + 1)]
-        stack.callback(stop_all, [served, *workers])
+        stack.callback(stop, [served, *workers])
         # Several processes each loading the workflows, on a machine that may be busy.
-        served.wait_ready(timeout=180)
+        served.wait_ready(timeout=600)
         yield Stack(installation, served, mail_folder, accounts, workers)
+
+
+def stop(processes: list[Served]) -> None:
+    """Stops the processes, then whatever they started: `serve --workers N` killed before its
+    web processes answered its signal would leave them running."""
+    groups = [p.process.pid for p in processes if p.process is not None]
+    stop_all(processes)
+    for group in groups:
+        with suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
 
 
 def serve(installation: Installation, processes: int) -> Served:
@@ -135,4 +147,5 @@ def _start(
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            start_new_session=True,  # a process group of its own, which `stop` ends whole
         )
