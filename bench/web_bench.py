@@ -96,6 +96,8 @@ BASE = f"/inscription/{CODE}"
 STEP_PATH = f"{BASE}/etape/trainee"
 NEXT_STEP = "mandate"
 THROUGHPUT_AIM = 0.8
+WORKERS_AIM = 1.7  # N processes against one, for N = 2
+P99_AIM_MS = 150.0
 BUSY_WARNING = 25.0  # % of one core used by other processes, above which figures are noisy
 
 TRAINEE_FORM = {
@@ -116,9 +118,21 @@ EARLIER_ANSWERS = {
     "funding_method": "establishment",
     "establishment": "ville_lyon",
 }
-APPS = ("baseline-def", "baseline-async", "product")
+APPS = ["baseline-def", "baseline-async", "product"]
 LABELS = {"baseline-def": "baseline def", "baseline-async": "baseline async", "product": "product"}
+# Servers run with more than one process (`--workers N` adds "product-xN"), by kind.
+WORKERS: dict[str, int] = {}
 CSRF_RE = re.compile(r'name="_csrf" value="([^"]+)"')
+# The product's security headers (web/app.py), copied by hand: set-up checks that both send them.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
 
 
 # =============================================================================================
@@ -126,39 +140,50 @@ CSRF_RE = re.compile(r'name="_csrf" value="([^"]+)"')
 # =============================================================================================
 
 
-def serve(kind: str, port: int, data_dir: Path, begin: str) -> None:
+def serve(kind: str, port: int, data_dir: Path, begin: str, database_url: str) -> None:
     import logging
 
     import uvicorn
 
     # Errors the apps log (the product's 500 handler logs the traceback) reach the log file.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    if kind == "product":
-        app = product_app(port, data_dir)
+    options: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "port": port,
+        "log_level": "warning",
+        "access_log": False,
+        "loop": "uvloop",
+        "http": "httptools",
+    }
+    workers = WORKERS.get(kind, 1)
+    if kind.startswith("product"):
+        app = product_app(port, data_dir, database_url)
+        if workers > 1:
+            # As `onboarding serve --workers N` runs them: each process builds its app from
+            # the environment (set by start_server), on the database prepared above.
+            uvicorn.run(
+                "app.factory:app_from_environment", factory=True, workers=workers, **options
+            )
+            return
     else:
-        app = baseline_app(
-            data_dir / "baseline.sqlite3", async_style=kind == "baseline-async", begin=begin
-        )
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        loop="uvloop",
-        http="httptools",
-        workers=1,
-    )
+        url = database_url or f"sqlite:///{(data_dir / 'baseline.sqlite3').as_posix()}"
+        app = baseline_app(url, async_style=kind == "baseline-async", begin=begin)
+    uvicorn.run(app, workers=1, **options)
 
 
-def product_app(port: int, data_dir: Path) -> Any:
+def product_app(port: int, data_dir: Path, database_url: str = "") -> Any:
     from app.factory import create_app, make_runtime
     from engine.config import AppSettings
     from engine.service.seed import load_seed, read_seed
     from engine.service.setup import prepare_database
     from engine.store.db import make_engine, make_session_factory
 
-    settings = AppSettings(project_dir=ROOT, data_dir=data_dir, base_url=f"http://127.0.0.1:{port}")
+    settings = AppSettings(
+        project_dir=ROOT,
+        data_dir=data_dir,
+        base_url=f"http://127.0.0.1:{port}",
+        database_url=database_url,
+    )
     runtime = make_runtime(settings)
     engine = make_engine(settings.resolved_database_url())
     prepare_database(engine, runtime.registry)
@@ -182,6 +207,12 @@ BASELINE_PAGE = """<!DOCTYPE html>
 <body>
 <header class="site-header"><a href="/">HGI</a> <span>Inscription en ligne</span></header>
 <main id="main" class="page">
+<div class="wizard-head">
+<p class="wizard-head__workflow">Inscription à une formation</p>
+<h1 class="wizard-head__session">{{ session.title }}</h1>
+<p class="wizard-head__dates">{{ dates }}</p>
+{% if session.place %}<p class="muted">Lieu : {{ session.place }}</p>{% endif %}
+</div>
 <p class="progress">Étape 4 sur 9</p>
 <h1>{{ title }}</h1>
 {% if errors %}
@@ -262,7 +293,34 @@ CIVILITIES = {"m": "M.", "mme": "Mme"}
 POSTAL_CODE = re.compile(r"[0-9]{5}")
 
 
-def baseline_app(db_path: Path, *, async_style: bool, begin: str = "immediate") -> Any:
+FRENCH_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+FRENCH_MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+
+
+def french_moment(moment: datetime) -> str:
+    """ "vendredi 2 octobre 2026, 11:00", as the product writes it (written by hand here)."""
+    day, month = FRENCH_DAYS[moment.weekday()], FRENCH_MONTHS[moment.month - 1]
+    return f"{day} {moment.day} {month} {moment.year}, {moment:%H:%M}"
+
+
+# The seeded session the product's page shows in its header, as the baseline stores it.
+BASELINE_SESSION = {
+    "code": CODE,
+    "title": (
+        "Transformer le patrimoine communal: stratégies et actions pour rénover, agrandir,"
+        " mutualiser"
+    ),
+    "starts_at": datetime(2026, 10, 2, 11, 0),
+    "ends_at": datetime(2026, 10, 2, 12, 15),
+    "place": "HGI, 12 rue de la République, 69002 Lyon — salle Rhône",
+    "capacity": 25,
+}
+
+
+def baseline_app(url: str, *, async_style: bool, begin: str = "immediate") -> Any:
     import phonenumbers
     from email_validator import EmailNotValidError, validate_email
     from fastapi import Depends, FastAPI, Request
@@ -276,6 +334,17 @@ def baseline_app(db_path: Path, *, async_style: bool, begin: str = "immediate") 
     class Base(DeclarativeBase):
         pass
 
+    class TrainingSession(Base):
+        __tablename__ = "training_sessions"
+
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        code: Mapped[str] = mapped_column(String(64), unique=True)
+        title: Mapped[str] = mapped_column(String(300))
+        starts_at: Mapped[datetime] = mapped_column(DateTime)
+        ends_at: Mapped[datetime] = mapped_column(DateTime)
+        place: Mapped[str] = mapped_column(String(300))
+        capacity: Mapped[int] = mapped_column(Integer)
+
     class Draft(Base):
         __tablename__ = "drafts"
 
@@ -288,24 +357,37 @@ def baseline_app(db_path: Path, *, async_style: bool, begin: str = "immediate") 
 
         __mapper_args__ = {"version_id_col": version}
 
-    engine = create_engine(
-        f"sqlite:///{db_path.as_posix()}",
-        connect_args={"check_same_thread": False, "timeout": 30},
-    )
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=36
+        )
 
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # we send BEGIN ourselves (below)
-        cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000"):
-            cursor.execute(f"PRAGMA {pragma}")
-        cursor.close()
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # we send BEGIN ourselves (below)
+            cursor = dbapi_connection.cursor()
+            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000"):
+                cursor.execute(f"PRAGMA {pragma}")
+            cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql(connection.get_execution_options().get("begin", "BEGIN"))
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            connection.exec_driver_sql(connection.get_execution_options().get("begin", "BEGIN"))
+
+    else:  # PostgreSQL: its own BEGIN; the version column refuses a stale UPDATE
+        engine = create_engine(
+            url.replace("postgresql://", "postgresql+psycopg://", 1), pool_size=36
+        )
 
     Base.metadata.create_all(engine)
+    with Session(engine) as db:
+        db.add(TrainingSession(**BASELINE_SESSION))
+        db.commit()
+    # Read as a hand-written app reads what its header shows: one statement, plain columns.
+    session_query = select(
+        TrainingSession.title, TrainingSession.starts_at, TrainingSession.ends_at,
+        TrainingSession.place,
+    ).where(TrainingSession.code == CODE)  # fmt: skip
     sessions = sessionmaker(engine, expire_on_commit=False)
     # The POST's transaction reads the row, then writes it. With a deferred BEGIN, SQLite (WAL)
     # refuses the write at once ("database is locked", busy_timeout does not apply) when another
@@ -343,6 +425,7 @@ def baseline_app(db_path: Path, *, async_style: bool, begin: str = "immediate") 
 
     def render(
         request: Request,
+        session: Any,
         values: dict[str, str],
         errors: dict[str, str],
         status: int = 200,
@@ -364,6 +447,8 @@ def baseline_app(db_path: Path, *, async_style: bool, begin: str = "immediate") 
             for name, label, kind, required, max_length, hint, confirm in BASELINE_FIELDS
         ]
         html = template.render(
+            session=session,
+            dates=f"Du {french_moment(session.starts_at)} au {french_moment(session.ends_at)}",
             title="Informations sur le stagiaire",
             action=STEP_PATH,
             csrf=csrf_token(request),
@@ -433,8 +518,9 @@ def baseline_app(db_path: Path, *, async_style: bool, begin: str = "immediate") 
             if draft is None:
                 return RedirectResponse(BASE, status_code=303)
             values = {name: str(draft.answers.get(name, "")) for name, *_ in BASELINE_FIELDS}
+            session = db.execute(session_query).one()
             db.rollback()  # end the read transaction
-            return render(request, values, {})
+            return render(request, session, values, {})
 
     def save_step(request: Request, form: FormData) -> Response:
         with writes() as db:
@@ -443,10 +529,11 @@ def baseline_app(db_path: Path, *, async_style: bool, begin: str = "immediate") 
                 return RedirectResponse(BASE, status_code=303)
             submitted = {name: text(form, name) for name in form if not name.startswith("_")}
             if not csrf_ok(request, form.get("_csrf")):
-                return render(request, submitted, {"_csrf": "Formulaire expiré."}, 400)
+                session = db.execute(session_query).one()
+                return render(request, session, submitted, {"_csrf": "Formulaire expiré."}, 400)
             values, errors = validate(form)
             if errors:
-                return render(request, submitted, errors, 422)
+                return render(request, db.execute(session_query).one(), submitted, errors, 422)
             draft.answers = {**draft.answers, **values}
             draft.current_step = NEXT_STEP
             draft.updated_at = datetime.now(UTC).replace(tzinfo=None)
@@ -454,6 +541,22 @@ def baseline_app(db_path: Path, *, async_style: bool, begin: str = "immediate") 
         return RedirectResponse(f"{BASE}/etape/{NEXT_STEP}", status_code=303)
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+    class SecurityHeaders:
+        """The product's security headers on every answer (plain ASGI)."""
+
+        def __init__(self, app: Any) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            async def send_with_headers(message: Any) -> None:
+                if message["type"] == "http.response.start":
+                    message["headers"] = [*message.get("headers", []), *headers]
+                await send(message)
+
+            await self.app(scope, receive, send_with_headers)
+
     app.add_middleware(
         SessionMiddleware,
         secret_key=secrets.token_urlsafe(32),
@@ -461,6 +564,7 @@ def baseline_app(db_path: Path, *, async_style: bool, begin: str = "immediate") 
         max_age=14 * 86400,
         same_site="lax",
     )
+    app.add_middleware(SecurityHeaders)
 
     async def posted_form(request: Request) -> FormData:
         return await request.form(max_files=0, max_fields=1000, max_part_size=64 * 1024)
@@ -533,6 +637,7 @@ class Server:
     data_dir: Path
     log_path: Path
     process: subprocess.Popen[bytes]
+    database_url: str = ""  # empty: a SQLite file in data_dir
     clients: list[Client] = field(default_factory=list)
 
 
@@ -672,7 +777,7 @@ def prepare_clients(server: Server, count: int) -> None:
     """`count` drafts, each with the trainee step already posted once (so that every draft is
     in the state the load repeats: the first POST also moves `current_step`, an extra UPDATE
     in the product), then its page read and checked."""
-    make = product_client if server.kind == "product" else baseline_client
+    make = product_client if server.kind.startswith("product") else baseline_client
     server.clients = [make(server.port) for _ in range(count)]
     for client in server.clients:
         form = {"_csrf": client.csrf, **TRAINEE_FORM}
@@ -683,6 +788,23 @@ def prepare_clients(server: Server, count: int) -> None:
             raise SystemExit(f"{server.kind}: the step page has no {name} input")
     if 'value="Camille"' not in body:
         raise SystemExit(f"{server.kind}: the step page does not show the saved answers")
+    if "Transformer le patrimoine communal" not in body or "vendredi 2 octobre 2026" not in body:
+        raise SystemExit(f"{server.kind}: the step page does not show the session in its header")
+    sent = response_headers(server.port, STEP_PATH, server.clients[0])
+    for name, value in SECURITY_HEADERS.items():
+        if sent.get(name.lower()) != value:
+            raise SystemExit(f"{server.kind}: header {name} missing or different")
+
+
+def response_headers(port: int, path: str, client: Client) -> dict[str, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"Cookie": client.cookie_header()})
+        response = connection.getresponse()
+        response.read()
+        return {name.lower(): value for name, value in response.getheaders()}
+    finally:
+        connection.close()
 
 
 def free_port() -> int:
@@ -691,20 +813,41 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(kind: str, workdir: Path, pin: bool, begin: str) -> Server:
+def start_server(kind: str, workdir: Path, pin: bool, begin: str, database_url: str) -> Server:
     data_dir = workdir / kind
     data_dir.mkdir()
     port = free_port()
     log_path = workdir / f"{kind}.log"
     command = [sys.executable, str(Path(__file__).resolve()), "--serve", kind]
     command += ["--port", str(port), "--data-dir", str(data_dir), "--baseline-begin", begin]
+    command += ["--workers", str(WORKERS.get(kind, 1))]
+    if database_url:
+        command += ["--database-url", database_url]
     if pin:
         command = ["taskset", "-c", "0", *command]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARDING_")}
+    if WORKERS.get(kind, 1) > 1:
+        # What `onboarding serve --workers N` gives each of its processes.
+        metrics = workdir / f"{kind}-metrics"
+        metrics.mkdir()
+        env.update(
+            ONBOARDING_PROJECT_DIR=str(ROOT),
+            ONBOARDING_DATA_DIR=str(data_dir),
+            ONBOARDING_BASE_URL=f"http://127.0.0.1:{port}",
+            PROMETHEUS_MULTIPROC_DIR=str(metrics),
+        )
+        if database_url:
+            env["ONBOARDING_DATABASE_URL"] = database_url
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
-    return Server(kind, port, data_dir, log_path, process)
+    return Server(kind, port, data_dir, log_path, process, database_url)
 
 
 def wait_ready(server: Server, timeout: float = 60.0) -> None:
@@ -810,12 +953,12 @@ def run_wrk(
     command += ["-s", str(scenario.script), f"http://127.0.0.1:{server.port}{STEP_PATH}"]
     if pin:
         command = ["taskset", "-c", "1", *command]
-    machine_before, server_before = machine_cpu(), process_cpu(server.process.pid)
+    machine_before, server_before = machine_cpu(), tree_cpu(server.process.pid)
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     machine_used = machine_cpu() - machine_before
-    server_used = process_cpu(server.process.pid) - server_before
+    server_used = tree_cpu(server.process.pid) - server_before
     wrk_used = (children_after.ru_utime + children_after.ru_stime) - (
         children_before.ru_utime + children_before.ru_stime
     )
@@ -845,6 +988,25 @@ def machine_cpu() -> float:
         fields = [int(x) for x in stat.readline().split()[1:]]
     user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
     return (user + nice + system + irq + softirq + steal) / TICKS
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds used by a process and its children (uvicorn's worker processes)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += process_cpu(current)
+        todo += children.get(current, [])
+    return total
 
 
 def process_cpu(pid: int) -> float:
@@ -889,12 +1051,16 @@ def scan_log(path: Path) -> tuple[Counter[str], list[str]]:
 
 
 def row_versions(server: Server) -> dict[int, int]:
-    """Each draft's version (id -> version), read straight from the server's SQLite file."""
-    if server.kind == "product":
-        database, table = server.data_dir / "onboarding.sqlite3", "requests"
-    else:
-        database, table = server.data_dir / "baseline.sqlite3", "drafts"
-    connection = sqlite3.connect(database)
+    """Each draft's version (id -> version), read straight from the server's database."""
+    table = "requests" if server.kind.startswith("product") else "drafts"
+    if server.database_url:
+        import psycopg
+
+        with psycopg.connect(server.database_url) as connection:
+            rows = connection.execute(f"SELECT id, version FROM {table}").fetchall()
+            return {int(id_): int(version) for id_, version in rows}
+    name = "onboarding.sqlite3" if table == "requests" else "baseline.sqlite3"
+    connection = sqlite3.connect(server.data_dir / name)
     try:
         return dict(connection.execute(f"SELECT id, version FROM {table}").fetchall())
     finally:
@@ -967,6 +1133,19 @@ def print_table(scenarios: list[Scenario]) -> None:
         )
     print()
     for method in ("GET", "POST"):
+        p99 = median([r.p99_ms for r in by_key["product", method].results])
+        verdict = "meets" if p99 < P99_AIM_MS else "misses"
+        print(f"{method}: product p99 {p99:.0f} ms ({verdict} the {P99_AIM_MS:.0f} ms aim)")
+        for app in APPS[3:]:
+            several = median([r.rate for r in by_key[app, method].results])
+            one = median([r.rate for r in by_key["product", method].results])
+            ratio = several / one
+            verdict = "meets" if ratio >= WORKERS_AIM else "misses"
+            p99 = median([r.p99_ms for r in by_key[app, method].results])
+            print(
+                f"{method}: {LABELS[app]} / product = {ratio:.2f} ({verdict} the"
+                f" {WORKERS_AIM:.1f} aim), p99 {p99:.0f} ms"
+            )
         product = median([r.rate for r in by_key["product", method].results])
         best = max(median([r.rate for r in by_key[app, method].results]) for app in APPS[:2])
         ratio = product / median([r.rate for r in by_key["baseline-def", method].results])
@@ -994,13 +1173,32 @@ def main(argv: list[str] | None = None) -> int:
         default="immediate",
         help="how the baselines' POST transaction starts (the product's: immediate)",
     )
-    parser.add_argument("--serve", choices=APPS, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="also run the product with this many processes (serve --workers N) and compare",
+    )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        default="",
+        help="run every server on PostgreSQL: a database of its own each, created on the"
+        " server at URL and dropped at the end (postgresql://postgres@127.0.0.1:5432/test)",
+    )
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.workers > 1:
+        several = f"product-x{args.workers}"
+        APPS.append(several)
+        LABELS[several] = f"product x{args.workers}"
+        WORKERS[several] = args.workers
 
     if args.serve:
-        serve(args.serve, args.port, args.data_dir, args.baseline_begin)
+        serve(args.serve, args.port, args.data_dir, args.baseline_begin, args.database_url)
         return 0
 
     if args.duration < 1 or args.runs < 1 or args.connections < 1 or args.warmup < 0:
@@ -1021,9 +1219,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="web_bench_"))
     servers: dict[str, Server] = {}
+    databases = PostgresDatabases(args.postgres) if args.postgres else None
     try:
         for kind in APPS:
-            servers[kind] = start_server(kind, workdir, pin, args.baseline_begin)
+            url = databases.create(kind) if databases else ""
+            servers[kind] = start_server(kind, workdir, pin, args.baseline_begin, url)
         for server in servers.values():
             wait_ready(server)
             prepare_clients(server, args.connections)
@@ -1037,7 +1237,8 @@ def main(argv: list[str] | None = None) -> int:
 
         print(
             f"web_bench: {args.connections} connections, {args.runs} x {args.duration:g} s per"
-            f" scenario after {args.warmup:g} s of warm-up; uvicorn 1 worker, uvloop, httptools;"
+            f" scenario after {args.warmup:g} s of warm-up; uvicorn, uvloop, httptools;"
+            f" {'PostgreSQL' if databases else 'SQLite'};"
             f" {'server on CPU 0, wrk on CPU 1' if pin else 'unpinned'};"
             f" {os.cpu_count()} CPUs; Python {sys.version.split()[0]}",
             flush=True,
@@ -1083,8 +1284,48 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for server in servers.values():
             stop(server)
+        if databases is not None:
+            databases.drop_all()
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
+
+
+class PostgresDatabases:
+    """A database per server on the PostgreSQL server at `url`, dropped at the end."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy import create_engine
+        from sqlalchemy.engine import make_url
+
+        self.admin_url = make_url(url).set(drivername="postgresql+psycopg")
+        self.admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        self.names: list[str] = []
+
+    def create(self, kind: str) -> str:
+        from sqlalchemy import text
+
+        name = f"web_bench_{kind.replace('-', '_')}_{secrets.token_hex(4)}"
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        self.names.append(name)
+        return self.admin_url.set(database=name, drivername="postgresql").render_as_string(
+            hide_password=False
+        )
+
+    def drop_all(self) -> None:
+        from sqlalchemy import text
+
+        with self.admin.connect() as connection:
+            for name in self.names:
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = :name AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": name},
+                )
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        self.admin.dispose()
 
 
 if __name__ == "__main__":

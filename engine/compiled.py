@@ -9,6 +9,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -195,6 +196,12 @@ class CompiledWorkflow:
         return RenderedMail(subject, parts["body.txt"], parts["body.html"])
 
     def reference_fields(self) -> dict[str, ReferenceChoiceField]:
+        """The fields answered from a reference list (read-only: shared by every caller)."""
+        return self._reference_fields
+
+    @cached_property
+    def _reference_fields(self) -> dict[str, ReferenceChoiceField]:
+        # Every wizard page asks for them, several times: the fields never change.
         return {k: v for k, v in self.fields.items() if isinstance(v, ReferenceChoiceField)}
 
 

@@ -2,15 +2,23 @@
 
 Route handlers are plain `def` functions: Starlette runs them on its thread pool, so database
 work, password hashing and rendering never block the event loop (docs/decisions/0007). The
-session reads; the service functions the handlers call open their own write transactions."""
+session reads; the service functions the handlers call open their own write transactions.
+
+A request crosses to the thread pool once: creating a session touches no database (it
+connects at its first statement, in the handler), and the routes of `SessionClosingRoute` end
+it in the handler's thread, so its cleanup has nothing left that could wait."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
-from collections.abc import Awaitable, Callable, Iterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any
 
+from anyio import to_thread
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
@@ -19,15 +27,47 @@ MAX_FIELDS = 1000
 MAX_PART_SIZE = 64 * 1024
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """A session per request, run on the thread pool like the handlers (opening and closing
-    it may wait for the database). It reads; `engine.service.transaction.writing` writes."""
-    with request.app.state.sessions() as db:
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """A session per request. It reads; `engine.service.transaction.writing` writes. Created in
+    the event loop (no connection yet); closed there when the handler already ended it,
+    otherwise on the thread pool (ending a transaction may wait for the database)."""
+    db: Session = request.app.state.sessions()
+    try:
+        yield db
+    finally:
+        if db.in_transaction():
+            await to_thread.run_sync(db.close)
+        else:
+            db.close()
+
+
+def _close_sessions(arguments: dict[str, Any]) -> None:
+    for value in arguments.values():
+        db = value if isinstance(value, Session) else getattr(value, "db", None)
+        if isinstance(db, Session):
+            db.close()  # ends its transaction, gives its connection back to the pool
+
+
+class SessionClosingRoute(APIRoute):
+    """A route whose plain `def` handler ends the database sessions it was given (`Db`, or a
+    desk's `db`) before returning, in its own thread: the dependency's cleanup then needs no
+    second trip to the thread pool."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _closing(endpoint)
+        super().__init__(path, endpoint, **options)
+
+
+def _closing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
+    def run(*args: Any, **kwargs: Any) -> Any:
         try:
-            yield db
+            return endpoint(*args, **kwargs)
         finally:
-            if db.in_transaction():
-                db.rollback()
+            _close_sessions(kwargs)
+
+    return run
 
 
 # Text areas send tabs and line breaks (CR LF); no field takes any other control character,

@@ -17,6 +17,7 @@ from ..compiled import CompiledWorkflow
 from ..spec.fields import ReferenceChoiceField
 from ..spec.reference import ReferenceList
 from ..store.models import ReferenceEntryRow, TrainingSession
+from .shared_lookups import Kind, RequestLookups
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -94,7 +95,10 @@ class DbCatalog:
     Meant to live for one web request: answers are looked up once each (a page validates
     every step, and each step reads the same entries again)."""
 
-    def __init__(self, db: Session, compiled: CompiledWorkflow) -> None:
+    def __init__(
+        self, db: Session, compiled: CompiledWorkflow, shared: RequestLookups | None = None
+    ) -> None:
+        self.shared = shared
         self._entries: dict[tuple[str, str], bool] = {}
         self._rows: dict[tuple[str, str], Row[Any] | None] = {}
         self._sessions: dict[str, bool] = {}
@@ -139,8 +143,13 @@ class DbCatalog:
         found = self._sessions.get(code)
         if found is None:
             params = {"workflow_id": self.workflow_id, "code": code}
+
+            def load() -> bool:
+                return self.db.execute(_OPEN_SESSION, params).first() is not None
+
+            key = ("open", self.workflow_id, code)
             found = self._sessions[code] = (
-                self.db.execute(_OPEN_SESSION, params).first() is not None
+                load() if self.shared is None else self.shared.get(Kind.SESSIONS, key, load)
             )
         return found
 
@@ -178,7 +187,14 @@ class DbCatalog:
         key = (list_id, entry_id)
         if key not in self._rows:
             params = {"workflow_id": self.workflow_id, "list_id": list_id, "entry_id": entry_id}
-            self._rows[key] = self.db.execute(_ENTRY, params).first()
+
+            def load() -> Row[Any] | None:
+                return self.db.execute(_ENTRY, params).first()
+
+            shared_key = (self.workflow_id, list_id, entry_id)
+            self._rows[key] = (
+                load() if self.shared is None else self.shared.get(Kind.ENTRIES, shared_key, load)
+            )
         return self._rows[key]
 
     def entry_view(self, list_id: str, entry_id: str, *, is_new: bool = False) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from .numbering import format_reference, next_number
 from .request_columns import fill_queue_columns
 from .sessions import seats_taken, session_view, session_with_seats
 from .settings_store import overrides
+from .shared_lookups import Kind, RequestLookups
 from .transaction import lock_training_session, writing
 
 _BY_PUBLIC_ID = select(RequestRow).where(RequestRow.public_id == bindparam("public_id"))
@@ -88,18 +89,26 @@ class RequestService:
         self._catalogs: dict[str, DbCatalog] = {}
         self._sessions: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._settings: dict[str, dict[str, Any]] = {}
+        # Sessions, entries and settings as the database's counters say they are, kept by
+        # the process between requests (shared_lookups.py).
+        self.shared = RequestLookups(db)
 
     def settings_of(self, compiled: CompiledWorkflow) -> dict[str, Any]:
         """The workflow's settings with the values operators changed."""
         found = self._settings.get(compiled.spec.id)
         if found is None:
-            found = self._settings[compiled.spec.id] = overrides(self.db, compiled.spec.id)
+            workflow_id = compiled.spec.id
+            found = self._settings[workflow_id] = dict(
+                self.shared.get(Kind.SETTINGS, workflow_id, lambda: overrides(self.db, workflow_id))
+            )
         return found
 
     def catalog(self, compiled: CompiledWorkflow) -> DbCatalog:
         found = self._catalogs.get(compiled.content_hash)
         if found is None:
-            found = self._catalogs[compiled.content_hash] = DbCatalog(self.db, compiled)
+            found = self._catalogs[compiled.content_hash] = DbCatalog(
+                self.db, compiled, self.shared
+            )
         return found
 
     def forget_lookups(self) -> None:
@@ -212,14 +221,14 @@ class RequestService:
         """The session's view, {} when there is no such session (looked up once a request)."""
         key = (compiled.content_hash, code, locale or compiled.spec.locale)
         if key not in self._sessions:
-            found = session_with_seats(self.db, compiled, code)
-            self._sessions[key] = (
-                {}
-                if found is None
-                else session_view(
-                    found[0], self.runtime.zone, locale or compiled.spec.locale, found[1]
-                )
-            )
+
+            def load() -> dict[str, Any]:
+                found = session_with_seats(self.db, compiled, code)
+                if found is None:
+                    return {}
+                return session_view(found[0], self.runtime.zone, key[2], found[1])
+
+            self._sessions[key] = dict(self.shared.get(Kind.SESSIONS, key, load))
         return self._sessions[key]
 
     def session_view(

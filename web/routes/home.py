@@ -12,11 +12,11 @@ from engine.service.context import Runtime
 from engine.service.requests import RequestService, session_field
 from engine.service.sessions import open_sessions
 
-from ..deps import Db
+from ..deps import Db, SessionClosingRoute
 from ..i18n import Words
 from ..pages import render
 
-router = APIRouter()
+router = APIRouter(route_class=SessionClosingRoute)
 
 
 @router.get("/", response_class=HTMLResponse)

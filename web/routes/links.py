@@ -25,13 +25,13 @@ from engine.spec.workflow import Link
 from engine.store.models import Account, RequestRow
 from engine.wizard.display import display_answers
 
-from ..deps import Db, Form
+from ..deps import Db, Form, SessionClosingRoute
 from ..forms import form_text
 from ..i18n import Words
 from ..pages import csrf_ok, message_page, render
 from ..params import SpecId, Token
 
-router = APIRouter()
+router = APIRouter(route_class=SessionClosingRoute)
 
 
 class LinkVisit:

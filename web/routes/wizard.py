@@ -21,7 +21,7 @@ from engine.store.models import Account
 from engine.wizard.values import Inputs, normalise_email
 
 from ..applicant_visit import SUBMITTED_PURPOSE, StepScreen, WizardVisit, see_other
-from ..deps import Db, Form
+from ..deps import Db, Form, SessionClosingRoute
 from ..forms import form_inputs, form_text
 from ..logins import Audience, begin_login
 from ..pages import csrf_ok, message_page
@@ -32,7 +32,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
     workflow_id = compiled.spec.id
     with_sessions = session_field(compiled) is not None
     prefix = f"/{compiled.spec.wizard.path}" + ("/{code}" if with_sessions else "")
-    router = APIRouter(prefix=prefix)
+    router = APIRouter(prefix=prefix, route_class=SessionClosingRoute)
 
     def visit(request: Request, db: Session, code: str | None) -> WizardVisit:
         return WizardVisit(request, db, workflow_id, code if with_sessions else None)
