@@ -18,6 +18,8 @@ from engine.service.workflows import WorkflowRegistry
 from engine.store.db import make_engine
 from web.app import build_app
 
+from .prepare import keep_template_facts
+
 
 def make_runtime(settings: AppSettings, registry: WorkflowRegistry | None = None) -> Runtime:
     registry = registry or WorkflowRegistry.load(settings.project_dir)
@@ -47,6 +49,7 @@ def create_app(
 
 def app_from_environment() -> FastAPI:
     settings = AppSettings()
+    keep_template_facts(settings)
     registry = WorkflowRegistry.load(settings.project_dir)
     engine = make_engine(settings.resolved_database_url())
     preload_fonts()  # once per process, not during its first confirmation
