@@ -18,7 +18,7 @@ from engine.store.db import make_engine
 from web.app import build_app
 
 from .prepare import keep_template_facts
-from .warm_up import warm_up_in_background
+from .warm_up import warm_up
 
 
 def make_runtime(settings: AppSettings, registry: WorkflowRegistry | None = None) -> Runtime:
@@ -52,5 +52,5 @@ def app_from_environment() -> FastAPI:
     keep_template_facts(settings)
     registry = WorkflowRegistry.load(settings.project_dir)
     engine = make_engine(settings.resolved_database_url())
-    warm_up_in_background()  # fonts and the dummy hash, once per process, beside the start
+    warm_up()  # fonts and the dummy hash, once per process, before it answers
     return create_app(settings, runtime=make_runtime(settings, registry), engine=engine)

@@ -13,7 +13,10 @@ from engine.service.accounts import warm_up as warm_up_sign_in
 log = logging.getLogger("onboarding.serve")
 
 
-def _warm_up() -> None:
+def warm_up() -> None:
+    """The same work, done now (each process of `serve --workers N` does it before answering:
+    uvicorn's supervisor expects a new process to answer its checks, which a busy thread
+    would delay)."""
     try:
         # Imported here, off the start-up path: fpdf2, fontTools and Pillow take longer to
         # import than the rest of the web application.
@@ -26,6 +29,6 @@ def _warm_up() -> None:
 
 
 def warm_up_in_background() -> threading.Thread:
-    thread = threading.Thread(target=_warm_up, name="warm-up", daemon=True)
+    thread = threading.Thread(target=warm_up, name="warm-up", daemon=True)
     thread.start()
     return thread

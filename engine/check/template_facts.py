@@ -109,6 +109,8 @@ class FactStore:
         with self._lock:
             self._folder = folder
             self._stored = self._read(folder) if folder is not None else {}
+            # Facts learned before the folder was given belong in its file too.
+            self._unsaved = folder is not None and bool(self._facts.keys() - self._stored.keys())
 
     def facts(self, source: str) -> TemplateFacts:
         digest = hashlib.sha256(source.encode()).hexdigest()
