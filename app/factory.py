@@ -11,12 +11,14 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from engine.config import AppSettings
-from engine.delivery.pdf import preload_fonts
 from engine.service.context import Runtime, default_link_url
 from engine.service.links import LinkSigner
 from engine.service.workflows import WorkflowRegistry
 from engine.store.db import make_engine
 from web.app import build_app
+
+from .prepare import keep_template_facts
+from .warm_up import warm_up
 
 
 def make_runtime(settings: AppSettings, registry: WorkflowRegistry | None = None) -> Runtime:
@@ -47,7 +49,8 @@ def create_app(
 
 def app_from_environment() -> FastAPI:
     settings = AppSettings()
+    keep_template_facts(settings)
     registry = WorkflowRegistry.load(settings.project_dir)
     engine = make_engine(settings.resolved_database_url())
-    preload_fonts()  # once per process, not during its first confirmation
+    warm_up()  # fonts and the dummy hash, once per process, before it answers
     return create_app(settings, runtime=make_runtime(settings, registry), engine=engine)

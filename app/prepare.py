@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.check.diagnostics import render_text
+from engine.check.template_facts import STORE as TEMPLATE_FACTS
 from engine.compiled import SpecError
 from engine.config import AppSettings
 from engine.service.setup import prepare_database
@@ -25,8 +26,15 @@ class Prepared:
     engine: Engine
 
 
+def keep_template_facts(settings: AppSettings) -> None:
+    """What the checker learns of the templates is kept in the data folder, so the next
+    process checks the same workflows without parsing their templates again."""
+    TEMPLATE_FACTS.keep_in(settings.data_dir / "cache")
+
+
 def prepare() -> Prepared | None:
     settings = AppSettings()
+    keep_template_facts(settings)
     try:
         registry = WorkflowRegistry.load(settings.project_dir)
     except SpecError as error:

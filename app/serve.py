@@ -47,10 +47,10 @@ def _serve(host: str, port: int, log_level: str, workers: int) -> int:
     # prometheus-client, which reads PROMETHEUS_MULTIPROC_DIR once, when first imported.
     import uvicorn
 
-    from engine.delivery.pdf import preload_fonts
     from engine.logs import configure_logging, logging_config
 
     from .factory import create_app, make_runtime
+    from .warm_up import warm_up_in_background
     from .worker import start_in_thread
 
     prepared = prepare()
@@ -78,9 +78,9 @@ def _serve(host: str, port: int, log_level: str, workers: int) -> int:
     }
     try:
         if workers == 1:
-            preload_fonts()  # once at start, not during the first confirmation
             app = create_app(settings, runtime=runtime, engine=prepared.engine)
             print(f"serving on http://{host}:{port}/", flush=True)
+            warm_up_in_background()  # fonts and the dummy hash, beside the start
             uvicorn.run(app, **options)
         else:
             # Each process builds its app from the environment: the address goes there too.

@@ -448,6 +448,60 @@ def plain_round(
     return RoundResult("plain", count, seconds, usage, verdict, exact, connections)
 
 
+def smtplib_round(instance: Instance, sink: Sink, tag: str, count: int) -> RoundResult:
+    """The same messages built with the standard library alone (`email.mime`, the compat32
+    API: a multipart/alternative of the text and the HTML in UTF-8) and sent with `smtplib`
+    over one connection: the least a hand-written sender can do."""
+    import smtplib
+    from email.header import Header
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+    from email.policy import compat32
+    from email.utils import formataddr, formatdate
+
+    wire = compat32.clone(linesep="\r\n")  # smtplib sends bytes as they are
+
+    settings = instance.settings
+    rendered = instance.rendered
+    name, sender = instance.mail_from
+    message_ids = [make_msgid(domain=settings.mail_domain) for _ in range(count)]
+    addresses = [recipient(tag, number) for number in range(count)]
+    failures = 0
+    last_refusal: object = None
+    usage = Usage()
+    usage.start(sink)
+    started = time.perf_counter()
+    client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout)
+    try:
+        for message_id, address in zip(message_ids, addresses, strict=True):
+            message = MIMEMultipart("alternative")
+            message["Subject"] = Header(rendered.subject, "utf-8")
+            message["From"] = formataddr((str(Header(name, "utf-8")), sender))
+            message["To"] = address
+            message["Date"] = formatdate(localtime=True)
+            message["Message-ID"] = message_id
+            message["X-Onboarding-Template"] = TEMPLATE
+            message.attach(MIMEText(rendered.text, "plain", "utf-8"))
+            message.attach(MIMEText(instance.html, "html", "utf-8"))
+            try:
+                refused = client.sendmail(sender, [address], message.as_bytes(policy=wire))
+            except smtplib.SMTPException as error:
+                refused = {address: str(error)}
+            if refused:
+                failures += 1
+                last_refusal = next(iter(refused.values()))
+    finally:
+        client.quit()
+    seconds = time.perf_counter() - started
+    usage.stop(sink)
+    received, connections = sink.take()
+    exact, verdict = check_arrivals(message_ids, received)
+    if failures:
+        exact = False
+        verdict += f"; {failures} sends refused ({last_refusal})"
+    return RoundResult("smtplib", count, seconds, usage, verdict, exact, connections)
+
+
 def show_round(label: str, result: RoundResult) -> None:
     queued = (
         f"  queue_mail {result.queue_seconds / result.mails * 1000:.2f} ms/mail"
@@ -455,7 +509,7 @@ def show_round(label: str, result: RoundResult) -> None:
         else ""
     )
     print(
-        f"  {label:<9} {result.side:<6} {result.rate:7.1f} mails/s  {result.seconds:6.2f} s"
+        f"  {label:<9} {result.side:<7} {result.rate:7.1f} mails/s  {result.seconds:6.2f} s"
         f"  cpu {result.per_mail_ms(result.usage.own):5.2f} ms/mail"
         f"  sink {result.per_mail_ms(result.usage.sink):4.2f} ms/mail"
         f"  other {result.usage.other_percent:3.0f}%  {result.connections:3d} conn"
@@ -518,7 +572,7 @@ def breakdown(instance: Instance, sink: Sink, count: int) -> None:
     )
     measured = sum(v for k, v in seconds.items() if k != "deliver (whole)") + inside
     rows = [(k, v) for k, v in seconds.items() if k != "deliver (whole)"]
-    rows.append(("deliver: session, get row, mark sent, commit", inside))
+    rows.append(("deliver: lease check, record outcome (UPDATE, commit)", inside))
     rows.append(("rest of run_once (timers, loop)", result.seconds - measured))
     print(f"\nWorker round of {count} mails, {result.seconds:.2f} s, per mail:")
     for name, value in sorted(rows, key=lambda item: -item[1]):
@@ -607,7 +661,9 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def print_summary(workers: list[RoundResult], plains: list[RoundResult]) -> None:
+def print_summary(
+    workers: list[RoundResult], plains: list[RoundResult], stdlibs: list[RoundResult]
+) -> None:
     print()
     header = (
         f"{'side':<22} {'mails/s (median)':>16} {'min-max':>13} {'cpu ms/mail':>11}"
@@ -615,7 +671,11 @@ def print_summary(workers: list[RoundResult], plains: list[RoundResult]) -> None
     )
     print(header)
     print("-" * len(header))
-    for label, results in (("product worker", workers), ("plain emails loop", plains)):
+    for label, results in (
+        ("product worker", workers),
+        ("plain emails loop", plains),
+        ("plain smtplib loop", stdlibs),
+    ):
         rates = [r.rate for r in results]
         print(
             f"{label:<22} {median(rates):16.1f} {min(rates):6.1f}-{max(rates):<6.1f}"
@@ -630,6 +690,8 @@ def print_summary(workers: list[RoundResult], plains: list[RoundResult]) -> None
     queue_ms = median([r.queue_seconds / r.mails * 1000 for r in workers])
     print()
     ratios = [w.rate / p.rate for w, p in zip(workers, plains, strict=True)]
+    stdlib_rate = median([r.rate for r in stdlibs])
+    stdlib_ratios = [w.rate / p.rate for w, p in zip(workers, stdlibs, strict=True)]
     print(
         f"worker / plain loop: {worker_rate / plain_rate:.2f}"
         f" (per round: {', '.join(f'{ratio:.2f}' for ratio in ratios)})"
@@ -639,7 +701,18 @@ def print_summary(workers: list[RoundResult], plains: list[RoundResult]) -> None
         f" {'met' if worker_rate > AIM_PER_SECOND else 'MISSED'} ({worker_rate:.1f})"
     )
     print(f"queue_mail: {queue_ms:.2f} ms per mail (rows written in one transaction, median)")
-    if max(r.usage.other_percent for r in workers + plains) > BUSY_WARNING:
+    print(
+        f"worker / plain smtplib loop: {worker_rate / stdlib_rate:.2f}"
+        f" (per round: {', '.join(f'{ratio:.2f}' for ratio in stdlib_ratios)})"
+    )
+    cpu_worker = median([r.per_mail_ms(r.usage.own) for r in workers])
+    cpu_plain = median([r.per_mail_ms(r.usage.own) for r in plains])
+    cpu_stdlib = median([r.per_mail_ms(r.usage.own) for r in stdlibs])
+    print(
+        f"sender CPU per mail, plain emails loop / worker: {cpu_plain / cpu_worker:.2f};"
+        f" plain smtplib loop / worker: {cpu_stdlib / cpu_worker:.2f}"
+    )
+    if max(r.usage.other_percent for r in workers + plains + stdlibs) > BUSY_WARNING:
         print(
             f"warning: other processes used over {BUSY_WARNING:.0f} % of a core during some"
             " rounds: the figures are noisy"
@@ -694,8 +767,10 @@ def main(argv: list[str] | None = None) -> int:
         warmup = max(min(args.mails // 5, 100), 1)
         show_round("warm-up", worker_round(instance, sink, "warmup", warmup)[0])
         show_round("warm-up", plain_round(instance, sink, "warmup-plain", warmup))
+        show_round("warm-up", smtplib_round(instance, sink, "warmup-smtplib", warmup))
         workers: list[RoundResult] = []
         plains: list[RoundResult] = []
+        stdlibs: list[RoundResult] = []
         for number in range(1, args.rounds + 1):
             result, _ = worker_round(instance, sink, f"round{number}", args.mails)
             show_round(f"round {number}", result)
@@ -703,7 +778,10 @@ def main(argv: list[str] | None = None) -> int:
             plain = plain_round(instance, sink, f"round{number}-plain", args.mails)
             show_round(f"round {number}", plain)
             plains.append(plain)
-        print_summary(workers, plains)
+            stdlib = smtplib_round(instance, sink, f"round{number}-smtplib", args.mails)
+            show_round(f"round {number}", stdlib)
+            stdlibs.append(stdlib)
+        print_summary(workers, plains, stdlibs)
         print(f"inline_css alone: {inline_css_ms(instance):.2f} ms per call")
         if not args.no_profile:
             print()
@@ -711,7 +789,7 @@ def main(argv: list[str] | None = None) -> int:
             print()
             profile_round(instance, sink, args.mails, args.top)
         print(f"\nTotal time {time.monotonic() - started:.0f} s")
-        failed = not all(r.exact for r in workers + plains)
+        failed = not all(r.exact for r in workers + plains + stdlibs)
     finally:
         if sink is not None:
             sink.stop()

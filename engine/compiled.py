@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
@@ -45,6 +45,63 @@ class SpecError(Exception):
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         super().__init__(f"{len(diagnostics)} problem(s) in the workflow")
         self.diagnostics = diagnostics
+
+
+_CONDITION_ROOTS = ("session", "request", "settings", "entries")
+
+
+class ConditionContext(Mapping[str, Any]):
+    """What conditions read: the answers by field id, and `session`, `request`, `settings`
+    and `entries`. A condition reads one or two names, so each root is made only when read
+    (the settings merged with their defaults, the request's figures); nothing is copied, since
+    conditions never write."""
+
+    __slots__ = ("_roots", "_settings_with", "_snapshot")
+
+    def __init__(
+        self,
+        snapshot: RequestSnapshot,
+        settings_with: Callable[[Mapping[str, Any] | None], dict[str, Any]],
+    ) -> None:
+        self._snapshot = snapshot
+        self._settings_with = settings_with
+        self._roots: dict[str, Any] = {}
+
+    def _root(self, name: str) -> Any:
+        found = self._roots.get(name)
+        if found is None:
+            snapshot = self._snapshot
+            if name == "session":
+                found = snapshot.session
+            elif name == "entries":
+                found = snapshot.entries
+            elif name == "settings":
+                found = self._settings_with(snapshot.settings)
+            else:
+                found = {"reference": snapshot.reference, "state": snapshot.state}
+                found.update(snapshot.extra)
+            self._roots[name] = found
+        return found
+
+    def __getitem__(self, name: str) -> Any:
+        if name in _CONDITION_ROOTS:
+            return self._root(name)
+        return self._snapshot.answers[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name in _CONDITION_ROOTS:
+            return self._root(name)
+        return self._snapshot.answers.get(name, default)
+
+    def __contains__(self, name: object) -> bool:
+        return name in _CONDITION_ROOTS or name in self._snapshot.answers
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (name for name in self._snapshot.answers if name not in _CONDITION_ROOTS)
+        yield from _CONDITION_ROOTS
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 class CompiledWorkflow:
@@ -107,15 +164,8 @@ class CompiledWorkflow:
 
     # -- contexts -----------------------------------------------------------------------------
 
-    def condition_context(self, snapshot: RequestSnapshot) -> dict[str, Any]:
-        context: dict[str, Any] = dict(snapshot.answers)
-        context.update(
-            session=dict(snapshot.session),
-            request={"reference": snapshot.reference, "state": snapshot.state, **snapshot.extra},
-            settings=self.settings_with(snapshot.settings),
-            entries={k: dict(v) for k, v in snapshot.entries.items()},
-        )
-        return context
+    def condition_context(self, snapshot: RequestSnapshot) -> Mapping[str, Any]:
+        return ConditionContext(snapshot, self.settings_with)
 
     def template_context(
         self,

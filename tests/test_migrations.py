@@ -137,3 +137,37 @@ def test_the_migration_computes_the_queue_columns_as_the_code_does(
         expected.search_text,
         expected.facets,
     )
+
+
+def test_the_head_read_from_the_files_is_alembics() -> None:
+    """Start-up skips Alembic when the database is at the head read from the files: that
+    reading must never name another revision than Alembic's own."""
+    from alembic.script import ScriptDirectory
+
+    from engine.store.migrate import alembic_config, written_head
+
+    assert written_head() is not None
+    assert written_head() == ScriptDirectory.from_config(alembic_config("")).get_current_head()
+
+
+def test_a_database_at_the_head_is_not_handed_to_alembic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alembic import command
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    try:
+        upgrade(engine, "0004")
+        calls: list[str] = []
+        real_upgrade = command.upgrade
+
+        def counted(config: object, revision: str) -> None:
+            calls.append(revision)
+            real_upgrade(config, revision)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(command, "upgrade", counted)
+        upgrade(engine)  # behind the head: Alembic runs
+        upgrade(engine)  # at the head: nothing to do, Alembic is not asked
+        assert calls == ["head"]
+    finally:
+        engine.dispose()

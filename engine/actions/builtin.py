@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import Any
 
@@ -10,6 +10,7 @@ from pydantic import Field
 
 from ..spec_types import Identifier, SpecModel, Text, one_or_many
 from .effects import (
+    Addressee,
     CreateAccount,
     Effect,
     GenerateDocument,
@@ -68,9 +69,16 @@ def _send_mail_references(params: SendMailParams) -> Iterator[Reference]:
         yield Reference("document", document, ("attachments", index))
 
 
+def _addresses(recipients: Iterable[Any], ctx: PlanContext) -> tuple[Addressee, ...]:
+    found: list[Addressee] = []
+    for recipient in recipients:
+        found.extend(ctx.resolve(recipient))
+    return tuple(found)
+
+
 def _plan_send_mail(params: SendMailParams, ctx: PlanContext, key: str) -> Iterator[Effect]:
-    to = tuple(address for recipient in params.to for address in ctx.resolve(recipient))
-    cc = tuple(address for recipient in params.cc for address in ctx.resolve(recipient))
+    to = _addresses(params.to, ctx)
+    cc = _addresses(params.cc, ctx) if params.cc else ()
     # Documents are attached from the request's stored copy, generated once, so the operator's
     # copy of a mail carries the same bytes as the institution's.
     for document in params.attachments:
@@ -87,8 +95,23 @@ def _plan_generate_document(
 
 
 def _plan_notify(params: NotifyParams, ctx: PlanContext, key: str) -> Iterator[Effect]:
-    message = ctx.render_text(params.message)
-    yield Notify(key, params.role, message)
+    # Rendered once, when first read: the firing itself only decides.
+    yield Notify(key, params.role, RenderOnce(lambda: ctx.render_text(params.message)))
+
+
+class RenderOnce:
+    """A text rendered when first asked for, then kept."""
+
+    __slots__ = ("_render", "_text")
+
+    def __init__(self, render: Callable[[], str]) -> None:
+        self._render = render
+        self._text: str | None = None
+
+    def __call__(self) -> str:
+        if self._text is None:
+            self._text = self._render()
+        return self._text
 
 
 def _plan_create_account(_: NoParams, ctx: PlanContext, key: str) -> Iterator[Effect]:

@@ -5,7 +5,8 @@ state change, and workers carry them out."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +48,15 @@ class GenerateDocument(Effect):
 
 @dataclass(frozen=True, slots=True)
 class Notify(Effect):
+    """`message` is rendered when first read (when the firing's effects are prepared for
+    writing), not while the transition is fired: deciding a firing renders nothing."""
+
     role: str
-    message: str
+    render_message: Callable[[], str] = field(repr=False, compare=False)
+
+    @property
+    def message(self) -> str:
+        return self.render_message()
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from .names import check_names
 from .references import check_process_references, check_workflow_references
 from .rules import check_field_rules, check_translations, check_values
 from .scope import Scope
+from .template_facts import STORE
 from .templates import check_layouts, check_mail_templates, check_workflow_texts
 
 CHECKS = (
@@ -36,6 +37,7 @@ def check_workflow(loaded: LoadedWorkflow) -> list[Diagnostic]:
         for check in CHECKS:
             check(ctx)
         diagnostics.extend(ctx.diagnostics)
+        STORE.save()
     unique: dict[tuple[str, str, object], Diagnostic] = {}
     for diagnostic in diagnostics:
         unique.setdefault((diagnostic.code, diagnostic.message, diagnostic.position), diagnostic)

@@ -74,6 +74,7 @@ class Scope:
     settings: frozenset[str]
     links: frozenset[str]
     organisation: frozenset[str]
+    answers: frozenset[str]  # ids of the fields that store an answer
 
     @classmethod
     def of(cls, workflow: Workflow) -> Scope:
@@ -99,10 +100,11 @@ class Scope:
             settings=frozenset(s.id for s in workflow.settings),
             links=frozenset(link.id for link in workflow.links),
             organisation=frozenset(workflow.organisation),
+            answers=frozenset(fid for fid, field in fields.items() if field.has_answer),
         )
 
     def answer_fields(self) -> frozenset[str]:
-        return frozenset(fid for fid, field in self.fields.items() if field.has_answer)
+        return self.answers
 
     def attributes_of(self, root: str) -> frozenset[str] | None:
         """The attributes a root name offers, or None when the root takes a field id next."""

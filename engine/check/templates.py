@@ -6,21 +6,23 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
-from jinja2 import TemplateSyntaxError, meta
-
 from ..spec.fields import BaseField, NoticeField
 from ..spec.layout import PdfLayout
 from ..spec.locate import Locator
 from ..spec.source import Position
 from ..spec_types import Text
-from ..templating import make_environment, variable_uses
 from .context import CheckContext, PathT
 from .diagnostics import Diagnostic
 from .loader import MAIL_LAYOUTS, MAIL_PARTS
 from .scope import TEMPLATE_ROOTS
 from .shape import suggestion
+from .template_facts import STORE
 
-_ENV = make_environment()
+
+def _known_templates(ctx: CheckContext) -> set[str]:
+    return {f"{MAIL_LAYOUTS}/{name}" for name in ctx.loaded.mail_layouts} | {
+        f"{mail.name}/{part}" for mail in ctx.loaded.mails.values() for part in mail.parts
+    }
 
 
 def _check_source(
@@ -33,20 +35,16 @@ def _check_source(
             return origin
         return Position(origin.file, origin.line + line - 1 + line_offset, 1)
 
-    try:
-        template_ast = _ENV.parse(source)
-    except TemplateSyntaxError as error:
+    facts = STORE.facts(source)
+    if facts.error is not None:
+        message, line = facts.error
         ctx.diagnostics.append(
-            Diagnostic(
-                "E050", f"{what}: template syntax error: {error.message}", at(error.lineno or 1)
-            )
+            Diagnostic("E050", f"{what}: template syntax error: {message}", at(line))
         )
         return
-    known = {f"{MAIL_LAYOUTS}/{name}" for name in ctx.loaded.mail_layouts} | {
-        f"{mail.name}/{part}" for mail in ctx.loaded.mails.values() for part in mail.parts
-    }
-    for name in meta.find_referenced_templates(template_ast):
-        if name is not None and name not in known:
+    for name in facts.templates:
+        known = _known_templates(ctx)
+        if name not in known:
             ctx.diagnostics.append(
                 Diagnostic(
                     "E015",
@@ -56,7 +54,7 @@ def _check_source(
                 )
             )
     reported: set[str] = set()
-    for use in variable_uses(template_ast):
+    for use in facts.uses:
         root = use.parts[0]
         if root not in TEMPLATE_ROOTS:
             problem = f"'{root}'{suggestion(root, TEMPLATE_ROOTS)}"

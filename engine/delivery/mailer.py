@@ -7,14 +7,15 @@ import contextlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import emails
-from emails.backend.smtp import SMTPBackend
 from markupsafe import escape
 
 from ..config import AppSettings
 from ..store.models import DocumentRow, OutboxMail
+
+if TYPE_CHECKING:
+    import emails
 
 
 class DeliveryError(Exception):
@@ -71,6 +72,10 @@ def _with_html_notice(html: str, notice: str) -> str:
 
 
 def build_message(envelope: Envelope) -> emails.Message:
+    # Imported with the first mail, not with the worker: `emails` takes a tenth of a second
+    # to import, which every start of the server would pay.
+    import emails
+
     row = envelope.row
     text, html, subject = row.text, row.html, row.subject
     if envelope.redirection is not None:
@@ -107,6 +112,8 @@ class SmtpTransport:
     """One connection reused for a batch of mails."""
 
     def __init__(self, settings: AppSettings) -> None:
+        from emails.backend.smtp import SMTPBackend  # see build_message
+
         options: dict[str, Any] = {
             "host": settings.smtp_host,
             "port": settings.smtp_port,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..compiled import CompiledWorkflow
@@ -49,6 +49,11 @@ class BatchResult:
     failed: int = 0
 
 
+_OUTBOX = OutboxMail.__table__
+# The outcome of one mail, written with SQLAlchemy Core: one cached statement, no unit of work.
+_RECORD = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status == "queued")
+
+
 class OutboxWorker:
     def __init__(
         self,
@@ -69,8 +74,9 @@ class OutboxWorker:
 
     # -- claiming -----------------------------------------------------------------------------
 
-    def claim(self, limit: int) -> list[int]:
-        """Leases up to `limit` due rows to this worker and returns their ids."""
+    def claim(self, limit: int) -> list[OutboxMail]:
+        """Leases up to `limit` due rows to this worker and returns them, loaded: the batch
+        sends from these copies instead of reading each row again."""
         now = self.now()
         with self.write_sessions() as db:
             query = (
@@ -85,71 +91,82 @@ class OutboxWorker:
                 .with_for_update(skip_locked=True)
             )
             ids = list(db.execute(query).scalars())
+            rows: list[OutboxMail] = []
             if ids:
                 lease = now + timedelta(seconds=self.settings.worker_lease_seconds)
-                for row in db.execute(select(OutboxMail).where(OutboxMail.id.in_(ids))).scalars():
+                found = db.execute(select(OutboxMail).where(OutboxMail.id.in_(ids))).scalars()
+                by_id = {row.id: row for row in found}
+                rows = [by_id[i] for i in ids if i in by_id]
+                for row in rows:
                     row.lease_until = lease
             db.commit()
-        return ids
+        return rows
 
     # -- delivering ---------------------------------------------------------------------------
 
     def run_batch(self) -> BatchResult:
-        ids = self.claim(self.settings.worker_batch)
-        result = BatchResult(claimed=len(ids))
+        """Claims a batch and sends it over one connection, from one database session. Each
+        mail's outcome is committed as soon as it is known, so a worker killed in the middle
+        of a batch sends again at most the mail it was sending."""
+        rows = self.claim(self.settings.worker_batch)
+        result = BatchResult(claimed=len(rows))
         self._redirections: dict[str, Redirection | None] = {}  # test mode, read once a batch
-        if not ids:
+        if not rows:
             return result
         transport = self.transport_factory()
         try:
-            for row_id in ids:
-                outcome = self.deliver(row_id, transport)
-                setattr(result, outcome, getattr(result, outcome) + 1)
+            with self.sessions() as db:
+                for row in rows:
+                    outcome = self.deliver(db, row, transport)
+                    if outcome is not None:
+                        setattr(result, outcome, getattr(result, outcome) + 1)
         finally:
             transport.close()
         return result
 
-    def deliver(self, row_id: int, transport: Transport) -> str:
+    def deliver(self, db: Session, row: OutboxMail, transport: Transport) -> str | None:
         """Sends one leased mail. The SMTP conversation runs with no transaction open (on
         SQLite a write transaction would hold every web process's writes meanwhile); the
-        outcome is then written in a short transaction of its own."""
-        with self.sessions() as db:
-            row = db.get(OutboxMail, row_id)
-            if row is None or row.status != "queued":
-                return "sent" if row is not None and row.status == "sent" else "failed"
-            envelope = self.envelope(db, row)
-            db.commit()  # ends the read; the row and its documents stay loaded
-            error: str | None = None
-            try:
-                if not envelope.to:
-                    raise DeliveryError("no recipient (test mode is on and no user is a tester)")
-                transport.send(envelope)
-            except (DeliveryError, OSError) as failure:
-                error = str(failure) or failure.__class__.__name__
-            with writing(db):
-                if error is not None:
-                    return self._failed(row, error)
-                row.status = "sent"
-                row.sent_at = self.now()
-                row.lease_until = None
-                row.attempts += 1
-                row.last_error = None
-                if envelope.redirection is not None:
-                    row.redirected_to = envelope.redirection.testers
-            return "sent"
+        outcome is then written in a short transaction of its own. None: the lease ran out
+        before the mail's turn, it is left to whichever worker claims it next."""
+        if row.lease_until is None or self.now() >= row.lease_until:
+            return None
+        envelope = self.envelope(db, row)
+        if db.in_transaction():
+            db.commit()  # ends the read; the documents stay loaded
+        error: str | None = None
+        try:
+            if not envelope.to:
+                raise DeliveryError("no recipient (test mode is on and no user is a tester)")
+            transport.send(envelope)
+        except (DeliveryError, OSError) as failure:
+            error = str(failure) or failure.__class__.__name__
+        if error is not None:
+            outcome, values = self._failed(row, error)
+        else:
+            outcome = "sent"
+            values = {
+                "status": "sent",
+                "sent_at": self.now(),
+                "last_error": None,
+                "redirected_to": envelope.redirection.testers if envelope.redirection else None,
+            }
+        with writing(db):
+            db.execute(
+                _RECORD.values(attempts=row.attempts + 1, lease_until=None, **values),
+                {"row_id": row.id},
+            )
+        return outcome
 
-    def _failed(self, row: OutboxMail, error: str) -> str:
-        row.attempts += 1
-        row.last_error = error[:2000]
-        row.lease_until = None
-        if row.attempts >= self.settings.mail_max_attempts:
-            row.status = "failed"
+    def _failed(self, row: OutboxMail, error: str) -> tuple[str, dict[str, object]]:
+        attempts = row.attempts + 1
+        values: dict[str, object] = {"last_error": error[:2000]}
+        if attempts >= self.settings.mail_max_attempts:
             # The server's answer may quote the recipient's address: it stays on the mail's
             # row (shown in the backoffice), out of the logs.
-            log.warning("mail %s failed after %d attempts", row.id, row.attempts)
-            return "failed"
-        row.next_attempt_at = self.now() + retry_delay(row.attempts)
-        return "retried"
+            log.warning("mail %s failed after %d attempts", row.id, attempts)
+            return "failed", {**values, "status": "failed"}
+        return "retried", {**values, "next_attempt_at": self.now() + retry_delay(attempts)}
 
     def envelope(self, db: Session, row: OutboxMail) -> Envelope:
         compiled = self.registry.get(row.workflow_id or "")

@@ -35,6 +35,8 @@ def values_equal(left: Any, right: Any) -> bool:
     The rule applies inside lists and dicts too, which is why this walks containers itself
     (with an explicit stack, so that deeply nested data cannot overflow the call stack).
     """
+    if type(left) is str and type(right) is str:  # most comparisons: a choice against its id
+        return left == right
     pending: list[tuple[Any, Any]] = [(left, right)]
     while pending:
         first, second = pending.pop()

@@ -57,7 +57,7 @@ class CompiledView(Protocol):
 
     def settings_with(self, overrides: Mapping[str, Any] | None) -> dict[str, Any]: ...
 
-    def condition_context(self, snapshot: RequestSnapshot) -> dict[str, Any]: ...
+    def condition_context(self, snapshot: RequestSnapshot) -> Mapping[str, Any]: ...
 
     def template_context(
         self,
@@ -155,7 +155,7 @@ class _Planner:
 
     def resolve(self, recipient: Any) -> tuple[Addressee, ...]:
         answers = self.snapshot.answers
-        if recipient == "applicant":
+        if isinstance(recipient, str) and recipient == "applicant":
             email = answers.get(self.compiled.spec.applicant.email)
             return (Addressee(email=email),) if isinstance(email, str) and email else ()
         if isinstance(recipient, RoleRecipient):
@@ -194,9 +194,19 @@ class _Planner:
         return code if isinstance(code, str) else None
 
 
+@dataclass(frozen=True, slots=True)
+class _PlannedAction:
+    kind: str
+    params: Any
+    when: Expression | None
+    key: str  # unique within a firing: `<transition>.<index>`
+
+
 def _generate_each_document_once(effects: list[Effect]) -> tuple[Effect, ...]:
     """A document both generated and attached in one firing is produced once, so every mail
     of the firing carries the same bytes."""
+    if not any(isinstance(e, GenerateDocument) for e in effects):
+        return tuple(effects)
     fresh = {e.document for e in effects if isinstance(e, GenerateDocument) and e.fresh}
     seen: set[str] = set()
     kept: list[Effect] = []
@@ -218,11 +228,19 @@ class ProcessRuntime:
     def __init__(self, compiled: CompiledView) -> None:
         self.compiled = compiled
         self.transitions = {t.id: t for t in compiled.spec.process.transitions}
-        self.when = {
-            (t.id, index): parse(action.when)
+        # Each transition's actions as firing walks them: kind, parameters, parsed `when`,
+        # and the effect key, all worked out once here rather than at every firing.
+        self.actions: dict[str, tuple[_PlannedAction, ...]] = {
+            t.id: tuple(
+                _PlannedAction(
+                    action.kind,
+                    action.params,
+                    parse(action.when) if action.when is not None else None,
+                    f"{t.id}.{index}",
+                )
+                for index, action in enumerate(t.actions)
+            )
             for t in compiled.spec.process.transitions
-            for index, action in enumerate(t.actions)
-            if action.when is not None
         }
 
     def _locale(self, snapshot: RequestSnapshot) -> str:
@@ -312,7 +330,8 @@ class ProcessRuntime:
         comment: str | None,
         context: Mapping[str, Any],
     ) -> tuple[Effect, ...]:
-        if not transition.actions:
+        actions = self.actions[transition.id]
+        if not actions:
             return ()
         planner = _Planner(
             self.compiled,
@@ -323,12 +342,11 @@ class ProcessRuntime:
         )
         registry = default_registry()
         effects: list[Effect] = []
-        for index, action in enumerate(transition.actions):
-            when = self.when.get((transition.id, index))
-            if when is not None and not when.is_true(context):
+        for action in actions:
+            if action.when is not None and not action.when.is_true(context):
                 continue
             kind = registry.get(action.kind)
             if kind is None:  # the checker refuses such a spec; stay safe if one slips through
                 continue
-            effects.extend(kind.plan(action.params, planner, f"{transition.id}.{index}"))
+            effects.extend(kind.plan(action.params, planner, action.key))
         return _generate_each_document_once(effects)

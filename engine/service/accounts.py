@@ -17,15 +17,32 @@ from ..store.models import Account
 
 _HASHER = PasswordHasher()  # Argon2id with the library's recommended costs
 # Verified when the address is unknown, so that a wrong address costs as long as a wrong
-# password and timing does not tell which addresses have accounts.
-_DUMMY_HASH = _HASHER.hash("not a real password")
+# password and timing does not tell which addresses have accounts. Made on first need (or by
+# `warm_up`, which the server runs once started), not at import: hashing takes a good part
+# of a second, which every command importing the services would pay.
+_DUMMY_HASH: str | None = None
+_DUMMY_LOCK = threading.Lock()
 
 
 def use_hasher(hasher: PasswordHasher) -> None:
     """Replaces the hashing costs (the test suite uses cheap ones to stay fast)."""
     global _HASHER, _DUMMY_HASH
-    _HASHER = hasher
-    _DUMMY_HASH = hasher.hash("not a real password")
+    with _DUMMY_LOCK:
+        _HASHER = hasher
+        _DUMMY_HASH = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    with _DUMMY_LOCK:
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = _HASHER.hash("not a real password")
+        return _DUMMY_HASH
+
+
+def warm_up() -> None:
+    """Makes the dummy hash now, so that no sign-in pays for it."""
+    _dummy_hash()
 
 
 MIN_PASSWORD_LENGTH = 10
@@ -52,7 +69,7 @@ def verify_password(stored: str | None, password: str) -> bool:
     password yet) a dummy hash is checked, so the answer takes as long either way."""
     try:
         with _HASHING:
-            _HASHER.verify(stored or _DUMMY_HASH, password)
+            _HASHER.verify(stored or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
     return stored is not None

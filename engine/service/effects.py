@@ -24,7 +24,6 @@ from ..actions.effects import (
     SendMail,
 )
 from ..compiled import CompiledWorkflow, RenderedMail
-from ..delivery.pdf import render_document as render_pdf
 from ..process.firing import RequestSnapshot
 from ..store.models import Account, DocumentRow, Notification, OutboxMail, RequestRow
 from ..store.reads import role_members
@@ -142,6 +141,10 @@ def render_document(
     context: Mapping[str, Any],
     now: datetime,
 ) -> PreparedDocument:
+    # Imported when a document is first made, not with the services: fpdf2, fontTools and
+    # Pillow take longer to import than the rest of the web application.
+    from ..delivery.pdf import render_document as render_pdf
+
     document = compiled.documents[document_id]
     filename = " ".join(compiled.render_string(document.filename, context).split())
     return PreparedDocument(

@@ -296,3 +296,37 @@ def test_two_workers_at_once_send_each_mail_once(site: Site, smtp: MailServer) -
     assert len(ids) == len(set(ids)) == 30
     assert {m.status for m in mails(site)} == {"sent"}
     assert all(m.attempts == 1 for m in mails(site))
+
+
+class Killed(BaseException):
+    """The worker's process dying in the middle of a batch (not an error it could catch)."""
+
+
+def test_a_worker_killed_mid_batch_resends_nothing_it_had_sent(
+    site: Site, smtp: MailServer
+) -> None:
+    for _ in range(5):
+        submitted(site)
+    settings = site.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port})
+    site.runtime.settings = settings
+
+    class DiesOnThirdMail(SmtpTransport):
+        sent = 0
+
+        def send(self, envelope: Any) -> None:
+            if DiesOnThirdMail.sent == 2:
+                raise Killed
+            super().send(envelope)
+            DiesOnThirdMail.sent += 1
+
+    dying = Worker(site.runtime, site.engine, transport_factory=lambda: DiesOnThirdMail(settings))
+    with pytest.raises(Killed):
+        dying.run_once()
+    assert len(smtp.received) == 2
+    assert sum(m.status == "sent" for m in mails(site)) == 2  # each committed as it went
+    site.clock.advance(seconds=settings.worker_lease_seconds + 1)
+    assert worker(site, smtp).run_once().sent == 3
+    ids = [r.message_id for r in smtp.received]
+    assert len(ids) == len(set(ids)) == 5
+    assert sorted(ids) == sorted(m.message_id for m in mails(site))
+    assert {m.status for m in mails(site)} == {"sent"}

@@ -8,7 +8,6 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import TemplateError
 from sqlalchemy import select
 
-from engine.delivery.pdf import DocumentError, render_document
 from engine.samples import sample_snapshot
 from engine.service.requests import RequestService
 from engine.store.models import RequestRow
@@ -92,6 +91,10 @@ def pdf_file(
     else:
         snapshot = sample_snapshot(compiled, desk.runtime.today())
         fallback = f"{document_id}-exemple.pdf"
+    # Imported on the first test render, not at start-up: fpdf2, fontTools and Pillow take
+    # longer to import than the rest of the web application.
+    from engine.delivery.pdf import DocumentError, render_document
+
     try:
         content = render_document(
             compiled, spec_document.layout, snapshot, created_at=desk.runtime.now()

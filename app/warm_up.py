@@ -1,0 +1,34 @@
+"""What a server prepares once, beside its start rather than before it: the PDF fonts (parsed
+on the first document otherwise, a good part of a second) and the dummy password hash of
+sign-ins. Both used to run before the server answered; in a thread of their own, the first
+pages answer meanwhile and the first confirmation still finds them ready."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from engine.service.accounts import warm_up as warm_up_sign_in
+
+log = logging.getLogger("onboarding.serve")
+
+
+def warm_up() -> None:
+    """The same work, done now (each process of `serve --workers N` does it before answering:
+    uvicorn's supervisor expects a new process to answer its checks, which a busy thread
+    would delay)."""
+    try:
+        # Imported here, off the start-up path: fpdf2, fontTools and Pillow take longer to
+        # import than the rest of the web application.
+        from engine.delivery.pdf import preload_fonts
+
+        preload_fonts()
+        warm_up_sign_in()
+    except Exception:  # the first document or sign-in does the work instead
+        log.exception("warming up failed")
+
+
+def warm_up_in_background() -> threading.Thread:
+    thread = threading.Thread(target=warm_up, name="warm-up", daemon=True)
+    thread.start()
+    return thread
