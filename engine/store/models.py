@@ -302,11 +302,14 @@ class Notification(Base):
     """A message for the backoffice users who hold a role."""
 
     __tablename__ = "notifications"
+    # A role's notifications in the order they were written: the pages read it from the end,
+    # the unread counter only above the reader's watermark.
+    __table_args__ = (Index("ix_notifications_role_id", "role", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
-    role: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(64))
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -341,6 +344,18 @@ class NotificationRead(Base):
     notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NotificationWatermark(Base):
+    """Every notification of `role` up to `read_through` has been read by this user, so that
+    the unread counter looks only above it (and at the reads recorded there), however many
+    notifications the years have piled up. No row: nothing of that role read yet."""
+
+    __tablename__ = "notification_watermarks"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(64), primary_key=True)
+    read_through: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class FollowLink(Base):

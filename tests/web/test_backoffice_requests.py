@@ -939,3 +939,91 @@ def test_notifications_come_by_pages_and_are_read_as_they_are_seen(site: Site) -
     assert page.soup.find("a", rel="next") is None
     page = browser.get(NOTIFICATIONS)
     assert "Non lue" not in page.text
+
+
+
+def _notify(site: Site, request_id: int, numbers: range, **columns: Any) -> None:
+    with site.db() as db:
+        for n in numbers:
+            db.add(
+                Notification(
+                    request_id=request_id,
+                    dedupe_key=f"test:{n}",
+                    role="registration_manager",
+                    message=f"Message {n:04d}",
+                    **columns,
+                )
+            )
+        db.commit()
+
+
+def test_what_was_read_stays_read_and_what_comes_later_is_counted(site: Site) -> None:
+    request_id = submitted(site)
+    yesterday = site.clock.now() - timedelta(days=1)
+    _notify(site, request_id, range(60), created_at=yesterday)
+    browser = manager(site)
+    page = browser.get(NOTIFICATIONS)  # the 50 newest
+    assert unread_badge(page) == "10"
+    page = browser.get(str(page.soup.find("a", rel="next")["href"]))  # the 10 oldest
+    assert len(words(page, "ol.timeline li")) == 10 and unread_badge(page) == ""
+    # New ones arrive: only they are counted, and shown unread above those already read.
+    site.clock.advance(hours=1)
+    _notify(site, request_id, range(60, 63), created_at=site.clock.now())
+    page = browser.get(NOTIFICATIONS)
+    items = words(page, "ol.timeline li")
+    assert [("Non lue" in item) for item in items[:5]] == [True, True, True, False, False]
+    assert unread_badge(page) == ""
+    assert not any("Non lue" in item for item in words(browser.get(NOTIFICATIONS), "li"))
+    # Reading is personal still: another manager has all 63 to read.
+    other = staff_browser(site, "gestion2@hgi.example", ["registration_manager"])
+    assert unread_badge(other.get(QUEUE)) == "63"
+
+
+def test_a_notification_written_late_below_those_read_is_still_unread(site: Site) -> None:
+    """On PostgreSQL a notification may become visible after a newer one was read (its
+    transaction committed later): it must still count as unread."""
+    request_id = submitted(site)
+    with site.db() as db:
+        for n in (10, 11, 12):
+            db.add(
+                Notification(
+                    id=n,
+                    request_id=request_id,
+                    dedupe_key=f"test:{n}",
+                    role="registration_manager",
+                    message=f"Message {n}",
+                    created_at=site.clock.now(),
+                )
+            )
+        db.commit()
+    browser = manager(site)
+    assert unread_badge(browser.get(NOTIFICATIONS)) == ""
+    site.clock.advance(minutes=1)
+    with site.db() as db:
+        db.add(
+            Notification(
+                id=9,
+                request_id=request_id,
+                dedupe_key="test:late",
+                role="registration_manager",
+                message="Message tardif",
+                created_at=site.clock.now(),
+            )
+        )
+        db.commit()
+    page = browser.get(QUEUE)
+    assert unread_badge(page) == "1"
+    items = words(browser.get(NOTIFICATIONS), "ol.timeline li")
+    assert [item for item in items if "Non lue" in item] == [
+        next(item for item in items if "Message tardif" in item)
+    ]
+
+
+def test_a_long_backlog_is_counted_up_to_999(site: Site) -> None:
+    request_id = submitted(site)
+    _notify(site, request_id, range(1001), created_at=site.clock.now() - timedelta(days=2))
+    browser = manager(site)
+    assert unread_badge(browser.get(QUEUE)) == "999+"
+    for page_number in range(1, 4):  # three pages read: 851 left
+        browser.get(f"{NOTIFICATIONS}?page={page_number}")
+    assert unread_badge(browser.get(QUEUE)) == "851"
