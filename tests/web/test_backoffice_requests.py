@@ -941,7 +941,6 @@ def test_notifications_come_by_pages_and_are_read_as_they_are_seen(site: Site) -
     assert "Non lue" not in page.text
 
 
-
 def _notify(site: Site, request_id: int, numbers: range, **columns: Any) -> None:
     with site.db() as db:
         for n in numbers:
