@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ..store.models import RequestRow
 from .catalog import normalise_search
 from .request_columns import applicant_name, facet_token
+from .request_counts import counts_by_state
 
 PAGE_SIZE = 50
 MAX_OFFSET = 10_000_000
@@ -179,7 +180,11 @@ def dialect_of(db: Session) -> str:
 
 def state_counts(db: Session, workflow_id: str, query: QueueQuery) -> dict[str, int]:
     """How many requests of each state pass the filters (tab and state filter aside): the
-    tabs' counts and the page's total come from this one statement."""
+    tabs' counts and the page's total come from this one statement, or from the counts the
+    database keeps when no filter but a session narrows them."""
+    if not _narrowed(replace(query, session_code=None)):
+        # Of the whole workflow or one session: kept up to date by the database.
+        return counts_by_state(db, workflow_id, query.session_code)
     counts: dict[str, int] = {}
     statement = state_counts_statement(workflow_id, query, dialect_of(db))
     for state, n in db.execute(statement):

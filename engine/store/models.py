@@ -225,6 +225,21 @@ class RequestRow(Base):
     )
 
 
+class RequestCount(Base):
+    """How many requests each (workflow, state, training session) has: what the queue's tabs
+    and the overview show, without counting a million rows on every page. Kept by triggers on
+    `requests` (migration 0006), so every writer keeps it right, in the writer's transaction.
+    `session_code` is '' for requests without one. A migration that rebuilds `requests` on
+    SQLite (batch mode copies the table) must create the triggers again."""
+
+    __tablename__ = "request_counts"
+
+    workflow_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class HistoryRow(Base):
     __tablename__ = "request_history"
 

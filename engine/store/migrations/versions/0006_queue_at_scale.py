@@ -1,4 +1,4 @@
-"""queue at scale: read watermarks of notifications, indexes for the queue's sorts and counts
+"""queue at scale: read watermarks of notifications, request counts kept by triggers
 
 Revision ID: 0006
 Revises: 0005
@@ -34,6 +34,73 @@ def upgrade() -> None:
     op.create_index("ix_notifications_role_id", "notifications", ["role", "id"], unique=False)
     op.drop_index("ix_notifications_role", table_name="notifications")
     _watermarks_of_existing_reads()
+
+    op.create_table(
+        "request_counts",
+        sa.Column("workflow_id", sa.String(length=64), nullable=False),
+        sa.Column("state", sa.String(length=64), nullable=False),
+        sa.Column("session_code", sa.String(length=64), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "workflow_id", "state", "session_code", name=op.f("pk_request_counts")
+        ),
+    )
+    op.execute(
+        "INSERT INTO request_counts (workflow_id, state, session_code, n) "
+        "SELECT workflow_id, state, coalesce(session_code, ''), count(*) FROM requests "
+        "GROUP BY workflow_id, state, coalesce(session_code, '')"
+    )
+    for statement in _COUNTING[op.get_bind().dialect.name]:
+        op.execute(statement)
+
+
+# The triggers that keep request_counts: a request written adds one to its (workflow, state,
+# session); deleted, or moved by an update, it takes one from where it was. Decrements never
+# create a row, so emptying both tables in any order leaves nothing behind.
+_ADD = (
+    "INSERT INTO request_counts (workflow_id, state, session_code, n) "
+    "VALUES (NEW.workflow_id, NEW.state, coalesce(NEW.session_code, ''), 1) "
+    "ON CONFLICT (workflow_id, state, session_code) DO UPDATE SET n = request_counts.n + 1;"
+)
+_TAKE = (
+    "UPDATE request_counts SET n = n - 1 WHERE workflow_id = OLD.workflow_id "
+    "AND state = OLD.state AND session_code = coalesce(OLD.session_code, '');"
+)
+_COUNTING = {
+    "postgresql": [
+        "CREATE FUNCTION request_counts_follow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {_TAKE} END IF; "
+        f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {_ADD} END IF; "
+        "RETURN NULL; END $$",
+        "CREATE TRIGGER requests_counted AFTER INSERT OR DELETE ON requests "
+        "FOR EACH ROW EXECUTE FUNCTION request_counts_follow()",
+        "CREATE TRIGGER requests_recounted AFTER UPDATE OF workflow_id, state, session_code "
+        "ON requests FOR EACH ROW WHEN (OLD.workflow_id IS DISTINCT FROM NEW.workflow_id "
+        "OR OLD.state IS DISTINCT FROM NEW.state "
+        "OR OLD.session_code IS DISTINCT FROM NEW.session_code) "
+        "EXECUTE FUNCTION request_counts_follow()",
+    ],
+    "sqlite": [
+        f"CREATE TRIGGER requests_counted AFTER INSERT ON requests BEGIN {_ADD} END",
+        f"CREATE TRIGGER requests_uncounted AFTER DELETE ON requests BEGIN {_TAKE} END",
+        "CREATE TRIGGER requests_recounted AFTER UPDATE OF workflow_id, state, session_code "
+        "ON requests WHEN OLD.workflow_id IS NOT NEW.workflow_id "
+        "OR OLD.state IS NOT NEW.state OR OLD.session_code IS NOT NEW.session_code "
+        f"BEGIN {_TAKE} {_ADD} END",
+    ],
+}
+_UNCOUNTING = {
+    "postgresql": [
+        "DROP TRIGGER requests_recounted ON requests",
+        "DROP TRIGGER requests_counted ON requests",
+        "DROP FUNCTION request_counts_follow()",
+    ],
+    "sqlite": [
+        "DROP TRIGGER requests_recounted",
+        "DROP TRIGGER requests_uncounted",
+        "DROP TRIGGER requests_counted",
+    ],
+}
 
 
 def _watermarks_of_existing_reads() -> None:
@@ -75,6 +142,9 @@ def _watermarks_of_existing_reads() -> None:
 
 
 def downgrade() -> None:
+    for statement in _UNCOUNTING[op.get_bind().dialect.name]:
+        op.execute(statement)
+    op.drop_table("request_counts")
     op.create_index("ix_notifications_role", "notifications", ["role"], unique=False)
     op.drop_index("ix_notifications_role_id", table_name="notifications")
     op.drop_table("notification_watermarks")
