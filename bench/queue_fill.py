@@ -17,6 +17,8 @@ transaction."""
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import random
 import time
@@ -33,7 +35,7 @@ from sqlalchemy import Connection, Engine, insert, literal, select, text
 
 from engine.compiled import CompiledWorkflow
 from engine.service.accounts import hash_password
-from engine.service.catalog import search_text
+from engine.service.catalog import normalise_search, search_text
 from engine.service.request_columns import queue_columns
 from engine.spec.process import ByLink, ByRoles
 from engine.store.models import (
@@ -362,16 +364,25 @@ def _organisations(compiled: CompiledWorkflow, rng: random.Random) -> list[dict[
     return rows
 
 
-def _answers(rng: random.Random, session: str, organisation: str) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Applicant:
+    """One of the people the requests are drawn from, with what is computed once per person:
+    the answers but the session, funding and organisation (as JSON text, without its braces),
+    the name as the queue shows it and the name and email as its search words hold them."""
+
+    answers: dict[str, Any]
+    answers_json: str
+    name: str
+    words: str
+
+
+def _applicant(rng: random.Random) -> Applicant:
     first, last = rng.choice(FIRST), rng.choice(LAST)
     email = f"{plain(first)}.{plain(last)}{rng.randrange(1000)}@exemple.fr".replace(" ", "")
     _city, postal = rng.choice(CITIES)
     mandate = rng.choice(MANDATES)
     dietary = rng.random() < 0.15
     answers: dict[str, Any] = {
-        "session_code": session,
-        "funding_method": "personal" if rng.random() < 0.2 else "establishment",
-        "establishment": organisation,
         "civility": rng.choice(("m", "mme")),
         "first_name": first,
         "last_name": last,
@@ -392,7 +403,23 @@ def _answers(rng: random.Random, session: str, organisation: str) -> dict[str, A
         answers["mandate_other"] = "Délégué·e syndical·e intercommunal·e"
     if dietary:
         answers["dietary_details"] = rng.choice(("Sans gluten", "Végétarien", "Sans porc"))
-    return {k: v for k, v in answers.items() if v is not None}
+    answers = {k: v for k, v in answers.items() if v is not None}
+    name = f"{first} {last}"
+    return Applicant(
+        answers,
+        json.dumps(answers, ensure_ascii=False)[1:-1],
+        name,
+        normalise_search(f"{name} {email}"),
+    )
+
+
+class JsonText(str):
+    """A JSON document already serialised (COPY takes it as is; INSERT parses it back)."""
+
+
+def _reference_words(reference: str) -> str:
+    """normalise_search of a reference (`26C03S1-0042` → `26c03s1 0042`), the cheap way."""
+    return reference.lower().replace("-", " ")
 
 
 # The transitions whose actions mail the applicant: the template and its subject.
@@ -402,6 +429,8 @@ MAILING = {
     "cancel_by_applicant": ("cancellation_confirmed", "Votre demande est annulée"),
 }
 BATCH = 10_000  # requests per round of writes
+APPLICANTS = 20_000  # distinct people the requests are drawn from
+CHECKED = 200  # requests whose cheap queue columns are compared with queue_columns
 
 
 @dataclass
@@ -426,15 +455,15 @@ class Rows:
 def _mail(
     request_id: int,
     transition: str,
-    answers: dict[str, Any],
+    person: Applicant,
+    session: str,
     reference: str | None,
     moment: datetime,
 ) -> dict[str, Any]:
     template, subject = MAILING[transition]
-    name = f"{answers['first_name']} {answers['last_name']}"
     body = (
-        f"Bonjour {name},\n\nVotre demande {reference} pour la session "
-        f"{answers['session_code']} a bien été prise en compte.\n\nL'équipe formation"
+        f"Bonjour {person.name},\n\nVotre demande {reference} pour la session "
+        f"{session} a bien été prise en compte.\n\nL'équipe formation"
     )
     return {
         "request_id": request_id,
@@ -442,7 +471,7 @@ def _mail(
         "dedupe_key": f"bench:{request_id}:{transition}:mail",
         "message_id": f"<{request_id}.{transition}@bench.example>",
         "template": template,
-        "to": [answers["email"]],
+        "to": [person.answers["email"]],
         "cc": [],
         "subject": f"{subject} ({reference})",
         "text": body,
@@ -470,31 +499,47 @@ def generate(
     numbers: dict[str, int],
 ) -> Iterator[Rows]:
     """Rounds of BATCH requests with their history, notifications and mails; the family names,
-    references and last reference number of each session are collected on the way."""
+    references and last reference number of each session are collected on the way. Applicants
+    are drawn from a pool and the queue columns put together from pieces computed once; the
+    first CHECKED requests are checked against `queue_columns`, as submission writes them."""
     weights = [share for _, share, _ in STATES]
+    cumulative = list(itertools.accumulate(weights))
+    people = [_applicant(rng) for _ in range(min(APPLICANTS, max(size, 1)))]
     labels = {t.id: t for t in compiled.spec.process.transitions}
+    histories = {t: _history(t, labels) for t in labels}
+    facets: dict[tuple[str, str, str], str] = {}  # by the entries chosen
     start = NOW - timedelta(days=730)
+    step_seconds = 730 * 86400 / max(size, 1)
     rows = Rows([], [], [], [])
     notified = 0
     for request_id in range(1, size + 1):
-        state, _, path = rng.choices(STATES, weights)[0]
-        created = start + timedelta(seconds=(request_id - 1) * 730 * 86400 / max(size, 1))
-        created += timedelta(seconds=rng.randrange(600))
-        session = rng.choice(sessions)
-        answers = _answers(rng, session, rng.choice(organisations))
+        state, _, path = STATES[bisect.bisect(cumulative, rng.random() * cumulative[-1])]
+        created = start + timedelta(seconds=(request_id - 1) * step_seconds + rng.randrange(600))
+        session = sessions[rng.randrange(len(sessions))]
+        organisation = organisations[rng.randrange(len(organisations))]
+        funding = "personal" if rng.random() < 0.2 else "establishment"
+        person = people[rng.randrange(len(people))]
+        names.append(person.answers["last_name"])
+        chosen = f'"session_code": "{session}", "funding_method": "{funding}", '
+        chosen += f'"establishment": "{organisation}", '
         submitted = state != "draft"
         reference = None
         if submitted:
             numbers[session] = numbers.get(session, 0) + 1
             reference = f"{session}-{numbers[session]:04d}"
             references.append(reference)
-        columns = queue_columns(compiled, answers, reference) if submitted else None
-        names.append(answers["last_name"])
+            chosen_entries = (funding, organisation, person.answers["mandate"])
+            if chosen_entries not in facets:
+                answers = dict(
+                    zip(("funding_method", "establishment", "mandate"), chosen_entries, strict=True)
+                )
+                facets[chosen_entries] = queue_columns(compiled, answers, None).facets
         submitted_at = created + timedelta(minutes=rng.randrange(5, 90)) if submitted else None
         moment = submitted_at or created
+        answers_json = JsonText("{" + chosen + person.answers_json + "}")
         for step, transition in enumerate(path):
             moment = moment + timedelta(hours=rng.randrange(1, 24 * (1 + step)))
-            rows.history.append(_history((request_id, transition, str(step), moment), labels))
+            rows.history.append({**histories[transition], "request_id": request_id, "at": moment})
             if transition in NOTIFYING:  # as the spec's notify actions do
                 notified += 1
                 rows.notifications.append(
@@ -504,37 +549,43 @@ def generate(
                         "dedupe_key": f"bench:{request_id}:{transition}",
                         "role": "registration_manager",
                         "message": f"{NOTIFYING[transition]} : demande {reference} de "
-                        f"{answers['first_name']} {answers['last_name']}.",
+                        f"{person.name}.",
                         "created_at": moment,
                     }
                 )
             if transition in MAILING:
-                rows.mails.append(_mail(request_id, transition, answers, reference, moment))
-        rows.requests.append(
-            {
-                "id": request_id,
-                "public_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                "reference": reference,
-                "workflow_id": WORKFLOW,
-                "spec_hash": compiled.content_hash,
-                "state": state,
-                "state_entered_at": moment,
-                "session_code": session,
-                "answers": answers,
-                "current_step": None if submitted else "trainee",
-                "locale": "fr",
-                "applicant_email": answers["email"] if submitted else None,
-                "account_id": None,
-                "draft_secret_hash": None if submitted else f"{rng.getrandbits(128):032x}",
-                "version": 1 + len(path),
-                "created_at": created,
-                "updated_at": moment,
-                "submitted_at": submitted_at,
-                "applicant_name": columns.applicant_name if columns else None,
-                "search_text": columns.search_text if columns else None,
-                "facets": columns.facets if columns else None,
-            }
-        )
+                rows.mails.append(_mail(request_id, transition, person, session, reference, moment))
+        row = {
+            "id": request_id,
+            "public_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "reference": reference,
+            "workflow_id": WORKFLOW,
+            "spec_hash": compiled.content_hash,
+            "state": state,
+            "state_entered_at": moment,
+            "session_code": session,
+            "answers": answers_json,
+            "current_step": None if submitted else "trainee",
+            "locale": "fr",
+            "applicant_email": person.answers["email"] if submitted else None,
+            "account_id": None,
+            "draft_secret_hash": None if submitted else f"{rng.getrandbits(128):032x}",
+            "version": 1 + len(path),
+            "created_at": created,
+            "updated_at": moment,
+            "submitted_at": submitted_at,
+            "applicant_name": person.name if submitted else None,
+            "search_text": f"{_reference_words(reference)} {person.words}" if reference else None,
+            "facets": facets[chosen_entries] if submitted else None,
+        }
+        if reference and request_id <= CHECKED:
+            columns = queue_columns(compiled, json.loads(answers_json), reference)
+            assert (columns.applicant_name, columns.search_text, columns.facets) == (
+                row["applicant_name"],
+                row["search_text"],
+                row["facets"],
+            ), (columns, row)
+        rows.requests.append(row)
         if len(rows.requests) >= BATCH:
             yield rows
             rows = Rows([], [], [], [])
@@ -546,6 +597,10 @@ Writer = Callable[[Any, list[dict[str, Any]]], None]
 
 def _insert_writer(connection: Connection) -> Writer:
     def write(model: Any, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            for name, value in row.items():
+                if isinstance(value, JsonText):
+                    row[name] = json.loads(value)
         if rows:
             connection.execute(insert(model), rows)
 
@@ -566,8 +621,9 @@ def _copy_writer(connection: Connection) -> Writer:
         with cursor.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
             for row in rows:
                 for name in as_json:
-                    if row[name] is not None:
-                        row[name] = json.dumps(row[name], ensure_ascii=False)
+                    value = row[name]
+                    if value is not None and not isinstance(value, JsonText):
+                        row[name] = json.dumps(value, ensure_ascii=False)
                 copy.write_row(tuple(row[n] for n in names))
 
     return write
@@ -594,10 +650,19 @@ def _indexes_built_after(connection: Connection) -> Iterator[None]:
     ).all()
     for name, _ in indexes:
         connection.execute(text(f'DROP INDEX "{name}"'))
-    # Foreign keys are checked by triggers, row by row; the data is consistent by making.
+    # Foreign keys are checked by triggers, row by row; the data is consistent by making. The
+    # triggers that keep request_counts are off too: the counts are made once at the end.
     connection.execute(text("SET session_replication_role = replica"))
     yield
     connection.execute(text("SET session_replication_role = DEFAULT"))
+    connection.execute(text("DELETE FROM request_counts"))
+    connection.execute(
+        text(
+            "INSERT INTO request_counts (workflow_id, state, session_code, n) "
+            "SELECT workflow_id, state, coalesce(session_code, ''), count(*) FROM requests "
+            "GROUP BY workflow_id, state, coalesce(session_code, '')"
+        )
+    )
     connection.execute(text("SET maintenance_work_mem = '256MB'"))
     for _, definition in indexes:
         connection.execute(text(definition))
@@ -697,8 +762,8 @@ def fill(engine: Engine, compiled: CompiledWorkflow, size: int, seed: int = 7) -
     )
 
 
-def _history(item: tuple[int, str, str, datetime], transitions: dict[str, Any]) -> dict[str, Any]:
-    request_id, transition, _, moment = item
+def _history(transition: str, transitions: dict[str, Any]) -> dict[str, Any]:
+    """A history row of this transition, but its request and moment."""
     spec = transitions[transition]
     by = spec.by
     kind = (
@@ -711,7 +776,6 @@ def _history(item: tuple[int, str, str, datetime], transitions: dict[str, Any]) 
         else "timer"
     )
     return {
-        "request_id": request_id,
         "transition": transition,
         "from_state": spec.source[0],
         "to_state": spec.to or spec.source[0],
@@ -719,5 +783,4 @@ def _history(item: tuple[int, str, str, datetime], transitions: dict[str, Any]) 
         "actor_name": MANAGER if kind == "user" else "",
         "role": "registration_manager" if kind == "user" else None,
         "comment": "Dossier incomplet." if transition == "reject" else None,
-        "at": moment,
     }
