@@ -599,6 +599,45 @@ def test_the_filter_form_and_links_work_without_javascript(site: Site) -> None:
     assert "q=" not in reset["href"]
 
 
+def test_next_and_previous_walk_from_row_to_row_in_every_order(site: Site) -> None:
+    camille = submitted(site)
+    confirm(site, camille)  # another state, for the sort by state
+    site.clock.advance(hours=1)
+    copies(site, camille, 119, state="awaiting_email_confirmation")
+    browser = manager(site)
+    orders = (
+        "",
+        "ordre=asc",
+        "tri=reference&ordre=asc",
+        "tri=reference",
+        "tri=etat",
+        "tri=etat&ordre=asc",
+    )
+    for order in orders:
+        by_offset = [references(browser.get(f"{QUEUE}?{order}&page={n}")) for n in (1, 2, 3)]
+        assert len({r for rows in by_offset for r in rows}) == 120, order
+        page = browser.get(f"{QUEUE}?{order}")
+        walked = [references(page)]
+        for _ in range(2):
+            link = str(page.soup.select_one("nav.pagination a[rel=next]")["href"])
+            assert "apres=" in link
+            page = browser.get(link)
+            walked.append(references(page))
+        assert walked == by_offset, order
+        assert queue_range(page) == "101–120 sur 120"
+        page = browser.get(str(page.soup.select_one("nav.pagination a[rel=prev]")["href"]))
+        assert references(page) == by_offset[1] and queue_range(page) == "51–100 sur 120"
+    # A request arriving meanwhile does not push the next page back onto rows already seen.
+    page = browser.get(QUEUE)
+    second = references(browser.get(f"{QUEUE}?page=2"))
+    site.clock.advance(hours=3)  # after the copies, a minute apart
+    newest = reference_of(site, submitted(site))
+    browser = staff_browser(site, "gestion@hgi.example")  # signed in again after 3 hours
+    assert references(browser.get(QUEUE))[0] == newest
+    page = browser.get(str(page.soup.select_one("nav.pagination a[rel=next]")["href"]))
+    assert references(page) == second
+
+
 def test_drafts_have_their_own_tab_and_page(site: Site) -> None:
     with site.db() as db:
         service = RequestService(db, site.runtime)
