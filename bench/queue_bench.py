@@ -16,8 +16,9 @@ times after two warm-up requests; reported: median and p95 wall time of the whol
 | --- | --- |
 | first page | the queue as it opens: every submitted request, newest first, page 1 |
 | filtered page | tab "in progress", one organisation of the reference list, one funding method |
-| deep page | page 2,000 of every submitted request |
-| middle page | the middle page of every submitted request: the dearest |
+| deep page, by next | page 2,000 of every submitted request, reached by the "next" link |
+| middle page, by next | the middle page, reached by the "next" link (keyset) |
+| middle page, typed | the middle page by its number alone (`?page=N`: an offset, the dearest) |
 | last page | the last page of every submitted request |
 | oldest first | sorted by date, ascending, page 1 |
 | sorted by reference | every submitted request by reference, page 20 |
@@ -94,10 +95,31 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def scenarios(fixture: Fixture, size: int) -> list[tuple[str, str]]:
+def row_before(engine: Engine, offset: int) -> str:
+    """The public id of the submitted request at this offset of the queue's default order: the
+    row a "next" link names to reach the page after it."""
+    with engine.connect() as connection:
+        return str(
+            connection.execute(
+                text(
+                    "SELECT public_id FROM requests WHERE workflow_id = :w "
+                    "AND submitted_at IS NOT NULL ORDER BY submitted_at DESC, id DESC "
+                    "LIMIT 1 OFFSET :k"
+                ),
+                {"w": WORKFLOW, "k": max(0, offset)},
+            ).scalar_one()
+        )
+
+
+def scenarios(engine: Engine, fixture: Fixture, size: int) -> list[tuple[str, str]]:
     submitted = round(size * 0.97)
     last_page = max(1, -(-submitted // 50))
+    deep, middle = min(2000, last_page), max(2, (last_page + 1) // 2)
     base = f"/backoffice/{WORKFLOW}/demandes"
+
+    def following(page: int) -> str:  # the address a "next" link gives
+        return f"{base}?page={page}&apres={row_before(engine, (page - 1) * 50 - 1)}"
+
     return [
         ("first page", base),
         (
@@ -105,8 +127,9 @@ def scenarios(fixture: Fixture, size: int) -> list[tuple[str, str]]:
             f"{base}?onglet=in_progress&f_establishment={fixture.organisations[3]}"
             "&f_funding_method=establishment",
         ),
-        ("deep page", f"{base}?page={min(2000, last_page)}"),
-        ("middle page", f"{base}?page={(last_page + 1) // 2}"),
+        ("deep page, by next", following(deep)),
+        ("middle page, by next", following(middle)),
+        ("middle page, typed", f"{base}?page={middle}"),
         ("last page", f"{base}?page={last_page}"),
         ("oldest first", f"{base}?ordre=asc"),
         ("sorted by reference", f"{base}?tri=reference&ordre=asc&page=20"),
@@ -174,7 +197,7 @@ def measure(
         )
         # Logged in: sent on to the queue (the manager reaches one workflow).
         assert answer.status_code == 200 and "queue-range" in answer.text, answer.text[:300]
-        for name, url in scenarios(fixture, size):
+        for name, url in scenarios(engine, fixture, size):
             for _ in range(2):
                 response = client.get(url)
                 assert response.status_code == 200, (url, response.status_code)
@@ -293,7 +316,8 @@ def run(
         fixture = fill(engine, compiled, size)
         print(
             f"{backend}: {size:,} requests (with history, notifications, mails) written in "
-            f"{fixture.seconds:.1f} s",
+            f"{fixture.seconds:.1f} s ({fixture.cpu_seconds:.1f} s of CPU in this process, "
+            f"load {os.getloadavg()[0]:.1f})",
             flush=True,
         )
         if show_plans:
