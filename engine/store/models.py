@@ -147,6 +147,8 @@ class RequestRow(Base):
         Index("ix_requests_queue", "workflow_id", "state", "updated_at"),
         Index("ix_requests_email", "applicant_email"),
         Index("ix_requests_session", "workflow_id", "session_code", "state"),
+        # The overview's drafts by wizard step, read from the index alone.
+        Index("ix_requests_steps", "workflow_id", "state", "submitted_at", "current_step"),
         # The backoffice queue, sorted by date or by reference: every column a filter or a
         # search reads is in the index, so a page never reads the rows it skips (SQLite scans
         # the index alone; PostgreSQL an index-only scan once the table is vacuumed).
