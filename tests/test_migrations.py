@@ -15,11 +15,12 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from engine.service.notifications import notifications_for, unread_count
 from engine.service.request_columns import queue_columns
 from engine.service.workflows import WorkflowRegistry
 from engine.store.db import make_engine
 from engine.store.migrate import upgrade
-from engine.store.models import RequestRow
+from engine.store.models import Account, RequestRow
 
 from .databases import postgres_database
 
@@ -171,3 +172,61 @@ def test_a_database_at_the_head_is_not_handed_to_alembic(
         assert calls == ["head"]
     finally:
         engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def before_0007(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database at revision 0006, when every read notification had a row of its own."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'before.sqlite3'}")
+        upgrade(engine, "0006")
+        yield engine
+        engine.dispose()
+        return
+    for url in postgres_database():
+        engine = make_engine(url)
+        upgrade(engine, "0006")
+        yield engine
+        engine.dispose()
+
+
+def test_the_migration_keeps_what_each_user_has_read(before_0007: Engine) -> None:
+    now = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
+    tables = Account.metadata.tables
+    with before_0007.begin() as connection:
+        for email in ("reader@example.org", "newcomer@example.org"):
+            connection.execute(
+                tables["accounts"]
+                .insert()
+                .values(
+                    email=email,
+                    password_hash="x",
+                    roles=["manager"],
+                    profile={},
+                    active=True,
+                    created_at=now,
+                )
+            )
+        reader = connection.execute(
+            select(Account.id).where(Account.email == "reader@example.org")
+        ).scalar_one()
+        for n, role in enumerate(["manager"] * 6 + ["admin"] * 2, start=1):
+            connection.execute(
+                tables["notifications"]
+                .insert()
+                .values(id=n, dedupe_key=f"n{n}", role=role, message=f"n{n}", created_at=now)
+            )
+        for n in (1, 2, 3, 5, 7, 8):  # 4 and 6 of the manager's are left unread
+            connection.execute(
+                tables["notification_reads"]
+                .insert()
+                .values(notification_id=n, account_id=reader, read_at=now)
+            )
+    upgrade(before_0007)
+    with Session(before_0007) as db:
+        accounts = {a.email: a for a in db.scalars(select(Account))}
+        both = frozenset({"manager", "admin"})
+        assert unread_count(db, accounts["reader@example.org"], both) == 2
+        assert unread_count(db, accounts["newcomer@example.org"], both) == 8
+        lines, _ = notifications_for(db, accounts["reader@example.org"], both)
+        assert [line.id for line in lines if line.unread] == [6, 4]

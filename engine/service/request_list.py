@@ -12,13 +12,25 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, cast, func, literal_column, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
 from sqlalchemy.orm import Session
 
 from ..store.models import RequestRow
 from .catalog import normalise_search
 from .request_columns import applicant_name, facet_token
+from .request_counts import counts_by_state
 
 PAGE_SIZE = 50
 MAX_OFFSET = 10_000_000
@@ -47,6 +59,11 @@ class QueueQuery:
     limit: int = PAGE_SIZE
     # The spec's order of states, for sorting by state (a state missing from it sorts last).
     state_order: tuple[str, ...] = ()
+    # Keyset pages: the public id of the row the page follows (the "next" link) or precedes
+    # (the "previous" link). The page is then read from that row on, whatever the offset, so
+    # walking a million requests page by page costs the same on every page.
+    after: str | None = None
+    before: str | None = None
 
 
 def search_words(text: str, limit: int = 6) -> tuple[str, ...]:
@@ -179,7 +196,11 @@ def dialect_of(db: Session) -> str:
 
 def state_counts(db: Session, workflow_id: str, query: QueueQuery) -> dict[str, int]:
     """How many requests of each state pass the filters (tab and state filter aside): the
-    tabs' counts and the page's total come from this one statement."""
+    tabs' counts and the page's total come from this one statement, or from the counts the
+    database keeps when no filter but a session narrows them."""
+    if not _narrowed(replace(query, session_code=None)):
+        # Of the whole workflow or one session: kept up to date by the database.
+        return counts_by_state(db, workflow_id, query.session_code)
     counts: dict[str, int] = {}
     statement = state_counts_statement(workflow_id, query, dialect_of(db))
     for state, n in db.execute(statement):
@@ -259,15 +280,20 @@ def _ids(
     return [i for (i,) in db.execute(page_ids_statement(workflow_id, part, states, dialect))]
 
 
+def _ranked(query: QueueQuery, shown: set[str]) -> list[str]:
+    ranked = [s for s in query.state_order if s in shown]
+    ranked += sorted(shown - set(ranked))
+    if query.descending:
+        ranked.reverse()
+    return ranked
+
+
 def _ids_by_state(
     db: Session, workflow_id: str, query: QueueQuery, counts: Mapping[str, int], shown: set[str]
 ) -> list[int]:
     """Sorted by state: the states in the spec's order, each newest first. The counts say in
     which state the page starts, so each statement reads one state from its own offset."""
-    ranked = [s for s in query.state_order if s in shown]
-    ranked += sorted(shown - set(ranked))
-    if query.descending:
-        ranked.reverse()
+    ranked = _ranked(query, shown)
     skip, wanted, ids = query.offset, query.limit, []
     for state in ranked:
         n = counts.get(state, 0)
@@ -282,6 +308,91 @@ def _ids_by_state(
     return ids
 
 
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """The row a keyset page follows or precedes: its id and the values it is sorted by."""
+
+    id: int
+    state: str
+    submitted_at: datetime
+    reference: str
+
+
+def _cursor(db: Session, workflow_id: str, query: QueueQuery) -> Cursor | None:
+    """The row named by `after` or `before`, when the page can be read from it: only in tabs of
+    submitted requests, where every row has a date and a reference to be sorted by (drafts
+    have neither, and databases order missing values differently)."""
+    public_id = query.after or query.before
+    if public_id is None or query.submitted is not True:
+        return None
+    found = db.execute(
+        select(
+            RequestRow.id, RequestRow.state, RequestRow.submitted_at, RequestRow.reference
+        ).where(RequestRow.public_id == public_id, RequestRow.workflow_id == workflow_id)
+    ).first()
+    if found is None or found.submitted_at is None or found.reference is None:
+        return None
+    return Cursor(*found)
+
+
+def _keyset_ids(
+    db: Session,
+    workflow_id: str,
+    query: QueueQuery,
+    cursor: Cursor,
+    states: Sequence[str] | None = None,
+) -> list[int]:
+    """The page after (or before) the cursor's row in the query's order: a range of the
+    index that the sort reads, from the cursor on: `(sort value, id) < (the cursor's)`."""
+    forward = query.before is None
+    descending = query.descending if forward else not query.descending
+    by_reference = query.sort == "reference"
+    column = RequestRow.reference if by_reference else RequestRow.submitted_at
+    value = cursor.reference if by_reference else cursor.submitted_at
+    key = tuple_(column, RequestRow.id)
+    bound = tuple_(literal(value, column.type), literal(cursor.id))
+    part = replace(query, descending=descending, offset=0)
+    statement = page_ids_statement(workflow_id, part, states, dialect_of(db)).where(
+        key < bound if descending else key > bound
+    )
+    ids = [i for (i,) in db.execute(statement)]
+    return ids if forward else ids[::-1]
+
+
+def _keyset_ids_by_state(
+    db: Session,
+    workflow_id: str,
+    query: QueueQuery,
+    counts: Mapping[str, int],
+    shown: set[str],
+    cursor: Cursor,
+) -> list[int] | None:
+    """Sorted by state, from the cursor: the rest of its state (newest first), then the next
+    states from their start (or, going back, the previous ones from their end)."""
+    ranked = _ranked(query, shown)
+    if cursor.state not in ranked:
+        return None
+    at = ranked.index(cursor.state)
+    within = replace(query, sort="submitted", descending=True)
+    ids = _keyset_ids(db, workflow_id, within, cursor, (cursor.state,))
+    plain = replace(within, after=None, before=None)
+    if query.before is None:
+        for state in ranked[at + 1 :]:
+            wanted = query.limit - len(ids)
+            if wanted <= 0:
+                break
+            part = replace(plain, offset=0, limit=wanted)
+            ids += _ids(db, workflow_id, part, counts.get(state, 0), (state,))
+    else:
+        for state in reversed(ranked[:at]):
+            wanted, n = query.limit - len(ids), counts.get(state, 0)
+            if wanted <= 0:
+                break
+            part = replace(plain, offset=max(0, n - wanted), limit=wanted)
+            ids = _ids(db, workflow_id, part, n, (state,)) + ids
+    return ids
+
+
 def queue_page(
     db: Session, workflow_id: str, query: QueueQuery, counts: Mapping[str, int] | None = None
 ) -> QueuePage:
@@ -292,8 +403,16 @@ def queue_page(
     if query.state is not None:
         shown &= {query.state}
     total = sum(counts[s] for s in shown)
-    if not total:
-        ids: list[int] = []
+    cursor = _cursor(db, workflow_id, query) if total else None
+    keyset: list[int] | None = None
+    if cursor is not None and query.sort == "state":
+        keyset = _keyset_ids_by_state(db, workflow_id, query, counts, shown, cursor)
+    elif cursor is not None:
+        keyset = _keyset_ids(db, workflow_id, query, cursor)
+    if keyset is not None:
+        ids = keyset
+    elif not total:
+        ids = []
     elif query.sort == "state":
         ids = _ids_by_state(db, workflow_id, query, counts, shown)
     else:

@@ -148,6 +148,8 @@ class RequestRow(Base):
         Index("ix_requests_queue", "workflow_id", "state", "updated_at"),
         Index("ix_requests_email", "applicant_email"),
         Index("ix_requests_session", "workflow_id", "session_code", "state"),
+        # The overview's drafts by wizard step, read from the index alone.
+        Index("ix_requests_steps", "workflow_id", "state", "submitted_at", "current_step"),
         # The backoffice queue, sorted by date or by reference: every column a filter or a
         # search reads is in the index, so a page never reads the rows it skips (SQLite scans
         # the index alone; PostgreSQL an index-only scan once the table is vacuumed).
@@ -224,6 +226,21 @@ class RequestRow(Base):
     history: Mapped[list[HistoryRow]] = relationship(
         back_populates="request", order_by="HistoryRow.id", cascade="all, delete-orphan"
     )
+
+
+class RequestCount(Base):
+    """How many requests each (workflow, state, training session) has: what the queue's tabs
+    and the overview show, without counting a million rows on every page. Kept by triggers on
+    `requests` (migration 0007), so every writer keeps it right, in the writer's transaction.
+    `session_code` is '' for requests without one. A migration that rebuilds `requests` on
+    SQLite (batch mode copies the table) must create the triggers again."""
+
+    __tablename__ = "request_counts"
+
+    workflow_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class HistoryRow(Base):
@@ -303,11 +320,14 @@ class Notification(Base):
     """A message for the backoffice users who hold a role."""
 
     __tablename__ = "notifications"
+    # A role's notifications in the order they were written: the pages read it from the end,
+    # the unread counter only above the reader's watermark.
+    __table_args__ = (Index("ix_notifications_role_id", "role", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
-    role: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(64))
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -342,6 +362,18 @@ class NotificationRead(Base):
     notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NotificationWatermark(Base):
+    """Every notification of `role` up to `read_through` has been read by this user, so that
+    the unread counter looks only above it (and at the reads recorded there), however many
+    notifications the years have piled up. No row: nothing of that role read yet."""
+
+    __tablename__ = "notification_watermarks"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(64), primary_key=True)
+    read_through: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class FollowLink(Base):

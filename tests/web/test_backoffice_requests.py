@@ -599,6 +599,45 @@ def test_the_filter_form_and_links_work_without_javascript(site: Site) -> None:
     assert "q=" not in reset["href"]
 
 
+def test_next_and_previous_walk_from_row_to_row_in_every_order(site: Site) -> None:
+    camille = submitted(site)
+    confirm(site, camille)  # another state, for the sort by state
+    site.clock.advance(hours=1)
+    copies(site, camille, 119, state="awaiting_email_confirmation")
+    browser = manager(site)
+    orders = (
+        "",
+        "ordre=asc",
+        "tri=reference&ordre=asc",
+        "tri=reference",
+        "tri=etat",
+        "tri=etat&ordre=asc",
+    )
+    for order in orders:
+        by_offset = [references(browser.get(f"{QUEUE}?{order}&page={n}")) for n in (1, 2, 3)]
+        assert len({r for rows in by_offset for r in rows}) == 120, order
+        page = browser.get(f"{QUEUE}?{order}")
+        walked = [references(page)]
+        for _ in range(2):
+            link = str(page.soup.select_one("nav.pagination a[rel=next]")["href"])
+            assert "apres=" in link
+            page = browser.get(link)
+            walked.append(references(page))
+        assert walked == by_offset, order
+        assert queue_range(page) == "101–120 sur 120"
+        page = browser.get(str(page.soup.select_one("nav.pagination a[rel=prev]")["href"]))
+        assert references(page) == by_offset[1] and queue_range(page) == "51–100 sur 120"
+    # A request arriving meanwhile does not push the next page back onto rows already seen.
+    page = browser.get(QUEUE)
+    second = references(browser.get(f"{QUEUE}?page=2"))
+    site.clock.advance(hours=3)  # after the copies, a minute apart
+    newest = reference_of(site, submitted(site))
+    browser = staff_browser(site, "gestion@hgi.example")  # signed in again after 3 hours
+    assert references(browser.get(QUEUE))[0] == newest
+    page = browser.get(str(page.soup.select_one("nav.pagination a[rel=next]")["href"]))
+    assert references(page) == second
+
+
 def test_drafts_have_their_own_tab_and_page(site: Site) -> None:
     with site.db() as db:
         service = RequestService(db, site.runtime)
@@ -939,3 +978,90 @@ def test_notifications_come_by_pages_and_are_read_as_they_are_seen(site: Site) -
     assert page.soup.find("a", rel="next") is None
     page = browser.get(NOTIFICATIONS)
     assert "Non lue" not in page.text
+
+
+def _notify(site: Site, request_id: int, numbers: range, **columns: Any) -> None:
+    with site.db() as db:
+        for n in numbers:
+            db.add(
+                Notification(
+                    request_id=request_id,
+                    dedupe_key=f"test:{n}",
+                    role="registration_manager",
+                    message=f"Message {n:04d}",
+                    **columns,
+                )
+            )
+        db.commit()
+
+
+def test_what_was_read_stays_read_and_what_comes_later_is_counted(site: Site) -> None:
+    request_id = submitted(site)
+    yesterday = site.clock.now() - timedelta(days=1)
+    _notify(site, request_id, range(60), created_at=yesterday)
+    browser = manager(site)
+    page = browser.get(NOTIFICATIONS)  # the 50 newest
+    assert unread_badge(page) == "10"
+    page = browser.get(str(page.soup.find("a", rel="next")["href"]))  # the 10 oldest
+    assert len(words(page, "ol.timeline li")) == 10 and unread_badge(page) == ""
+    # New ones arrive: only they are counted, and shown unread above those already read.
+    site.clock.advance(hours=1)
+    _notify(site, request_id, range(60, 63), created_at=site.clock.now())
+    page = browser.get(NOTIFICATIONS)
+    items = words(page, "ol.timeline li")
+    assert [("Non lue" in item) for item in items[:5]] == [True, True, True, False, False]
+    assert unread_badge(page) == ""
+    assert not any("Non lue" in item for item in words(browser.get(NOTIFICATIONS), "li"))
+    # Reading is personal still: another manager has all 63 to read.
+    other = staff_browser(site, "gestion2@hgi.example", ["registration_manager"])
+    assert unread_badge(other.get(QUEUE)) == "63"
+
+
+def test_a_notification_written_late_below_those_read_is_still_unread(site: Site) -> None:
+    """On PostgreSQL a notification may become visible after a newer one was read (its
+    transaction committed later): it must still count as unread."""
+    request_id = submitted(site)
+    with site.db() as db:
+        for n in (10, 11, 12):
+            db.add(
+                Notification(
+                    id=n,
+                    request_id=request_id,
+                    dedupe_key=f"test:{n}",
+                    role="registration_manager",
+                    message=f"Message {n}",
+                    created_at=site.clock.now(),
+                )
+            )
+        db.commit()
+    browser = manager(site)
+    assert unread_badge(browser.get(NOTIFICATIONS)) == ""
+    site.clock.advance(minutes=1)
+    with site.db() as db:
+        db.add(
+            Notification(
+                id=9,
+                request_id=request_id,
+                dedupe_key="test:late",
+                role="registration_manager",
+                message="Message tardif",
+                created_at=site.clock.now(),
+            )
+        )
+        db.commit()
+    page = browser.get(QUEUE)
+    assert unread_badge(page) == "1"
+    items = words(browser.get(NOTIFICATIONS), "ol.timeline li")
+    assert [item for item in items if "Non lue" in item] == [
+        next(item for item in items if "Message tardif" in item)
+    ]
+
+
+def test_a_long_backlog_is_counted_up_to_999(site: Site) -> None:
+    request_id = submitted(site)
+    _notify(site, request_id, range(1001), created_at=site.clock.now() - timedelta(days=2))
+    browser = manager(site)
+    assert unread_badge(browser.get(QUEUE)) == "999+"
+    for page_number in range(1, 4):  # three pages read: 851 left
+        browser.get(f"{NOTIFICATIONS}?page={page_number}")
+    assert unread_badge(browser.get(QUEUE)) == "851"

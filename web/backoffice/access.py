@@ -16,7 +16,8 @@ from starlette.datastructures import FormData
 
 from engine.compiled import CompiledWorkflow
 from engine.service.context import Runtime
-from engine.service.staff import LEVELS, Staff, level_rank, unread_count
+from engine.service.notifications import UNREAD_CAP, unread_count
+from engine.service.staff import LEVELS, Staff, level_rank
 
 from ..deps import Db
 from ..i18n import Words
@@ -108,6 +109,7 @@ class Desk:
             if self.may(level)
         ]
         roles = self.staff.roles_in(self.compiled)
+        unread = unread_count(self.db, self.staff.account, roles)
         frame = {
             "brand": self.compiled.spec.organisation.get("name", ""),
             "organisation": dict(self.compiled.spec.organisation),
@@ -120,7 +122,7 @@ class Desk:
                 p for p in (self.staff.account.first_name, self.staff.account.last_name) if p
             )
             or self.staff.account.email,
-            "unread": unread_count(self.db, self.staff.account, roles),
+            "unread": f"{UNREAD_CAP}+" if unread > UNREAD_CAP else unread,
         }
         frame.update(context)
         return render(self.request, template, frame, status=status, locale=self.locale)

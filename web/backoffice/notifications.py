@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from engine.service.staff import mark_read, notifications_for
+from engine.service.notifications import mark_read, notifications_for
 from engine.service.transaction import begin_write
 
 from ..params import Page
@@ -59,7 +59,7 @@ def notifications(desk: ProcessDesk, page: Page = 1) -> HTMLResponse:
     if unread:
         # Committed before the frame counts what is left unread.
         begin_write(desk.db)
-        mark_read(desk.db, account.id, unread, desk.runtime.now())
+        mark_read(desk.db, account.id, roles, unread, desk.runtime.now())
     labels = {r.id: desk.text(r.label) for r in desk.compiled.spec.roles}
     items: list[dict[str, Any]] = []
     for line in lines:

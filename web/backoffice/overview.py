@@ -12,6 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 
 from engine.service.charts import Arrow, Box, bar_chart, process_diagram
+from engine.service.request_counts import counts_by_session, counts_by_state
 from engine.store.models import RequestRow, TrainingSession
 
 from .access import Desk, ProcessDesk
@@ -22,27 +23,11 @@ NO_STEP = "(étape inconnue)"
 
 
 def state_counts(desk: Desk) -> dict[str, int]:
-    rows = desk.db.execute(
-        select(RequestRow.state, func.count(RequestRow.id))
-        .where(RequestRow.workflow_id == desk.compiled.spec.id)
-        .group_by(RequestRow.state)
-    )
-    return {state: int(count) for state, count in rows.all()}
+    return counts_by_state(desk.db, desk.compiled.spec.id)
 
 
 def session_counts(desk: Desk) -> dict[str, dict[str, int]]:
-    rows = desk.db.execute(
-        select(RequestRow.session_code, RequestRow.state, func.count(RequestRow.id))
-        .where(
-            RequestRow.workflow_id == desk.compiled.spec.id,
-            RequestRow.session_code.is_not(None),
-        )
-        .group_by(RequestRow.session_code, RequestRow.state)
-    )
-    found: dict[str, dict[str, int]] = {}
-    for code, state, count in rows.all():
-        found.setdefault(str(code), {})[state] = int(count)
-    return found
+    return counts_by_session(desk.db, desk.compiled.spec.id)
 
 
 def funnel(desk: Desk) -> list[tuple[str, int]]:

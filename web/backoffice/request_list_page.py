@@ -105,9 +105,13 @@ class QueueState:
     order: str  # asc, desc
     page: int
     problems: list[str]
+    # Keyset pages: the public id of the row this page follows or precedes (request_list).
+    after: str | None = None
+    before: str | None = None
 
     def params(self, **changes: Any) -> dict[str, str]:
-        """The address's parameters, with changes (None removes one)."""
+        """The address's parameters, with changes (None removes one). A change of page, tab,
+        filter or order drops the row the page was read from, unless it names another."""
         values: dict[str, Any] = {
             "onglet": self.tab.id,
             "etat": self.state,
@@ -119,7 +123,11 @@ class QueueState:
             "tri": None if self.sort == "date" else self.sort,
             "ordre": None if self.order == "desc" else self.order,
             "page": self.page if self.page > 1 else None,
+            "apres": self.after,
+            "avant": self.before,
         }
+        if changes and not {"apres", "avant"} & set(changes):
+            values.update(apres=None, avant=None)
         values.update(changes)
         return {k: str(v) for k, v in values.items() if v not in (None, "")}
 
@@ -158,8 +166,22 @@ def read_queue_state(desk: Desk, params: QueryParams, say: Say) -> QueueState:
     except ValueError:
         page = 1
     text = " ".join((params.get("q") or "").split())[:200]
+    after = (params.get("apres") or "").strip()[:64] or None
+    before = None if after else (params.get("avant") or "").strip()[:64] or None
     return QueueState(
-        tab, state, session, facets, days[0], days[1], text, sort, order, page, problems
+        tab,
+        state,
+        session,
+        facets,
+        days[0],
+        days[1],
+        text,
+        sort,
+        order,
+        page,
+        problems,
+        after,
+        before,
     )
 
 
@@ -185,6 +207,8 @@ def build_query(desk: Desk, view: QueueState) -> request_list.QueueQuery:
         descending=view.order == "desc",
         offset=(view.page - 1) * request_list.PAGE_SIZE,
         state_order=tuple(s.id for s in desk.compiled.spec.process.states),
+        after=view.after,
+        before=view.before,
     )
 
 
@@ -275,7 +299,7 @@ def queue_response(
     total = sum(counts.get(s, 0) for s in view.tab.states if view.state in (None, s))
     pages = max(1, math.ceil(total / request_list.PAGE_SIZE))
     if view.page > pages:
-        view.page = pages
+        view.page, view.after, view.before = pages, None, None
         query = build_query(desk, view)
     page = request_list.queue_page(desk.db, workflow_id, query, counts=counts)
     versions = Versions(desk)
@@ -333,12 +357,22 @@ def queue_response(
             "aria": ("ascending" if view.order == "asc" else "descending") if current else None,
             "hint": say["sorted_asc" if view.order == "asc" else "sorted_desc"] if current else "",
         }
+    # Next and previous read the page from the row beside it (keyset), not from an offset;
+    # the page number only says where the page stands.
+    previous = next_page = None
+    if view.page > 2 and page.rows:
+        previous = href(page=view.page - 1, avant=page.rows[0].public_id, apres=None)
+    elif view.page > 1:
+        previous = href(page=None)
+    if view.page < pages:
+        after = page.rows[-1].public_id if page.rows else None
+        next_page = href(page=view.page + 1, apres=after, avant=None)
     pager = {
         "n": view.page,
         "pages": pages,
         "first": href(page=None) if view.page > 1 else None,
-        "previous": href(page=view.page - 1 if view.page > 2 else None) if view.page > 1 else None,
-        "next": href(page=view.page + 1) if view.page < pages else None,
+        "previous": previous,
+        "next": next_page,
         "last": href(page=pages) if view.page < pages else None,
     }
     hidden = view.params(page=None)
@@ -396,6 +430,8 @@ class QueueAddress(BaseModel):
     tri: Choice = ""
     ordre: Choice = ""
     page: Page = 1
+    apres: Choice = ""
+    avant: Choice = ""
 
 
 @router.get("/demandes", response_class=HTMLResponse)
