@@ -54,20 +54,23 @@ def test_a_revision_imports_no_code_of_the_product(revision: str) -> None:
     assert outside == set()
 
 
+def database_at(backend: str, tmp_path: Path, revision: str) -> Iterator[Engine]:
+    """A new database of `backend`, migrated up to `revision` only."""
+    if backend == "sqlite":
+        urls: Iterator[str] = iter([f"sqlite:///{tmp_path / 'before.sqlite3'}"])
+    else:
+        urls = postgres_database()
+    for url in urls:
+        engine = make_engine(url)
+        upgrade(engine, revision)
+        yield engine
+        engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def before_0004(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A database at revision 0003, before the queue columns existed."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'before.sqlite3'}")
-        upgrade(engine, "0003")
-        yield engine
-        engine.dispose()
-        return
-    for url in postgres_database():
-        engine = make_engine(url)
-        upgrade(engine, "0003")
-        yield engine
-        engine.dispose()
+    yield from database_at(request.param, tmp_path, "0003")
 
 
 def submitted_before(engine: Engine, workflow_id: str, answers: dict[str, object]) -> str:
@@ -177,17 +180,7 @@ def test_a_database_at_the_head_is_not_handed_to_alembic(
 @pytest.fixture(params=["sqlite", "postgresql"])
 def before_0007(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A database at revision 0006, when every read notification had a row of its own."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'before.sqlite3'}")
-        upgrade(engine, "0006")
-        yield engine
-        engine.dispose()
-        return
-    for url in postgres_database():
-        engine = make_engine(url)
-        upgrade(engine, "0006")
-        yield engine
-        engine.dispose()
+    yield from database_at(request.param, tmp_path, "0006")
 
 
 def test_the_migration_keeps_what_each_user_has_read(before_0007: Engine) -> None:
