@@ -12,6 +12,11 @@ from pathlib import Path
 from .prepare import prepare
 
 WORKER_HEALTHCHECK_SECONDS = 60
+# How long an idle kept-alive connection stays open. uvicorn's 5 s races with clients and
+# proxies that reuse a connection idle for about that long: the server closes it as the next
+# request arrives, and that request gets no answer. A reverse proxy's idle timeout towards the
+# app (nginx's upstream keepalive_timeout is 60 s) must stay below this one.
+KEEP_ALIVE_SECONDS = 75
 
 
 def serve(host: str, port: int, log_level: str, workers: int = 1) -> int:
@@ -75,6 +80,7 @@ def _serve(host: str, port: int, log_level: str, workers: int) -> int:
         # writes the access lines instead.
         "log_config": logging_config(settings.log_format, log_level),
         "access_log": False,
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
     }
     try:
         if workers == 1:

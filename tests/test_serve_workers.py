@@ -6,6 +6,7 @@ serves that worker's counters."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -155,3 +156,21 @@ def test_a_worker_process_serves_its_own_counters(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_a_connection_left_idle_for_a_while_still_answers(served) -> None:
+    """A browser or a reverse proxy keeps its connection open between requests and reuses it;
+    the server must not close it under them after a pause of a few seconds (the request sent
+    at that moment would get no answer at all)."""
+    base, _ = served
+    connection = http.client.HTTPConnection(base.removeprefix("http://"), timeout=10)
+    try:
+        connection.request("GET", "/healthz")
+        first = connection.getresponse()
+        assert first.status == 200 and first.read()
+        time.sleep(7)  # longer than uvicorn's own keep-alive of 5 s
+        connection.request("GET", "/healthz")
+        again = connection.getresponse()
+        assert again.status == 200 and again.read() == b'{"status":"ok"}'
+    finally:
+        connection.close()
