@@ -402,6 +402,26 @@ def aim_text(median: float, limit: float, unit: str) -> str:
     return f"< {limit:g} {unit}: {verdict}"
 
 
+def ratio(engine: Sample, baseline: Sample) -> str:
+    return f"{engine.median / baseline.median:,.1f}x"
+
+
+def compared(
+    name: str, sample: Sample, unit: str, base_name: str, base: Sample, aim: float | None = None
+) -> Row:
+    """A measurement beside its baseline: median, p90, the baseline's median, their ratio."""
+    return (
+        name,
+        sample.label,
+        fmt(sample.median, unit),
+        fmt(sample.p90, unit),
+        base_name,
+        fmt(base.median, unit),
+        ratio(sample, base),
+        aim_text(sample.median, aim, unit) if aim is not None else "",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (a few seconds)")
@@ -479,9 +499,6 @@ def main(argv: list[str] | None = None) -> int:
     base_validate = time_batches(plain_validate, batches, machine_calls)
     base_confirm = time_batches(plain_confirm, batches, machine_calls)
 
-    def ratio(engine: Sample, baseline: Sample) -> str:
-        return f"{engine.median / baseline.median:,.1f}x"
-
     total = phases["total"]
 
     def against_yaml(label: str, sample: Sample, aim: bool) -> list[Row]:
@@ -509,37 +526,23 @@ def main(argv: list[str] | None = None) -> int:
         ]
 
     rows: list[Row] = [
-        (
+        compared(
             "cold, cpu: 1st load_compiled, facts kept",
-            cold_kept.label,
-            fmt(cold_kept.median, "ms"),
-            fmt(cold_kept.p90, "ms"),
+            cold_kept,
+            "ms",
             "1st CSafeLoader + Machine",
-            fmt(cold_base.median, "ms"),
-            ratio(cold_kept, cold_base),
-            aim_text(cold_kept.median, COMPILE_AIM_MS, "ms"),
+            cold_base,
+            COMPILE_AIM_MS,
         ),
-        (
+        compared(
             "cold, cpu: 1st load_compiled, no facts",
-            cold_empty.label,
-            fmt(cold_empty.median, "ms"),
-            fmt(cold_empty.p90, "ms"),
+            cold_empty,
+            "ms",
             "1st CSafeLoader + Machine",
-            fmt(cold_base.median, "ms"),
-            ratio(cold_empty, cold_base),
-            "",
+            cold_base,
         ),
         *against_yaml("whole work, facts forgotten", whole, aim=False),
-        (
-            "load+check+compile, facts in memory",
-            total.label,
-            fmt(total.median, "ms"),
-            fmt(total.p90, "ms"),
-            "Machine(literals)",
-            fmt(literal.median, "ms"),
-            ratio(total, literal),
-            "",
-        ),
+        compared("load+check+compile, facts in memory", total, "ms", "Machine(literals)", literal),
         *against_yaml("", total, aim=False)[0:2],
     ]
     for key, name in (
@@ -561,16 +564,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     rows += [
-        (
-            "load_compiled, hash cached",
-            cached.label,
-            fmt(cached.median, "ms"),
-            fmt(cached.p90, "ms"),
-            "Machine(literals)",
-            fmt(literal.median, "ms"),
-            ratio(cached, literal),
-            "",
-        ),
+        compared("load_compiled, hash cached", cached, "ms", "Machine(literals)", literal),
         (
             "",
             "",
@@ -581,25 +575,21 @@ def main(argv: list[str] | None = None) -> int:
             ratio(cached, from_yaml),
             "",
         ),
-        (
+        compared(
             "fire validate_institution",
-            fire_validate.label,
-            fmt(fire_validate.median, "µs"),
-            fmt(fire_validate.p90, "µs"),
+            fire_validate,
+            "µs",
             "Machine trigger",
-            fmt(base_validate.median, "µs"),
-            ratio(fire_validate, base_validate),
-            aim_text(fire_validate.median, FIRE_AIM_US, "µs"),
+            base_validate,
+            FIRE_AIM_US,
         ),
-        (
+        compared(
             "fire confirm_email (condition)",
-            fire_confirm.label,
-            fmt(fire_confirm.median, "µs"),
-            fmt(fire_confirm.p90, "µs"),
+            fire_confirm,
+            "µs",
             "Machine trigger + guard",
-            fmt(base_confirm.median, "µs"),
-            ratio(fire_confirm, base_confirm),
-            aim_text(fire_confirm.median, FIRE_AIM_US, "µs"),
+            base_confirm,
+            FIRE_AIM_US,
         ),
     ]
 
