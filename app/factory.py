@@ -52,5 +52,6 @@ def app_from_environment() -> FastAPI:
     keep_template_facts(settings)
     registry = WorkflowRegistry.load(settings.project_dir)
     engine = make_engine(settings.resolved_database_url())
-    warm_up()  # fonts and the dummy hash, once per process, before it answers
-    return create_app(settings, runtime=make_runtime(settings, registry), engine=engine)
+    app = create_app(settings, runtime=make_runtime(settings, registry), engine=engine)
+    warm_up(app)  # routes, fonts and the dummy hash, once per process, before it answers
+    return app

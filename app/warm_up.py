@@ -1,34 +1,39 @@
-"""What a server prepares once, beside its start rather than before it: the PDF fonts (parsed
-on the first document otherwise, a good part of a second) and the dummy password hash of
-sign-ins. Both used to run before the server answered; in a thread of their own, the first
-pages answer meanwhile and the first confirmation still finds them ready."""
+"""What a server prepares once, beside its start rather than before it: the backoffice's routes
+(included on the first backoffice request otherwise), the PDF fonts (parsed on the first
+document otherwise, a good part of a second) and the dummy password hash of sign-ins. All used
+to be done before the server answered; in a thread of their own, the first pages answer
+meanwhile and the first operator or confirmation still finds them ready."""
 
 from __future__ import annotations
 
 import logging
 import threading
 
+from fastapi import FastAPI
+
 from engine.service.accounts import warm_up as warm_up_sign_in
+from web.app import include_every_route
 
 log = logging.getLogger("onboarding.serve")
 
 
-def warm_up() -> None:
+def warm_up(app: FastAPI) -> None:
     """The same work, done now (each process of `serve --workers N` does it before answering:
     uvicorn's supervisor expects a new process to answer its checks, which a busy thread
     would delay)."""
     try:
+        include_every_route(app)
         # Imported here, off the start-up path: fpdf2, fontTools and Pillow take longer to
         # import than the rest of the web application.
         from engine.delivery.pdf import preload_fonts
 
         preload_fonts()
         warm_up_sign_in()
-    except Exception:  # the first document or sign-in does the work instead
+    except Exception:  # the first backoffice page, document or sign-in does the work instead
         log.exception("warming up failed")
 
 
-def warm_up_in_background() -> threading.Thread:
-    thread = threading.Thread(target=warm_up, name="warm-up", daemon=True)
+def warm_up_in_background(app: FastAPI) -> threading.Thread:
+    thread = threading.Thread(target=warm_up, args=(app,), name="warm-up", daemon=True)
     thread.start()
     return thread

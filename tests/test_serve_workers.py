@@ -95,6 +95,9 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 def test_serve_with_two_workers_answers_and_adds_up_their_metrics(served) -> None:
     base, log = served
     assert fetch(f"{base}/")[0] == 200  # the home page, from an app built from the environment
+    for _ in range(4):  # the backoffice's routes, which each process includes as it warms up
+        status, page = fetch(f"{base}/backoffice/connexion")
+        assert status == 200 and "Connexion au backoffice" in page
     fetch(f"{base}/liens/confirm_email/{TOKEN}?q={SEARCHED}")
     for _ in range(6):
         assert fetch(f"{base}/healthz") == (200, '{"status":"ok"}')

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from anyio import to_thread
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -30,7 +30,7 @@ from engine.service.context import Runtime
 from engine.store.db import WEB_THREADS, make_session_factory
 
 from .backoffice.access import Forbidden, LoginRequired, UnknownWorkflow, login_url
-from .backoffice.routes import backoffice_router
+from .deferred_routes import DeferredRoutes, WaitForRoutes
 from .deps import UnacceptableForm
 from .guard import AddressGuard
 from .i18n import Words
@@ -41,6 +41,7 @@ from .routes import home, links
 from .routes.wizard import wizard_router
 
 STATIC = Path(__file__).parent / "static"
+BACKOFFICE = "/backoffice"
 log = logging.getLogger("onboarding.web")
 
 
@@ -52,6 +53,9 @@ def build_app(settings: AppSettings, runtime: Runtime, engine: Engine) -> FastAP
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     app.state.templates = make_templates()
+    # The backoffice's routes come on first need (web/deferred_routes.py): `include_every_route`.
+    app.state.deferred_routes = DeferredRoutes(app, BACKOFFICE, _backoffice_router)
+    app.add_middleware(WaitForRoutes, deferred=app.state.deferred_routes)
     # Inside the session middleware: its refusal page is rendered like any other page.
     app.add_middleware(AddressGuard)
     app.add_middleware(
@@ -70,9 +74,21 @@ def build_app(settings: AppSettings, runtime: Runtime, engine: Engine) -> FastAP
     app.include_router(links.router)
     for compiled in runtime.registry.current.values():
         app.include_router(wizard_router(compiled))
-    app.include_router(backoffice_router())
     _error_pages(app)
     return app
+
+
+def include_every_route(app: FastAPI) -> None:
+    """Includes the routes the app otherwise includes on the first request that needs them
+    (the backoffice's); a server does it beside its start (app/warm_up.py)."""
+    app.state.deferred_routes.include()
+
+
+def _backoffice_router() -> APIRouter:
+    # Imported on first need, with the backoffice's modules: see web/deferred_routes.py.
+    from .backoffice.routes import backoffice_router
+
+    return backoffice_router()
 
 
 @asynccontextmanager

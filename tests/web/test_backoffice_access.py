@@ -9,6 +9,7 @@ from typing import Any
 from fastapi.routing import APIRoute
 
 from engine.service.staff import LEVELS, level_rank
+from web.app import include_every_route
 
 from .backoffice import PASSWORD, make_user, staff_browser
 from .conftest import Site
@@ -41,6 +42,7 @@ def _api_routes(routes: list[Any]) -> list[Any]:
 
 def backoffice_routes(site: Site) -> list[tuple[str, str, str | None]]:
     """(method, concrete path, level needed) of every backoffice route."""
+    include_every_route(site.app)  # the table is read, not reached by a request
     found = []
     for route in _api_routes(site.app.routes):
         if not route.path.startswith("/backoffice"):

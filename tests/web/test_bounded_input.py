@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from engine.store.models import Account, DocumentRow, OutboxMail, RequestRow
+from web.app import include_every_route
 from web.guard import clean_address
 from web.params import ROW_ID_MAX
 
@@ -75,6 +76,7 @@ def parameters(dependant: Any) -> list[Parameter]:
 
 def routes(site: Site) -> list[tuple[str, str, list[Parameter]]]:
     """(method, path template, parameters) of every route of the app."""
+    include_every_route(site.app)  # the table is read, not reached by a request
     return [
         (method, route.path, parameters(route.dependant))
         for route in _api_routes(site.app.routes)
