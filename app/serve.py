@@ -86,7 +86,7 @@ def _serve(host: str, port: int, log_level: str, workers: int) -> int:
         if workers == 1:
             app = create_app(settings, runtime=runtime, engine=prepared.engine)
             print(f"serving on http://{host}:{port}/", flush=True)
-            warm_up_in_background(app)  # routes, fonts and the dummy hash, beside the start
+            warm_up_in_background(app)  # routes, fonts, dummy hash: after the first page
             uvicorn.run(app, **options)
         else:
             # Each process builds its app from the environment: the address goes there too.

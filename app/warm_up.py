@@ -12,9 +12,13 @@ import threading
 from fastapi import FastAPI
 
 from engine.service.accounts import warm_up as warm_up_sign_in
-from web.app import include_every_route
+from web.app import first_answer, include_every_route
 
 log = logging.getLogger("onboarding.serve")
+
+# How long the background warm-up waits for the first request to be answered before it starts
+# anyway: a server nobody calls yet has the processor to itself.
+IDLE_START_SECONDS = 2.0
 
 
 def warm_up(app: FastAPI) -> None:
@@ -34,6 +38,14 @@ def warm_up(app: FastAPI) -> None:
 
 
 def warm_up_in_background(app: FastAPI) -> threading.Thread:
-    thread = threading.Thread(target=warm_up, args=(app,), name="warm-up", daemon=True)
+    """The warm-up in a thread that starts once the first request is answered (or after
+    IDLE_START_SECONDS): run beside the first page, its imports and font parsing would take
+    the interpreter from it half the time, and delay it by about as much as they cost."""
+
+    def after_first_answer() -> None:
+        first_answer(app).wait(IDLE_START_SECONDS)
+        warm_up(app)
+
+    thread = threading.Thread(target=after_first_answer, name="warm-up", daemon=True)
     thread.start()
     return thread

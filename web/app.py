@@ -9,6 +9,7 @@ database engine) is composed by `app.factory`, which is where an app is created.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -32,6 +33,7 @@ from engine.store.db import WEB_THREADS, make_session_factory
 from .backoffice.access import Forbidden, LoginRequired, UnknownWorkflow, login_url
 from .deferred_routes import DeferredRoutes, WaitForRoutes
 from .deps import UnacceptableForm
+from .first_answer import FirstAnswer
 from .guard import AddressGuard
 from .i18n import Words
 from .operations import router as operations_router
@@ -56,6 +58,8 @@ def build_app(settings: AppSettings, runtime: Runtime, engine: Engine) -> FastAP
     # The backoffice's routes come on first need (web/deferred_routes.py): `include_every_route`.
     app.state.deferred_routes = DeferredRoutes(app, BACKOFFICE, _backoffice_router)
     app.add_middleware(WaitForRoutes, deferred=app.state.deferred_routes)
+    app.state.answered = threading.Event()  # set once the first request is answered
+    app.add_middleware(FirstAnswer, answered=app.state.answered)
     # Inside the session middleware: its refusal page is rendered like any other page.
     app.add_middleware(AddressGuard)
     app.add_middleware(
@@ -76,6 +80,12 @@ def build_app(settings: AppSettings, runtime: Runtime, engine: Engine) -> FastAP
         app.include_router(wizard_router(compiled))
     _error_pages(app)
     return app
+
+
+def first_answer(app: FastAPI) -> threading.Event:
+    """Set once the app has answered its first HTTP request."""
+    event: threading.Event = app.state.answered
+    return event
 
 
 def include_every_route(app: FastAPI) -> None:

@@ -1,0 +1,35 @@
+"""A server leaves its warm-up until the app has answered its first request (app/warm_up.py):
+the app says when that is, whatever the answer was."""
+
+from __future__ import annotations
+
+import threading
+
+from fastapi.testclient import TestClient
+
+from app.warm_up import warm_up_in_background
+from web.app import first_answer
+
+from .conftest import Site
+
+
+def test_the_first_answer_is_known_whatever_it_was(site: Site) -> None:
+    answered = first_answer(site.app)
+    assert not answered.is_set()
+    client = TestClient(site.app, base_url="http://testserver")
+    assert client.get("/nulle-part").status_code == 404
+    assert answered.is_set()
+
+
+def test_the_warm_up_waits_for_the_first_answer_then_includes_the_backoffice(
+    site: Site,
+) -> None:
+    thread = warm_up_in_background(site.app)
+    assert isinstance(thread, threading.Thread)
+    thread.join(0.2)
+    assert thread.is_alive(), "the warm-up started before any answer"
+    assert not site.app.state.deferred_routes.included
+    assert TestClient(site.app, base_url="http://testserver").get("/").status_code == 200
+    thread.join(60)
+    assert not thread.is_alive()
+    assert site.app.state.deferred_routes.included
