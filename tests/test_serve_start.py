@@ -1,8 +1,8 @@
-"""A new `onboarding serve` process (one web process, the embedded mail worker on) whose very
-first requests are backoffice pages arriving together: each answers as it would later, the
-applicant's pages answer beside them, and nothing goes wrong in the log. The backoffice's
-routes come into the app on first need or once the first page is answered (app/warm_up.py);
-these requests reach it before either."""
+"""A new `onboarding serve` process (one web process, the embedded mail worker on, the demo
+loaded) whose very first requests are wizard and backoffice pages arriving together: each
+answers as it would later, the home page answers beside them, and nothing goes wrong in the
+log. The wizards' and the backoffice's routes come into the app on first need or once the first
+page is answered (app/warm_up.py); these requests reach it before either."""
 
 from __future__ import annotations
 
@@ -15,16 +15,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.serving import Installation, Served, wait_until
+from tests.serving import PROJECT, Installation, Served, wait_until
 
 LOGIN_TITLE = "Connexion au backoffice"
+WIZARD = "/inscription/26C03S1"
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    server = Installation(
+    installation = Installation(
         tmp_path / "var", settings={"ONBOARDING_SECRET_KEY": "serve-start-test-not-for-production"}
-    ).serve()
+    )
+    installation.run("demo", str(PROJECT / "demo" / "onboarding.yaml"))
+    server = installation.serve()
     try:
         yield server
     finally:
@@ -52,9 +55,9 @@ def get(server: Served, path: str) -> tuple[int, str, str]:
         connection.close()
 
 
-def test_the_first_requests_of_a_new_server_may_be_backoffice_pages(served: Served) -> None:
+def test_a_new_server_may_first_be_asked_for_wizard_and_backoffice_pages(served: Served) -> None:
     wait_until(lambda: listening(served), "the server to listen", timeout=120)
-    paths = ["/backoffice/connexion", "/backoffice/onboarding/demandes", "/"] * 2
+    paths = ["/backoffice/connexion", "/backoffice/onboarding/demandes", WIZARD, "/"] * 2
     start = threading.Barrier(len(paths))
 
     def first(path: str) -> tuple[int, str, str]:
@@ -66,11 +69,14 @@ def test_the_first_requests_of_a_new_server_may_be_backoffice_pages(served: Serv
     for path, (status, location, page) in zip(paths, answers, strict=True):
         if path == "/backoffice/connexion":
             assert status == 200 and LOGIN_TITLE in page, (path, status)
+        elif path == WIZARD:
+            assert status == 200 and "<form" in page, (path, status)
         elif path == "/":
             assert status == 200, (path, status)
         else:  # logged out: to the login page, with the way back
             assert status == 303, (path, status)
             assert location.startswith("/backoffice/connexion?suite="), location
     assert get(served, "/backoffice/onboarding/nulle-part")[0] == 404
+    assert get(served, f"{WIZARD}/etape/nulle-part")[0] == 404
     log = served.log()
     assert "Traceback" not in log and "ERROR" not in log, log

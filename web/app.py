@@ -40,7 +40,6 @@ from .operations import router as operations_router
 from .pages import make_templates, message_page
 from .request_log import AccessLog, route_template
 from .routes import home, links
-from .routes.wizard import wizard_router
 
 STATIC = Path(__file__).parent / "static"
 BACKOFFICE = "/backoffice"
@@ -55,8 +54,12 @@ def build_app(settings: AppSettings, runtime: Runtime, engine: Engine) -> FastAP
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     app.state.templates = make_templates()
-    # The backoffice's routes come on first need (web/deferred_routes.py): `include_every_route`.
-    app.state.deferred_routes = DeferredRoutes(app, BACKOFFICE, _backoffice_router)
+    # The wizards' and the backoffice's routes come on first need (web/deferred_routes.py),
+    # after the others as before: `include_every_route`.
+    wizards = [f"/{compiled.spec.wizard.path}" for compiled in runtime.registry.current.values()]
+    app.state.deferred_routes = DeferredRoutes(
+        app, [*wizards, BACKOFFICE], lambda: _wizards_and_backoffice(runtime)
+    )
     app.add_middleware(WaitForRoutes, deferred=app.state.deferred_routes)
     app.state.answered = threading.Event()  # set once the first request is answered
     app.add_middleware(FirstAnswer, answered=app.state.answered)
@@ -76,8 +79,6 @@ def build_app(settings: AppSettings, runtime: Runtime, engine: Engine) -> FastAP
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(home.router)
     app.include_router(links.router)
-    for compiled in runtime.registry.current.values():
-        app.include_router(wizard_router(compiled))
     _error_pages(app)
     return app
 
@@ -90,15 +91,20 @@ def first_answer(app: FastAPI) -> threading.Event:
 
 def include_every_route(app: FastAPI) -> None:
     """Includes the routes the app otherwise includes on the first request that needs them
-    (the backoffice's); a server does it beside its start (app/warm_up.py)."""
+    (the wizards' and the backoffice's); a server does it once its first page is answered
+    (app/warm_up.py)."""
     app.state.deferred_routes.include()
 
 
-def _backoffice_router() -> APIRouter:
-    # Imported on first need, with the backoffice's modules: see web/deferred_routes.py.
+def _wizards_and_backoffice(runtime: Runtime) -> list[APIRouter]:
+    """One wizard per loaded workflow, then the backoffice: the order they were included in
+    when the app was created."""
+    # Imported on first need, with the modules of their pages: see web/deferred_routes.py.
     from .backoffice.routes import backoffice_router
+    from .routes.wizard import wizard_router
 
-    return backoffice_router()
+    wizards = [wizard_router(compiled) for compiled in runtime.registry.current.values()]
+    return [*wizards, backoffice_router()]
 
 
 @asynccontextmanager

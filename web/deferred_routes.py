@@ -1,19 +1,20 @@
 """Routes included in the app on first need rather than when it is created.
 
-Declaring a FastAPI route analyses its handler's parameters and dependencies; the backoffice's
-eighty-odd routes, with the imports of their modules, took a fifth of a server's start-up, though
-its first page (`GET /`) needs none of them. `DeferredRoutes` includes a router under a path
-prefix the first time it is needed: by `include()`, which a server calls beside its start
-(app/warm_up.py), or by the first request under the prefix, which waits for it. Every request
-is routed by the complete table: one arriving under the prefix before the routes are there waits
-for them (on a worker thread, so the event loop keeps answering other pages), and those
-elsewhere cannot match them. The routes are appended at the end of the table, where an eager
-`include_router` would have put them last, so the order of matching is unchanged."""
+Declaring a FastAPI route analyses its handler's parameters and dependencies; the wizards' and
+the backoffice's hundred-odd routes, with the imports of their modules, took a quarter of a
+server's start-up, though its first page (`GET /`) needs none of them. `DeferredRoutes` includes
+routers under known path prefixes the first time they are needed: by `include()`, which a server
+calls once its first page is answered (app/warm_up.py), or by the first request under one of the
+prefixes, which waits for it. Every request is routed by the complete table: one arriving under
+a prefix before the routes are there waits for them (on a worker thread, so the event loop keeps
+answering other pages), and those elsewhere cannot match them. The routers are appended at the
+end of the table, in the order given, where eager `include_router` calls would have put them
+last, so the order of matching is unchanged."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from anyio import to_thread
 from fastapi import APIRouter, FastAPI
@@ -21,12 +22,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 class DeferredRoutes:
-    """A router built by `build` and included in `app` once, on first need. Every path it
-    declares must start with `prefix`: requests elsewhere do not wait for it."""
+    """The routers `build` returns, included in `app` once, on first need. Every path they
+    declare must start with one of `prefixes`: requests elsewhere do not wait for them."""
 
-    def __init__(self, app: FastAPI, prefix: str, build: Callable[[], APIRouter]) -> None:
+    def __init__(
+        self, app: FastAPI, prefixes: Sequence[str], build: Callable[[], list[APIRouter]]
+    ) -> None:
         self.app = app
-        self.prefix = prefix
+        self.prefixes = tuple(prefixes)
         self._build = build
         self._lock = threading.Lock()
         self._included = False
@@ -38,8 +41,8 @@ class DeferredRoutes:
     def concerns(self, path: str) -> bool:
         # Anywhere in the path, not only at its start: behind a proxy that serves the app
         # under a root path, the path the router sees starts with it. A path that merely
-        # contains the prefix only makes the routes come a little earlier.
-        return self.prefix in path
+        # contains a prefix only makes the routes come a little earlier.
+        return any(prefix in path for prefix in self.prefixes)
 
     def include(self) -> None:
         """Builds and includes the routes unless done already; callers that arrive meanwhile
@@ -49,14 +52,15 @@ class DeferredRoutes:
         with self._lock:
             if self._included:
                 return
-            router = self._build()
-            self.app.include_router(router)
+            for router in self._build():
+                self.app.include_router(router)
             self._included = True
 
 
 class WaitForRoutes:
-    """ASGI middleware holding a request under the prefix until the routes are included. Added
-    innermost, just before routing: the access log and the error pages see the request as usual."""
+    """ASGI middleware holding a request under the prefixes until the routes are included.
+    Added innermost, just before routing: the access log and the error pages see the request
+    as usual."""
 
     def __init__(self, app: ASGIApp, deferred: DeferredRoutes) -> None:
         self.app = app

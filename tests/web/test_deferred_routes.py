@@ -1,6 +1,7 @@
-"""The backoffice's routes come into the app on first need (web/deferred_routes.py): on a new
-app, the first backoffice requests answer as they would with every route in place, also when
-several arrive at once, and the pages that link one side to the other lead somewhere."""
+"""The wizards' and the backoffice's routes come into the app on first need
+(web/deferred_routes.py): on a new app, the first wizard or backoffice requests answer as they
+would with every route in place, also when several arrive at once, and the pages that link
+one side to the other lead somewhere."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from web.deferred_routes import DeferredRoutes, WaitForRoutes
 
 from .backoffice import PASSWORD, make_user
 from .conftest import Site
-from .journey import CODE
+from .journey import CODE, START
 from .test_backoffice_access import _api_routes
 
 LOGIN_TITLE = "Connexion au backoffice"
@@ -53,8 +54,17 @@ def test_the_first_request_of_a_new_app_may_be_a_backoffice_page(site: Site) -> 
     assert f"/inscription/{CODE}" in home.html
 
 
+def test_the_first_request_of_a_new_app_may_be_a_wizard_page(site: Site) -> None:
+    browser = site.browser()
+    page = browser.get(START)
+    assert page.status == 200
+    assert page.form() is not None  # the wizard's first step, ready to be filled
+    assert browser.get(f"{START}/etape/nulle-part").status == 404
+    assert LOGIN_TITLE in browser.get("/backoffice/connexion").title
+
+
 def test_backoffice_requests_arriving_together_on_a_new_app_all_answer(site: Site) -> None:
-    paths = ["/backoffice/connexion", "/backoffice/", "/backoffice/onboarding/demandes"] * 2
+    paths = ["/backoffice/connexion", "/backoffice/", "/backoffice/onboarding/demandes", START] * 2
     with TestClient(site.app, base_url="http://testserver") as client:
 
         def get(path: str) -> Callable[[], Response]:
@@ -65,6 +75,9 @@ def test_backoffice_requests_arriving_together_on_a_new_app_all_answer(site: Sit
         if path == "/backoffice/connexion":
             assert response.status_code == 200, path
             assert LOGIN_TITLE in response.text
+        elif path == START:
+            assert response.status_code == 200, path
+            assert "<form" in response.text
         else:  # logged out: to the login page, with the way back
             assert response.status_code == 303, (path, response.status_code)
             assert response.headers["location"].startswith("/backoffice/connexion?suite=")
@@ -77,13 +90,15 @@ def test_an_unknown_backoffice_address_is_still_a_404_page(site: Site) -> None:
 
 
 def test_every_deferred_route_lies_under_its_prefix(site: Site) -> None:
-    """A request waits for the backoffice's routes only under /backoffice: a route elsewhere
-    would answer 404 until something else had included them."""
+    """A request waits for the deferred routes only under a wizard's path or /backoffice: a
+    route elsewhere would answer 404 until something else had included them."""
     before = {route.path for route in _api_routes(site.app.routes)}
     include_every_route(site.app)
     added = [r for r in _api_routes(site.app.routes) if r.path not in before]
-    assert len(added) > 30, "the backoffice's routes were included"
-    assert [r.path for r in added if not r.path.startswith("/backoffice")] == []
+    assert len(added) > 50, "the wizards' and the backoffice's routes were included"
+    prefixes = [f"/{c.spec.wizard.path}" for c in site.runtime.registry.current.values()]
+    prefixes.append("/backoffice")
+    assert [r.path for r in added if not r.path.startswith(tuple(prefixes))] == []
 
 
 # -- the mechanism, on an app of its own --------------------------------------------------------
@@ -108,7 +123,7 @@ def slow_app(started: threading.Event, release: threading.Event, builds: list[in
 
         return router
 
-    deferred = DeferredRoutes(app, "/later", build)
+    deferred = DeferredRoutes(app, ["/later"], lambda: [build()])
     app.add_middleware(WaitForRoutes, deferred=deferred)
     return app
 
