@@ -31,10 +31,13 @@ from .numbering import format_reference, next_number
 from .request_columns import fill_queue_columns
 from .sessions import seats_taken, session_view, session_with_seats
 from .settings_store import overrides
-from .shared_lookups import Kind, RequestLookups
+from .shared_lookups import VERSION_COLUMNS, Kind, RequestLookups
 from .transaction import lock_training_session, writing
 
-_BY_PUBLIC_ID = select(RequestRow).where(RequestRow.public_id == bindparam("public_id"))
+# With the shared data's counters: a page's first statement reads both.
+_BY_PUBLIC_ID = select(RequestRow, *VERSION_COLUMNS).where(
+    RequestRow.public_id == bindparam("public_id")
+)
 
 
 class Conflict(Exception):
@@ -125,7 +128,12 @@ class RequestService:
     def by_public_id(self, public_id: str) -> RequestRow | None:
         if len(public_id) > 36:
             return None
-        return self.db.execute(_BY_PUBLIC_ID, {"public_id": public_id}).scalar_one_or_none()
+        found = self.db.execute(_BY_PUBLIC_ID, {"public_id": public_id}).one_or_none()
+        if found is None:
+            return None
+        row, *versions = found
+        self.shared.versions_read(versions)
+        return row  # type: ignore[no-any-return]
 
     def find_draft(self, token: str) -> RequestRow | None:
         """The draft a browser cookie or resume link names, if its secret matches."""
@@ -485,9 +493,7 @@ class RequestService:
         pressed_spec = compiled.process.transitions.get(pressed)
         if pressed_spec is None:
             return pressed
-        same_button = [
-            a for a in options if a.transition.label == pressed_spec.label and a.enabled
-        ]
+        same_button = [a for a in options if a.transition.label == pressed_spec.label and a.enabled]
         if any(a.transition.id == pressed for a in same_button) or not same_button:
             return pressed
         return same_button[0].transition.id
