@@ -92,6 +92,7 @@ class RequestService:
         self._catalogs: dict[str, DbCatalog] = {}
         self._sessions: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._settings: dict[str, dict[str, Any]] = {}
+        self._extras: dict[tuple[str, str | None, str], tuple[Mapping[str, Any], Any]] = {}
         # Sessions, entries and settings as the database's counters say they are, kept by
         # the process between requests (shared_lookups.py).
         self.shared = RequestLookups(db)
@@ -119,6 +120,7 @@ class RequestService:
         self._catalogs.clear()
         self._sessions.clear()
         self._settings.clear()
+        self._extras.clear()
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -278,13 +280,22 @@ class RequestService:
         compiled: CompiledWorkflow,
         answers: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """The names besides answers that wizard conditions read."""
-        return {
+        """The names besides answers that wizard conditions read. A page asks for them several
+        times (the steps it may show, the fields it hides, the page itself): made once for
+        the same answers and state, unless a change made `forget_lookups` run."""
+        answers = row.answers if answers is None else answers
+        key = (compiled.content_hash, row.reference, row.state)
+        kept = self._extras.get(key)
+        if kept is not None and kept[0] is answers:
+            return kept[1]
+        made = {
             "session": self.session_of(row, compiled),
             "request": {"reference": row.reference, "state": row.state},
             "settings": compiled.settings_with(self.settings_of(compiled)),
-            "entries": self.entries(compiled, row.answers if answers is None else answers),
+            "entries": self.entries(compiled, answers),
         }
+        self._extras[key] = (answers, made)
+        return made
 
     def links(self, row: RequestRow, compiled: CompiledWorkflow) -> dict[str, str]:
         signer, url = self.runtime.signer, self.runtime.link_url
