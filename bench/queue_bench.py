@@ -37,12 +37,18 @@ runs on PostgreSQL: URL is a server the script may create a database on (it drop
 end), e.g. postgresql://postgres@127.0.0.1:5432/test.
 
 Run from the project root:  .venv/bin/python bench/queue_bench.py [--sizes 1000 100000]
-[--runs 30] [--postgres URL] [--no-sqlite] [--explain]; about a minute on SQLite at 100,000.
-Writes only in a temporary directory (and the PostgreSQL database it creates)."""
+[--runs 30] [--postgres URL] [--no-sqlite] [--explain] [--keep] [--processes N]; about a
+minute on SQLite at 100,000. Writes only in a temporary directory (and the PostgreSQL database
+it creates). `--keep` keeps each filled database (SQLite: a file in the system's temporary
+folder; PostgreSQL: `queue_bench_<size>_kept`) and reuses it on the next run with `--keep`, so
+that a million requests are written once; `--runs 0` only fills. Drop the database by hand
+when done."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import statistics
 import sys
@@ -264,31 +270,75 @@ def explain(engine: Engine, fixture: Fixture) -> None:
 # =============================================================================================
 
 
+@dataclass
+class Database:
+    """A database to fill, or one kept from an earlier run with what it was filled with."""
+
+    engine: Engine
+    url: str
+    kept: Fixture | None  # the earlier run's fixture: the data is there already
+    keep: Any  # called with the fixture once filled, when the database is to be kept
+
+
+def _fixture(saved: str | None) -> Fixture | None:
+    return Fixture(**json.loads(saved)) if saved else None
+
+
 @contextmanager
-def sqlite_database(folder: Path, size: int) -> Iterator[tuple[Engine, str]]:
-    url = f"sqlite:///{folder / f'queue-{size}.sqlite3'}"
+def sqlite_database(folder: Path, size: int, keep: bool) -> Iterator[Database]:
+    """A file in the run's folder; with `keep`, in the system's temporary folder, reused by the
+    next run that keeps it (its fixture beside it)."""
+    path = Path(tempfile.gettempdir()) / f"queue-bench-kept-{size}.sqlite3" if keep else None
+    path = path or folder / f"queue-{size}.sqlite3"
+    saved = path.with_suffix(".json")
+    kept = _fixture(saved.read_text()) if keep and saved.exists() and path.exists() else None
+    url = f"sqlite:///{path}"
     engine = make_engine(url)
+
+    def remember(fixture: Fixture) -> None:
+        saved.write_text(json.dumps(dataclasses.asdict(fixture)))
+
     try:
-        yield engine, url
+        yield Database(engine, url, kept, remember if keep else None)
     finally:
         engine.dispose()
 
 
 @contextmanager
-def postgres_database(server: str, size: int) -> Iterator[tuple[Engine, str]]:
+def postgres_database(server: str, size: int, keep: bool) -> Iterator[Database]:
+    """A database of its own on that server, dropped at the end; with `keep`, one named after
+    the size, kept with its fixture as the database's comment and reused by the next run."""
     admin_url = make_url(server).set(drivername="postgresql+psycopg")
-    name = f"queue_bench_{size}_{uuid.uuid4().hex[:8]}"
+    name = f"queue_bench_{size}_kept" if keep else f"queue_bench_{size}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        saved = connection.execute(
+            text(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                "WHERE datname = :name"
+            ),
+            {"name": name},
+        ).first()
+        if saved is not None and saved[0] is None:  # filling was interrupted
+            connection.execute(text(f'DROP DATABASE "{name}"'))
+        if saved is None or saved[0] is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = admin_url.set(database=name).render_as_string(hide_password=False)
     engine = make_engine(url)
+
+    def remember(fixture: Fixture) -> None:
+        with admin.connect() as connection:
+            described = json.dumps(dataclasses.asdict(fixture)).replace("'", "''")
+            connection.execute(text(f"COMMENT ON DATABASE \"{name}\" IS '{described}'"))
+
     try:
-        yield engine, url
+        kept = _fixture(saved[0]) if saved is not None else None
+        yield Database(engine, url, kept, remember if keep else None)
     finally:
         engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        if not keep:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
 
@@ -300,8 +350,10 @@ def run(
     folder: Path,
     *,
     show_plans: bool,
+    processes: int | None = None,
 ) -> list[Result]:
-    with database as (engine, url):
+    with database as kept:
+        engine, url = kept.engine, kept.url
         settings = AppSettings(
             project_dir=ROOT,
             data_dir=folder,
@@ -313,15 +365,23 @@ def run(
         prepare_database(engine, runtime.registry)
         compiled = runtime.registry.get(WORKFLOW)
         assert compiled is not None
-        fixture = fill(engine, compiled, size)
-        print(
-            f"{backend}: {size:,} requests (with history, notifications, mails) written in "
-            f"{fixture.seconds:.1f} s ({fixture.cpu_seconds:.1f} s of CPU in this process, "
-            f"load {os.getloadavg()[0]:.1f})",
-            flush=True,
-        )
+        if kept.kept is not None:
+            fixture = kept.kept
+            print(f"{backend}: {size:,} requests kept from an earlier run", flush=True)
+        else:
+            fixture = fill(engine, compiled, size, processes=processes)
+            print(
+                f"{backend}: {size:,} requests (with history, notifications, mails) written in "
+                f"{fixture.seconds:.1f} s ({fixture.cpu_seconds:.1f} s of CPU in the generating "
+                f"processes, load {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
+            if kept.keep is not None:
+                kept.keep(fixture)
         if show_plans:
             explain(engine, fixture)
+        if runs <= 0:  # filling only (to keep the database)
+            return []
         return measure(backend, engine, settings, fixture, size, runs)
 
 
@@ -346,6 +406,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL server")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--explain", action="store_true", help="print the query plans")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep each filled database and reuse it on the next run that keeps it",
+    )
+    parser.add_argument(
+        "--processes", type=int, help="generating processes on PostgreSQL (default: one per core)"
+    )
     args = parser.parse_args(argv)
     use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     results: list[Result] = []
@@ -353,12 +421,18 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(name)
         for size in args.sizes:
             if not args.no_sqlite:
-                database = sqlite_database(folder, size)
+                database = sqlite_database(folder, size, args.keep)
                 results += run("SQLite", database, size, args.runs, folder, show_plans=args.explain)
             if args.postgres:
-                database = postgres_database(args.postgres, size)
+                database = postgres_database(args.postgres, size, args.keep)
                 results += run(
-                    "PostgreSQL", database, size, args.runs, folder, show_plans=args.explain
+                    "PostgreSQL",
+                    database,
+                    size,
+                    args.runs,
+                    folder,
+                    show_plans=args.explain,
+                    processes=args.processes,
                 )
     report(results)
     return 0
