@@ -174,6 +174,25 @@ class RequestRow(Base):
             "facets",
             "search_text",
         ),
+        # One training session's requests, by date or by reference: its page starts where
+        # they do, instead of reading every request sorted before them (migration 0008).
+        Index(
+            "ix_requests_session_submitted",
+            "workflow_id",
+            "session_code",
+            "submitted_at",
+            "id",
+            "state",
+        ),
+        Index(
+            "ix_requests_session_reference",
+            "workflow_id",
+            "session_code",
+            "reference",
+            "id",
+            "state",
+            "submitted_at",
+        ),
         # PostgreSQL only (SQLite has neither index type; autogenerate skips expression
         # indexes there): the chosen entries as an array, which the queue's filters test with
         # `@>`, and the trigrams of the search words (pg_trgm, when migration 0004 could
