@@ -33,7 +33,7 @@ from array import array
 from collections import Counter as Frequencies
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -451,6 +451,7 @@ class Fixture:
     reference: str  # a reference to search for
     seconds: float = 0.0  # how long writing took (indexes built, tables analysed)
     cpu_seconds: float = 0.0  # of that, the CPU the generating processes used
+    phases: dict[str, float] = field(default_factory=dict)  # seconds, in order
 
 
 @dataclass
@@ -861,6 +862,14 @@ def fill(
         indexes = _plain_indexes(connection) if postgres else []
         for _, name, _ in indexes:
             connection.execute(text(f'DROP INDEX "{name}"'))
+    phases: dict[str, float] = {}
+    lap = time.perf_counter()
+
+    def done(phase: str) -> None:
+        nonlocal lap
+        phases[phase] = time.perf_counter() - lap
+        lap = time.perf_counter()
+
     made = plan(
         compiled,
         size,
@@ -868,6 +877,7 @@ def fill(
         [s["code"] for s in sessions],
         [o["entry_id"] for o in organisations],
     )
+    done("plan")
     names: Frequencies[str] = Frequencies()
     if postgres:
         names = _write_in_processes(engine, made, processes)
@@ -878,6 +888,7 @@ def fill(
                 rows, found = generate_round(made, number)
                 _write_round(write, rows)
                 names.update(found)
+    done("rows")
     with engine.begin() as connection:
         notified = connection.execute(select(func.count()).select_from(Notification)).scalar_one()
         # The manager has read every notification but the last 20, page by page.
@@ -909,8 +920,11 @@ def fill(
         # The biggest indexes first, two at a time; then VACUUM ANALYZE, as autovacuum would.
         order = {table: rank for rank, table in enumerate(BULK_TABLES)}
         statements = [d for t, _, d in sorted(indexes, key=lambda i: order[i[0]])]
+        done("reads and counts")
         _in_parallel(engine, statements, processes)
+        done("indexes")
         _in_parallel(engine, [f"VACUUM ANALYZE {table}" for table in BULK_TABLES], processes)
+        done("vacuum")
     # A family name that a few dozen requests share at 100,000 (one in 120 names), and a
     # reference from the middle.
     family = sorted(names, key=lambda name: (names[name], name))[len(names) // 2]
@@ -921,6 +935,7 @@ def fill(
         made.middle_reference(),
         time.perf_counter() - began,
         _cpu_seconds() - cpu,
+        phases,
     )
 
 
