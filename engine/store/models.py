@@ -194,12 +194,16 @@ class RequestRow(Base):
             "submitted_at",
         ),
         # PostgreSQL only (SQLite has neither index type; autogenerate skips expression
-        # indexes there): the chosen entries as an array, which the queue's filters test with
-        # `@>`, and the trigrams of the search words (pg_trgm, when migration 0004 could
-        # create the extension), so that a search reads them instead of the table.
+        # indexes there): the chosen entries and the state as an array (migration 0008), which
+        # the queue's filters test with `@>` and its tabs with `&&`, and the trigrams of the
+        # search words (pg_trgm, when migration 0004 could create the extension), so that a
+        # search reads them instead of the table.
         Index(
-            "ix_requests_facets_gin",
-            func.string_to_array(literal_column("facets"), literal_column("'|'")),
+            "ix_requests_facets_state_gin",
+            func.array_append(
+                func.string_to_array(literal_column("facets"), literal_column("'|'")),
+                literal_column("'state:' || state"),
+            ),
             postgresql_using="gin",
         ).ddl_if(dialect="postgresql"),
         Index(

@@ -1,4 +1,5 @@
-"""session pages: one training session's requests by date and by reference, from an index
+"""session pages and filtered tabs: one training session's requests by date and by reference
+from an index; on PostgreSQL, the requests' state beside their chosen entries in the GIN index
 
 Revision ID: 0008
 Revises: 0007
@@ -30,11 +31,29 @@ INDEXES = {
 }
 
 
+# On PostgreSQL, a filter on the chosen entries within a tab found the entries in the GIN
+# index, then read every matching row to test its state (at 10^6, 12,000 rows for a tab
+# holding 1,200 of them). With the state in the indexed array (`state:<id>`), the index
+# answers both. request_list.FACETS_ARRAY is this very expression.
+FACETS_STATE = "array_append(string_to_array(facets, '|'), 'state:' || state)"
+
+
 def upgrade() -> None:
     for name, columns in INDEXES.items():
         op.create_index(name, "requests", columns, unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            f"CREATE INDEX ix_requests_facets_state_gin ON requests USING gin ({FACETS_STATE})"
+        )
+        op.execute("DROP INDEX IF EXISTS ix_requests_facets_gin")
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE INDEX ix_requests_facets_gin ON requests USING gin "
+            "(string_to_array(facets, '|'))"
+        )
+        op.execute("DROP INDEX IF EXISTS ix_requests_facets_state_gin")
     for name in INDEXES:
         op.drop_index(name, table_name="requests")
