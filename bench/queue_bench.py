@@ -26,6 +26,7 @@ times after two warm-up requests; reported: median and p95 wall time of the whol
 | sorted by state | every submitted request sorted by state, page 20 |
 | by state, descending | the same, descending, page 20 |
 | search by name | `q=` a family name (1,818 requests at 100,000), in capitals, accents removed |
+| search, many hits | `q=FRANCOIS`: François, Françoise, Jean-François (about 5 % of the requests) |
 | search by reference | `q=` one reference |
 | session | one session's requests sorted by reference |
 | request page | one request: answers, history, mails |
@@ -149,6 +150,7 @@ def scenarios(engine: Engine, fixture: Fixture, size: int) -> list[tuple[str, st
         ("sorted by state", f"{base}?tri=etat&ordre=asc&page=20"),
         ("by state, descending", f"{base}?tri=etat&page=20"),
         ("search by name", f"{base}?q={plain(fixture.search_name).upper()}"),
+        ("search, many hits", f"{base}?q=FRANCOIS"),  # François, Françoise...: 5 %
         ("search by reference", f"{base}?q={fixture.reference}"),
         ("session", f"{base}?session={fixture.sessions[20]}&tri=reference&ordre=asc"),
         ("request page", f"{base}/{fixture.reference}"),
