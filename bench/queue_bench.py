@@ -18,7 +18,7 @@ times after two warm-up requests; reported: median and p95 wall time of the whol
 | filtered page | tab "in progress", one organisation of the reference list, one funding method |
 | deep page, by next | page 2,000 of every submitted request, reached by the "next" link |
 | middle page, by next | the middle page, reached by the "next" link (keyset) |
-| middle page, typed | the middle page by its number alone (`?page=N`: an offset, the dearest) |
+| middle page, typed | `?page=N` alone: out of an offset's reach, the nearest page opens |
 | last page | the last page of every submitted request |
 | oldest first | sorted by date, ascending, page 1 |
 | sorted by reference | every submitted request by reference, page 20 |
