@@ -18,7 +18,7 @@ times after two warm-up requests; reported: median and p95 wall time of the whol
 | filtered page | tab "in progress", one organisation of the reference list, one funding method |
 | deep page, by next | page 2,000 of every submitted request, reached by the "next" link |
 | middle page, by next | the middle page, reached by the "next" link (keyset) |
-| middle page, typed | the middle page by its number alone (`?page=N`: an offset, the dearest) |
+| middle page, typed | `?page=N` alone: out of an offset's reach, the nearest page opens |
 | last page | the last page of every submitted request |
 | oldest first | sorted by date, ascending, page 1 |
 | sorted by reference | every submitted request by reference, page 20 |
@@ -26,6 +26,7 @@ times after two warm-up requests; reported: median and p95 wall time of the whol
 | sorted by state | every submitted request sorted by state, page 20 |
 | by state, descending | the same, descending, page 20 |
 | search by name | `q=` a family name (1,818 requests at 100,000), in capitals, accents removed |
+| search, many hits | `q=FRANCOIS`: François, Françoise, Jean-François (about 5 % of the requests) |
 | search by reference | `q=` one reference |
 | session | one session's requests sorted by reference |
 | request page | one request: answers, history, mails |
@@ -37,12 +38,18 @@ runs on PostgreSQL: URL is a server the script may create a database on (it drop
 end), e.g. postgresql://postgres@127.0.0.1:5432/test.
 
 Run from the project root:  .venv/bin/python bench/queue_bench.py [--sizes 1000 100000]
-[--runs 30] [--postgres URL] [--no-sqlite] [--explain]; about a minute on SQLite at 100,000.
-Writes only in a temporary directory (and the PostgreSQL database it creates)."""
+[--runs 30] [--postgres URL] [--no-sqlite] [--explain] [--keep] [--processes N]; about a
+minute on SQLite at 100,000. Writes only in a temporary directory (and the PostgreSQL database
+it creates). `--keep` keeps each filled database (SQLite: a file in the system's temporary
+folder; PostgreSQL: `queue_bench_<size>_kept`) and reuses it on the next run with `--keep`, so
+that a million requests are written once; `--runs 0` only fills. Drop the database by hand
+when done."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import statistics
 import sys
@@ -112,7 +119,13 @@ def row_before(engine: Engine, offset: int) -> str:
 
 
 def scenarios(engine: Engine, fixture: Fixture, size: int) -> list[tuple[str, str]]:
-    submitted = round(size * 0.97)
+    with engine.connect() as connection:  # about 97 % of the requests
+        submitted = connection.execute(
+            text(
+                "SELECT count(*) FROM requests WHERE workflow_id = :w AND submitted_at IS NOT NULL"
+            ),
+            {"w": WORKFLOW},
+        ).scalar_one()
     last_page = max(1, -(-submitted // 50))
     deep, middle = min(2000, last_page), max(2, (last_page + 1) // 2)
     base = f"/backoffice/{WORKFLOW}/demandes"
@@ -137,6 +150,7 @@ def scenarios(engine: Engine, fixture: Fixture, size: int) -> list[tuple[str, st
         ("sorted by state", f"{base}?tri=etat&ordre=asc&page=20"),
         ("by state, descending", f"{base}?tri=etat&page=20"),
         ("search by name", f"{base}?q={plain(fixture.search_name).upper()}"),
+        ("search, many hits", f"{base}?q=FRANCOIS"),  # François, Françoise...: 5 %
         ("search by reference", f"{base}?q={fixture.reference}"),
         ("session", f"{base}?session={fixture.sessions[20]}&tri=reference&ordre=asc"),
         ("request page", f"{base}/{fixture.reference}"),
@@ -264,31 +278,75 @@ def explain(engine: Engine, fixture: Fixture) -> None:
 # =============================================================================================
 
 
+@dataclass
+class Database:
+    """A database to fill, or one kept from an earlier run with what it was filled with."""
+
+    engine: Engine
+    url: str
+    kept: Fixture | None  # the earlier run's fixture: the data is there already
+    keep: Any  # called with the fixture once filled, when the database is to be kept
+
+
+def _fixture(saved: str | None) -> Fixture | None:
+    return Fixture(**json.loads(saved)) if saved else None
+
+
 @contextmanager
-def sqlite_database(folder: Path, size: int) -> Iterator[tuple[Engine, str]]:
-    url = f"sqlite:///{folder / f'queue-{size}.sqlite3'}"
+def sqlite_database(folder: Path, size: int, keep: bool) -> Iterator[Database]:
+    """A file in the run's folder; with `keep`, in the system's temporary folder, reused by the
+    next run that keeps it (its fixture beside it)."""
+    path = Path(tempfile.gettempdir()) / f"queue-bench-kept-{size}.sqlite3" if keep else None
+    path = path or folder / f"queue-{size}.sqlite3"
+    saved = path.with_suffix(".json")
+    kept = _fixture(saved.read_text()) if keep and saved.exists() and path.exists() else None
+    url = f"sqlite:///{path}"
     engine = make_engine(url)
+
+    def remember(fixture: Fixture) -> None:
+        saved.write_text(json.dumps(dataclasses.asdict(fixture)))
+
     try:
-        yield engine, url
+        yield Database(engine, url, kept, remember if keep else None)
     finally:
         engine.dispose()
 
 
 @contextmanager
-def postgres_database(server: str, size: int) -> Iterator[tuple[Engine, str]]:
+def postgres_database(server: str, size: int, keep: bool) -> Iterator[Database]:
+    """A database of its own on that server, dropped at the end; with `keep`, one named after
+    the size, kept with its fixture as the database's comment and reused by the next run."""
     admin_url = make_url(server).set(drivername="postgresql+psycopg")
-    name = f"queue_bench_{size}_{uuid.uuid4().hex[:8]}"
+    name = f"queue_bench_{size}_kept" if keep else f"queue_bench_{size}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        saved = connection.execute(
+            text(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                "WHERE datname = :name"
+            ),
+            {"name": name},
+        ).first()
+        if saved is not None and saved[0] is None:  # filling was interrupted
+            connection.execute(text(f'DROP DATABASE "{name}"'))
+        if saved is None or saved[0] is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = admin_url.set(database=name).render_as_string(hide_password=False)
     engine = make_engine(url)
+
+    def remember(fixture: Fixture) -> None:
+        with admin.connect() as connection:
+            described = json.dumps(dataclasses.asdict(fixture)).replace("'", "''")
+            connection.execute(text(f"COMMENT ON DATABASE \"{name}\" IS '{described}'"))
+
     try:
-        yield engine, url
+        kept = _fixture(saved[0]) if saved is not None else None
+        yield Database(engine, url, kept, remember if keep else None)
     finally:
         engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        if not keep:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
 
@@ -300,8 +358,10 @@ def run(
     folder: Path,
     *,
     show_plans: bool,
+    processes: int | None = None,
 ) -> list[Result]:
-    with database as (engine, url):
+    with database as kept:
+        engine, url = kept.engine, kept.url
         settings = AppSettings(
             project_dir=ROOT,
             data_dir=folder,
@@ -313,15 +373,24 @@ def run(
         prepare_database(engine, runtime.registry)
         compiled = runtime.registry.get(WORKFLOW)
         assert compiled is not None
-        fixture = fill(engine, compiled, size)
-        print(
-            f"{backend}: {size:,} requests (with history, notifications, mails) written in "
-            f"{fixture.seconds:.1f} s ({fixture.cpu_seconds:.1f} s of CPU in this process, "
-            f"load {os.getloadavg()[0]:.1f})",
-            flush=True,
-        )
+        if kept.kept is not None:
+            fixture = kept.kept
+            print(f"{backend}: {size:,} requests kept from an earlier run", flush=True)
+        else:
+            fixture = fill(engine, compiled, size, processes=processes)
+            print(
+                f"{backend}: {size:,} requests (with history, notifications, mails) written in "
+                f"{fixture.seconds:.1f} s ({fixture.cpu_seconds:.1f} s of CPU in the generating "
+                f"processes, load {os.getloadavg()[0]:.1f}); "
+                + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in fixture.phases.items()),
+                flush=True,
+            )
+            if kept.keep is not None:
+                kept.keep(fixture)
         if show_plans:
             explain(engine, fixture)
+        if runs <= 0:  # filling only (to keep the database)
+            return []
         return measure(backend, engine, settings, fixture, size, runs)
 
 
@@ -346,6 +415,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL server")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--explain", action="store_true", help="print the query plans")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep each filled database and reuse it on the next run that keeps it",
+    )
+    parser.add_argument(
+        "--processes", type=int, help="generating processes on PostgreSQL (default: one per core)"
+    )
     args = parser.parse_args(argv)
     use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     results: list[Result] = []
@@ -353,12 +430,18 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(name)
         for size in args.sizes:
             if not args.no_sqlite:
-                database = sqlite_database(folder, size)
+                database = sqlite_database(folder, size, args.keep)
                 results += run("SQLite", database, size, args.runs, folder, show_plans=args.explain)
             if args.postgres:
-                database = postgres_database(args.postgres, size)
+                database = postgres_database(args.postgres, size, args.keep)
                 results += run(
-                    "PostgreSQL", database, size, args.runs, folder, show_plans=args.explain
+                    "PostgreSQL",
+                    database,
+                    size,
+                    args.runs,
+                    folder,
+                    show_plans=args.explain,
+                    processes=args.processes,
                 )
     report(results)
     return 0

@@ -11,8 +11,9 @@ the managers wherever the spec notifies them and a mail wherever it sends one. T
 read every notification but the last 20, as reading them page by page leaves it (the reads and
 the watermark).
 
-On PostgreSQL the rows go through COPY, with the big tables' indexes dropped first and built
-again at the end (what a bulk load does); on SQLite, through multi-row INSERTs in one
+On PostgreSQL the rows go through COPY from one process per core, each writing rounds of
+requests of its own, with the big tables' indexes dropped first and built again at the end,
+side by side (what a bulk load does); on SQLite, through multi-row INSERTs in one
 transaction."""
 
 from __future__ import annotations
@@ -20,18 +21,23 @@ from __future__ import annotations
 import bisect
 import itertools
 import json
+import multiprocessing
+import operator
+import os
 import random
+import resource
 import time
 import unicodedata
 import uuid
+from array import array
 from collections import Counter as Frequencies
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, literal, select, text
+from sqlalchemy import Connection, Engine, func, insert, literal, select, text
 
 from engine.compiled import CompiledWorkflow
 from engine.service.accounts import hash_password
@@ -364,6 +370,10 @@ def _organisations(compiled: CompiledWorkflow, rng: random.Random) -> list[dict[
     return rows
 
 
+class JsonText(str):
+    """A JSON document already serialised (COPY takes it as is; INSERT parses it back)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Applicant:
     """One of the people the requests are drawn from, with what is computed once per person:
@@ -374,6 +384,7 @@ class Applicant:
     answers_json: str
     name: str
     words: str
+    to_json: JsonText  # the mails' recipients
 
 
 def _applicant(rng: random.Random) -> Applicant:
@@ -410,11 +421,8 @@ def _applicant(rng: random.Random) -> Applicant:
         json.dumps(answers, ensure_ascii=False)[1:-1],
         name,
         normalise_search(f"{name} {email}"),
+        JsonText(json.dumps([email])),
     )
-
-
-class JsonText(str):
-    """A JSON document already serialised (COPY takes it as is; INSERT parses it back)."""
 
 
 def _reference_words(reference: str) -> str:
@@ -422,6 +430,7 @@ def _reference_words(reference: str) -> str:
     return reference.lower().replace("-", " ")
 
 
+# The transitions whose actions mail the applicant: the template and its subject.
 # The transitions whose actions mail the applicant: the template and its subject.
 MAILING = {
     "submit": ("confirm_email", "Confirmez votre adresse e-mail"),
@@ -431,6 +440,7 @@ MAILING = {
 BATCH = 10_000  # requests per round of writes
 APPLICANTS = 20_000  # distinct people the requests are drawn from
 CHECKED = 200  # requests whose cheap queue columns are compared with queue_columns
+NO_JSON_LIST = "[]"
 
 
 @dataclass
@@ -440,7 +450,8 @@ class Fixture:
     search_name: str  # a family name to search for
     reference: str  # a reference to search for
     seconds: float = 0.0  # how long writing took (indexes built, tables analysed)
-    cpu_seconds: float = 0.0  # of that, the CPU this process used (generating, sending)
+    cpu_seconds: float = 0.0  # of that, the CPU the generating processes used
+    phases: dict[str, float] = field(default_factory=dict)  # seconds, in order
 
 
 @dataclass
@@ -472,12 +483,12 @@ def _mail(
         "dedupe_key": f"bench:{request_id}:{transition}:mail",
         "message_id": f"<{request_id}.{transition}@bench.example>",
         "template": template,
-        "to": [person.answers["email"]],
-        "cc": [],
+        "to": person.to_json,
+        "cc": JsonText(NO_JSON_LIST),
         "subject": f"{subject} ({reference})",
         "text": body,
         "html": "<p>" + body.replace("\n\n", "</p><p>") + "</p>",
-        "attachments": [],
+        "attachments": JsonText(NO_JSON_LIST),
         "status": "sent",
         "attempts": 1,
         "next_attempt_at": moment,
@@ -489,57 +500,121 @@ def _mail(
     }
 
 
-def generate(
+@dataclass
+class Plan:
+    """What is drawn for every request before any row is written, so that the rounds can be
+    written in any order, by several processes: each request's state and session, its
+    reference number in the session, and each round's first notification id. The rest of a
+    round (dates, organisation, applicant...) is drawn from a generator seeded by its number."""
+
+    compiled: CompiledWorkflow
+    size: int
+    seed: int
+    sessions: list[str]
+    organisations: list[str]
+    people: list[Applicant]
+    states: array  # index in STATES, per request (request id - 1)
+    session_of: array  # index in sessions
+    numbers: array  # reference number in its session (0 for a draft)
+    first_notification: list[int]  # per round: the id before its first notification
+
+    @property
+    def rounds(self) -> int:
+        return -(-self.size // BATCH)
+
+    def reference(self, index: int) -> str | None:
+        number = self.numbers[index]
+        return f"{self.sessions[self.session_of[index]]}-{number:04d}" if number else None
+
+    def middle_reference(self) -> str:
+        """The reference of the submitted request halfway through (in id order)."""
+        submitted = [i for i in range(self.size) if self.numbers[i]]
+        if not submitted:
+            return ""
+        return self.reference(submitted[len(submitted) // 2]) or ""
+
+
+def plan(
     compiled: CompiledWorkflow,
     size: int,
-    rng: random.Random,
+    seed: int,
     sessions: list[str],
     organisations: list[str],
-    names: list[str],
-    references: list[str],
-    numbers: dict[str, int],
-) -> Iterator[Rows]:
-    """Rounds of BATCH requests with their history, notifications and mails; the family names,
-    references and last reference number of each session are collected on the way. Applicants
-    are drawn from a pool and the queue columns put together from pieces computed once; the
-    first CHECKED requests are checked against `queue_columns`, as submission writes them."""
+) -> Plan:
     weights = [share for _, share, _ in STATES]
     cumulative = list(itertools.accumulate(weights))
-    people = [_applicant(rng) for _ in range(min(APPLICANTS, max(size, 1)))]
+    notifying = [sum(t in NOTIFYING for t in path) for _, _, path in STATES]
+    people_rng, shape_rng = random.Random(f"{seed}:people"), random.Random(f"{seed}:shape")
+    people = [_applicant(people_rng) for _ in range(min(APPLICANTS, max(size, 1)))]
+    states, session_of, numbers = array("b"), array("b"), array("i")
+    counters = [0] * len(sessions)
+    first_notification: list[int] = []
+    notified = 0
+    pick = shape_rng.random
+    for index in range(size):
+        if index % BATCH == 0:
+            first_notification.append(notified)
+        state = bisect.bisect(cumulative, pick() * cumulative[-1])
+        session = int(pick() * len(sessions))
+        states.append(state)
+        session_of.append(session)
+        if STATES[state][0] != "draft":
+            counters[session] += 1
+            numbers.append(counters[session])
+        else:
+            numbers.append(0)
+        notified += notifying[state]
+    return Plan(
+        compiled,
+        size,
+        seed,
+        sessions,
+        organisations,
+        people,
+        states,
+        session_of,
+        numbers,
+        first_notification,
+    )
+
+
+def generate_round(plan: Plan, number: int) -> tuple[Rows, Frequencies[str]]:
+    """The requests of one round with their history, notifications and mails, and how often
+    each family name appears in it. The queue columns are put together from pieces computed
+    once; the first CHECKED requests are checked against `queue_columns`, as submission
+    writes them."""
+    compiled, people, organisations = plan.compiled, plan.people, plan.organisations
+    rng = random.Random(f"{plan.seed}:round:{number}")
+    pick, bits = rng.random, rng.getrandbits
     labels = {t.id: t for t in compiled.spec.process.transitions}
     histories = {t: _history(t, labels) for t in labels}
-    facets: dict[tuple[str, str, str], str] = {}  # by the entries chosen
     start = NOW - timedelta(days=730)
-    step_seconds = 730 * 86400 / max(size, 1)
+    step_seconds = 730 * 86400 / max(plan.size, 1)
     rows = Rows([], [], [], [])
-    notified = 0
-    for request_id in range(1, size + 1):
-        state, _, path = STATES[bisect.bisect(cumulative, rng.random() * cumulative[-1])]
-        created = start + timedelta(seconds=(request_id - 1) * step_seconds + rng.randrange(600))
-        session = sessions[rng.randrange(len(sessions))]
-        organisation = organisations[rng.randrange(len(organisations))]
-        funding = "personal" if rng.random() < 0.2 else "establishment"
-        person = people[rng.randrange(len(people))]
-        names.append(person.answers["last_name"])
+    names: Frequencies[str] = Frequencies()
+    notified = plan.first_notification[number]
+    first = number * BATCH + 1
+    for request_id in range(first, min(first + BATCH, plan.size + 1)):
+        index = request_id - 1
+        state, _, path = STATES[plan.states[index]]
+        session = plan.sessions[plan.session_of[index]]
+        created = start + timedelta(seconds=index * step_seconds + int(pick() * 600))
+        organisation = organisations[int(pick() * len(organisations))]
+        funding = "personal" if pick() < 0.2 else "establishment"
+        person = people[int(pick() * len(people))]
+        names[person.answers["last_name"]] += 1
         chosen = f'"session_code": "{session}", "funding_method": "{funding}", '
         chosen += f'"establishment": "{organisation}", '
-        submitted = state != "draft"
-        reference = None
+        reference = plan.reference(index)
+        submitted = reference is not None
+        facets = None
         if submitted:
-            numbers[session] = numbers.get(session, 0) + 1
-            reference = f"{session}-{numbers[session]:04d}"
-            references.append(reference)
-            chosen_entries = (funding, organisation, person.answers["mandate"])
-            if chosen_entries not in facets:
-                answers = dict(
-                    zip(("funding_method", "establishment", "mandate"), chosen_entries, strict=True)
-                )
-                facets[chosen_entries] = queue_columns(compiled, answers, None).facets
-        submitted_at = created + timedelta(minutes=rng.randrange(5, 90)) if submitted else None
+            facets = _facets(compiled, funding, organisation, person.answers["mandate"])
+        submitted_at = created + timedelta(minutes=5 + int(pick() * 85)) if submitted else None
         moment = submitted_at or created
         answers_json = JsonText("{" + chosen + person.answers_json + "}")
         for step, transition in enumerate(path):
-            moment = moment + timedelta(hours=rng.randrange(1, 24 * (1 + step)))
+            moment = moment + timedelta(hours=1 + int(pick() * (24 * (1 + step) - 1)))
             rows.history.append({**histories[transition], "request_id": request_id, "at": moment})
             if transition in NOTIFYING:  # as the spec's notify actions do
                 notified += 1
@@ -558,7 +633,7 @@ def generate(
                 rows.mails.append(_mail(request_id, transition, person, session, reference, moment))
         row = {
             "id": request_id,
-            "public_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "public_id": str(uuid.UUID(int=bits(128), version=4)),
             "reference": reference,
             "workflow_id": WORKFLOW,
             "spec_hash": compiled.content_hash,
@@ -570,14 +645,14 @@ def generate(
             "locale": "fr",
             "applicant_email": person.answers["email"] if submitted else None,
             "account_id": None,
-            "draft_secret_hash": None if submitted else f"{rng.getrandbits(128):032x}",
+            "draft_secret_hash": None if submitted else f"{bits(128):032x}",
             "version": 1 + len(path),
             "created_at": created,
             "updated_at": moment,
             "submitted_at": submitted_at,
             "applicant_name": person.name if submitted else None,
             "search_text": f"{_reference_words(reference)} {person.words}" if reference else None,
-            "facets": facets[chosen_entries] if submitted else None,
+            "facets": facets,
         }
         if reference and request_id <= CHECKED:
             columns = queue_columns(compiled, json.loads(answers_json), reference)
@@ -587,10 +662,19 @@ def generate(
                 row["facets"],
             ), (columns, row)
         rows.requests.append(row)
-        if len(rows.requests) >= BATCH:
-            yield rows
-            rows = Rows([], [], [], [])
-    yield rows
+    return rows, names
+
+
+_FACETS: dict[tuple[str, str, str], str] = {}  # by the entries chosen, in each process
+
+
+def _facets(compiled: CompiledWorkflow, funding: str, organisation: str, mandate: str) -> str:
+    key = (funding, organisation, mandate)
+    found = _FACETS.get(key)
+    if found is None:
+        answers = dict(zip(("funding_method", "establishment", "mandate"), key, strict=True))
+        found = _FACETS[key] = queue_columns(compiled, answers, None).facets or ""
+    return found
 
 
 Writer = Callable[[Any, list[dict[str, Any]]], None]
@@ -608,16 +692,23 @@ def _insert_writer(connection: Connection) -> Writer:
     return write
 
 
-def _copy_writer(connection: Connection) -> Writer:
-    """COPY ... FROM STDIN through psycopg, JSON columns serialised here."""
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+def _copy_writer(connection: Any) -> Writer:
+    """COPY ... FROM STDIN through a psycopg connection; JSON columns hold JsonText (or
+    are serialised here)."""
+    cursor = connection.cursor()
 
     def write(model: Any, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
         table = model.__table__
         names = list(rows[0])
-        as_json = [n for n in names if table.c[n].type._type_affinity.__name__ == "JSON"]
+        as_json = [
+            n
+            for n in names
+            if table.c[n].type._type_affinity.__name__ == "JSON"
+            and not isinstance(rows[0][n], JsonText)
+        ]
+        values = operator.itemgetter(*names)
         quoted = ", ".join(f'"{n}"' for n in names)
         with cursor.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
             for row in rows:
@@ -625,37 +716,95 @@ def _copy_writer(connection: Connection) -> Writer:
                     value = row[name]
                     if value is not None and not isinstance(value, JsonText):
                         row[name] = json.dumps(value, ensure_ascii=False)
-                copy.write_row(tuple(row[n] for n in names))
+                copy.write_row(values(row))
 
     return write
+
+
+def _write_round(write: Writer, rows: Rows) -> None:
+    write(RequestRow, rows.requests)
+    write(HistoryRow, rows.history)
+    write(Notification, rows.notifications)
+    write(OutboxMail, rows.mails)
 
 
 # The tables the generator fills in bulk: on PostgreSQL their plain indexes (those not behind a
 # primary key or a unique constraint) are dropped before and built again after.
 BULK_TABLES = ("requests", "request_history", "notifications", "notification_reads", "outbox")
 
+# Set in each writing process (fork): the plan and its connection.
+_PLAN: Plan | None = None
+_CONNECTION: Any = None
 
-@contextmanager
-def _indexes_built_after(connection: Connection) -> Iterator[None]:
-    if connection.dialect.name != "postgresql":
-        yield
-        return
-    indexes = connection.execute(
-        text(
-            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-            "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid "
-            "WHERE t.relname = ANY(:tables) "
-            "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)"
-        ),
-        {"tables": list(BULK_TABLES)},
-    ).all()
-    for name, _ in indexes:
-        connection.execute(text(f'DROP INDEX "{name}"'))
+
+def _start_writer(conninfo: str) -> None:
+    global _CONNECTION
+    import psycopg  # the driver of PostgreSQL URLs; only the writing processes use it bare
+
+    _CONNECTION = psycopg.connect(conninfo)
     # Foreign keys are checked by triggers, row by row; the data is consistent by making. The
     # triggers that keep request_counts are off too: the counts are made once at the end.
-    connection.execute(text("SET session_replication_role = replica"))
-    yield
-    connection.execute(text("SET session_replication_role = DEFAULT"))
+    _CONNECTION.execute("SET session_replication_role = replica")
+    _CONNECTION.commit()
+
+
+def _write_round_here(number: int) -> tuple[Frequencies[str], int]:
+    """In a writing process: generate one round and COPY it, in a transaction of its own."""
+    assert _PLAN is not None and _CONNECTION is not None
+    rows, names = generate_round(_PLAN, number)
+    _write_round(_copy_writer(_CONNECTION), rows)
+    _CONNECTION.commit()
+    return names, len(rows.notifications)
+
+
+def _write_in_processes(engine: Engine, plan_: Plan, processes: int) -> Frequencies[str]:
+    """Rounds spread over several processes (forked: they share the plan), each COPYing
+    its rounds on a connection of its own."""
+    global _PLAN
+    _PLAN = plan_
+    conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    names: Frequencies[str] = Frequencies()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes, initializer=_start_writer, initargs=(conninfo,)) as pool:
+        for found, _ in pool.imap_unordered(_write_round_here, range(plan_.rounds)):
+            names.update(found)
+        pool.close()
+        pool.join()
+    _PLAN = None
+    return names
+
+
+def _plain_indexes(connection: Connection) -> list[tuple[str, str, str]]:
+    """(table, index, its definition) of the bulk tables' indexes that no constraint owns."""
+    return [
+        (table, name, definition)
+        for table, name, definition in connection.execute(
+            text(
+                "SELECT t.relname, c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid "
+                "WHERE t.relname = ANY(:tables) "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)"
+            ),
+            {"tables": list(BULK_TABLES)},
+        )
+    ]
+
+
+def _in_parallel(engine: Engine, statements: list[str], processes: int) -> None:
+    """Statements run side by side, each on a connection of its own (the server works; these
+    threads wait)."""
+
+    def run(statement: str) -> None:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("SET maintenance_work_mem = '256MB'"))
+            connection.execute(text(statement))
+
+    with ThreadPoolExecutor(max(1, processes)) as pool:
+        for _ in pool.map(run, statements):
+            pass
+
+
+def _finish_postgres(connection: Connection) -> None:
     connection.execute(text("DELETE FROM request_counts"))
     connection.execute(
         text(
@@ -664,9 +813,6 @@ def _indexes_built_after(connection: Connection) -> Iterator[None]:
             "GROUP BY workflow_id, state, coalesce(session_code, '')"
         )
     )
-    connection.execute(text("SET maintenance_work_mem = '256MB'"))
-    for _, definition in indexes:
-        connection.execute(text(definition))
     for table in ("requests", "notifications"):
         connection.execute(
             text(
@@ -676,16 +822,22 @@ def _indexes_built_after(connection: Connection) -> Iterator[None]:
         )
 
 
-def fill(engine: Engine, compiled: CompiledWorkflow, size: int, seed: int = 7) -> Fixture:
+def fill(
+    engine: Engine,
+    compiled: CompiledWorkflow,
+    size: int,
+    seed: int = 7,
+    processes: int | None = None,
+) -> Fixture:
     """Writes `size` requests (with their history, notifications and mails) into a prepared,
-    empty database."""
-    began, cpu = time.perf_counter(), time.process_time()
+    empty database. On PostgreSQL, `processes` processes (one per core by default) generate
+    and COPY the rounds side by side; the plain indexes are built after, side by side too."""
+    began, cpu = time.perf_counter(), _cpu_seconds()
+    processes = processes or os.cpu_count() or 1
     rng = random.Random(seed)
     sessions = _sessions(rng)
     organisations = _organisations(compiled, rng)
-    names: list[str] = []
-    references: list[str] = []
-    numbers: dict[str, int] = {}
+    postgres = engine.dialect.name == "postgresql"
     with engine.begin() as connection:
         connection.execute(insert(TrainingSession), sessions)
         connection.execute(insert(ReferenceEntryRow), organisations)
@@ -707,61 +859,91 @@ def fill(engine: Engine, compiled: CompiledWorkflow, size: int, seed: int = 7) -
         manager_id = connection.execute(
             select(Account.id).where(Account.email == MANAGER)
         ).scalar_one()
-        with _indexes_built_after(connection):
-            postgres = connection.dialect.name == "postgresql"
-            write = _copy_writer(connection) if postgres else _insert_writer(connection)
-            notified = 0
-            for rows in generate(
-                compiled,
-                size,
-                rng,
-                [s["code"] for s in sessions],
-                [o["entry_id"] for o in organisations],
-                names,
-                references,
-                numbers,
-            ):
-                notified += len(rows.notifications)
-                write(RequestRow, rows.requests)
-                write(HistoryRow, rows.history)
-                write(Notification, rows.notifications)
-                write(OutboxMail, rows.mails)
-            # The manager has read every notification but the last 20, page by page.
-            read_through = max(0, notified - 20)
-            connection.execute(
-                insert(NotificationRead).from_select(
-                    ["notification_id", "account_id", "read_at"],
-                    select(Notification.id, literal(manager_id), literal(NOW, UTCDateTime())).where(
-                        Notification.id <= read_through
-                    ),
-                )
-            )
-            connection.execute(
-                insert(NotificationWatermark).values(
-                    account_id=manager_id, role="registration_manager", read_through=read_through
-                )
-            )
-        if numbers:
-            connection.execute(
-                insert(Counter),
-                [{"name": f"reference:{k}", "value": v} for k, v in numbers.items()],
-            )
-    if engine.dialect.name == "postgresql":  # as autovacuum would do
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            for table in BULK_TABLES:
-                connection.execute(text(f"VACUUM ANALYZE {table}"))
-    # A family name that a few dozen requests share at 100,000 (one in 120 names), and a
-    # reference from the middle.
-    frequency = Frequencies(names)
-    family = sorted(frequency, key=lambda name: (frequency[name], name))[len(frequency) // 2]
-    return Fixture(
+        indexes = _plain_indexes(connection) if postgres else []
+        for _, name, _ in indexes:
+            connection.execute(text(f'DROP INDEX "{name}"'))
+    phases: dict[str, float] = {}
+    lap = time.perf_counter()
+
+    def done(phase: str) -> None:
+        nonlocal lap
+        phases[phase] = time.perf_counter() - lap
+        lap = time.perf_counter()
+
+    made = plan(
+        compiled,
+        size,
+        seed,
         [s["code"] for s in sessions],
         [o["entry_id"] for o in organisations],
-        family,
-        references[len(references) // 2] if references else "",
-        time.perf_counter() - began,
-        time.process_time() - cpu,
     )
+    done("plan")
+    names: Frequencies[str] = Frequencies()
+    if postgres:
+        names = _write_in_processes(engine, made, processes)
+    else:
+        with engine.begin() as connection:
+            write = _insert_writer(connection)
+            for number in range(made.rounds):
+                rows, found = generate_round(made, number)
+                _write_round(write, rows)
+                names.update(found)
+    done("rows")
+    with engine.begin() as connection:
+        notified = connection.execute(select(func.count()).select_from(Notification)).scalar_one()
+        # The manager has read every notification but the last 20, page by page.
+        read_through = max(0, notified - 20)
+        connection.execute(
+            insert(NotificationRead).from_select(
+                ["notification_id", "account_id", "read_at"],
+                select(Notification.id, literal(manager_id), literal(NOW, UTCDateTime())).where(
+                    Notification.id <= read_through
+                ),
+            )
+        )
+        connection.execute(
+            insert(NotificationWatermark).values(
+                account_id=manager_id, role="registration_manager", read_through=read_through
+            )
+        )
+        if postgres:
+            _finish_postgres(connection)
+        counters = Frequencies(
+            made.sessions[made.session_of[i]] for i in range(size) if made.numbers[i]
+        )
+        if counters:
+            connection.execute(
+                insert(Counter),
+                [{"name": f"reference:{k}", "value": v} for k, v in counters.items()],
+            )
+    if postgres:
+        # The biggest indexes first, two at a time; then VACUUM ANALYZE, as autovacuum would.
+        order = {table: rank for rank, table in enumerate(BULK_TABLES)}
+        statements = [d for t, _, d in sorted(indexes, key=lambda i: order[i[0]])]
+        done("reads and counts")
+        _in_parallel(engine, statements, processes)
+        done("indexes")
+        _in_parallel(engine, [f"VACUUM ANALYZE {table}" for table in BULK_TABLES], processes)
+        done("vacuum")
+    # A family name that a few dozen requests share at 100,000 (one in 120 names), and a
+    # reference from the middle.
+    family = sorted(names, key=lambda name: (names[name], name))[len(names) // 2]
+    return Fixture(
+        made.sessions,
+        made.organisations,
+        family,
+        made.middle_reference(),
+        time.perf_counter() - began,
+        _cpu_seconds() - cpu,
+        phases,
+    )
+
+
+def _cpu_seconds() -> float:
+    """CPU of this process and of the writing processes it has waited for."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _history(transition: str, transitions: dict[str, Any]) -> dict[str, Any]:

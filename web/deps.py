@@ -6,7 +6,9 @@ session reads; the service functions the handlers call open their own write tran
 
 A request crosses to the thread pool once: creating a session touches no database (it
 connects at its first statement, in the handler), and the routes of `SessionClosingRoute` end
-it in the handler's thread, so its cleanup has nothing left that could wait."""
+it in the handler's thread (`HandlerDb`: no cleanup step at all), so nothing else needs a
+thread. Their other dependencies are `async def` for the same reason
+(tests/web/test_thread_crossings.py)."""
 
 from __future__ import annotations
 
@@ -39,6 +41,13 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
             await to_thread.run_sync(db.close)
         else:
             db.close()
+
+
+async def open_db(request: Request) -> Session:
+    """A session for a `SessionClosingRoute` handler, which ends it in its own thread: no
+    cleanup step is left for FastAPI to run (a generator dependency costs an exit stack per
+    request). Only for those routes: elsewhere nothing would close it."""
+    return request.app.state.sessions()
 
 
 def _close_sessions(arguments: dict[str, Any]) -> None:
@@ -120,4 +129,5 @@ posted_form = form_of()
 # stays open while the event loop serves other requests (on SQLite, a write lock held across
 # an await would stall every other writer of this process).
 Db = Annotated[Session, Depends(get_db, scope="function")]
+HandlerDb = Annotated[Session, Depends(open_db)]  # the routes of SessionClosingRoute
 Form = Annotated[FormData, Depends(posted_form)]

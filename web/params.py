@@ -65,12 +65,14 @@ Choices = Annotated[
 # -- the session code of a wizard's address -----------------------------------------------------
 
 
-def session_code_in_path(code: SessionCode) -> str:
+# Both are `async`: a plain `def` dependency is run on the thread pool, a second crossing per
+# request for a function that only returns its argument.
+async def session_code_in_path(code: SessionCode) -> str:
     """The session code of `/<wizard path>/<code>/...` (workflows with a session field)."""
     return code
 
 
-def no_session_code() -> None:
+async def no_session_code() -> None:
     """Workflows without a session field have no code in their addresses."""
     return None
 

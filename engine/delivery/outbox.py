@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import Engine, bindparam, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..compiled import CompiledWorkflow
@@ -20,7 +20,6 @@ from ..config import AppSettings
 from ..store.db import make_session_factory
 from ..store.models import DocumentRow, OutboxMail
 from ..store.reads import overrides, role_members
-from ..store.transaction import writing
 from .mailer import DeliveryError, Envelope, Redirection, Transport
 
 log = logging.getLogger("onboarding.delivery")
@@ -115,16 +114,25 @@ class OutboxWorker:
             return result
         transport = self.transport_factory()
         try:
-            with self.sessions() as db:
+            # Outcomes are recorded through one connection kept for the batch, each in a
+            # transaction of its own (a Session's commit costs as much again, per mail).
+            with self.sessions() as db, self._record_connection() as recorder:
                 for row in rows:
-                    outcome = self.deliver(db, row, transport)
+                    outcome = self.deliver(db, row, transport, recorder)
                     if outcome is not None:
                         setattr(result, outcome, getattr(result, outcome) + 1)
         finally:
             transport.close()
         return result
 
-    def deliver(self, db: Session, row: OutboxMail, transport: Transport) -> str | None:
+    def _record_connection(self) -> Connection:
+        bind = self.write_sessions.kw["bind"]  # the engine, with the write option
+        assert isinstance(bind, Engine)
+        return bind.connect()
+
+    def deliver(
+        self, db: Session, row: OutboxMail, transport: Transport, recorder: Connection
+    ) -> str | None:
         """Sends one leased mail. The SMTP conversation runs with no transaction open (on
         SQLite a write transaction would hold every web process's writes meanwhile); the
         outcome is then written in a short transaction of its own. None: the lease ran out
@@ -151,8 +159,8 @@ class OutboxWorker:
                 "last_error": None,
                 "redirected_to": envelope.redirection.testers if envelope.redirection else None,
             }
-        with writing(db):
-            db.execute(
+        with recorder.begin():
+            recorder.execute(
                 _RECORD.values(attempts=row.attempts + 1, lease_until=None, **values),
                 {"row_id": row.id},
             )

@@ -3,11 +3,16 @@ search, sorting and pages.
 
 A page is three statements: the counts per state under the filters, the ids of the page (read
 from a covering index alone, from whichever end is nearer), then those rows' columns. The
-columns filtered, searched and shown are written at submission (`request_columns`)."""
+columns filtered, searched and shown are written at submission (`request_columns`).
+
+Nothing reads a number of rows that grows with the table: a count under filters stops past
+COUNT_CAP rows ("more than 5,000"), a page typed by its number is read at most REACH rows from
+the nearer end (farther pages are reached by "next", from row to row), and the unfiltered counts
+are kept by the database (`request_counts`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -34,6 +39,13 @@ from .request_counts import counts_by_state
 
 PAGE_SIZE = 50
 MAX_OFFSET = 10_000_000
+# A count under filters or a search stops past this many rows: beyond it the page says "more
+# than 5,000", so that a search matching half the table costs what one matching 5,000 does.
+COUNT_CAP = 5_000
+# A page typed by its number is read through an offset, from the nearer end: at most this many
+# rows without filters (an index-only range, about 10 ms at 10^6), COUNT_CAP under filters
+# (each row skipped is tested). Farther pages are reached from row to row ("next") or by dates.
+REACH = 25_000
 SORTS = ("submitted", "reference", "state")  # QueueQuery.sort
 
 
@@ -100,11 +112,34 @@ class QueueRow:
 
 
 @dataclass(frozen=True, slots=True)
+class StateCounts:
+    """Requests per state under the filters (the tab and the state filter aside). `capped`:
+    more than COUNT_CAP requests pass the filters and counting stopped there; `by_state` then
+    holds the rows read before it stopped, a floor for each state, and a tab's total is
+    counted on its own (`tab_total`)."""
+
+    by_state: dict[str, int] = field(default_factory=dict)
+    capped: bool = False
+
+    def covers(self, states: set[str]) -> bool:
+        """Whether these states hold every row counted: a capped count is then theirs."""
+        return all(s in states for s, n in self.by_state.items() if n)
+
+
+@dataclass(frozen=True, slots=True)
+class Total:
+    """How many requests a page is part of; `capped`: more than `n` (COUNT_CAP)."""
+
+    n: int
+    capped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class QueuePage:
     rows: list[QueueRow]
-    total: int  # of the tab under the filters
+    total: Total  # of the tab under the filters
     offset: int
-    counts: dict[str, int] = field(default_factory=dict)  # per state, under the filters
+    counts: StateCounts = field(default_factory=StateCounts)
 
     @property
     def first(self) -> int:
@@ -119,9 +154,18 @@ def _like(column: Any, fragment: str) -> ColumnElement[bool]:
     return column.contains(fragment, autoescape=True)
 
 
-# On PostgreSQL, the chosen entries as an array, as indexed by migration 0004 (a GIN index on
-# this very expression: the separator is written literally so that the planner matches it).
-FACETS_ARRAY = func.string_to_array(RequestRow.facets, literal_column("'|'"), type_=PG_ARRAY(Text))
+# On PostgreSQL, the chosen entries and the state as an array, as indexed by migration 0008 (a
+# GIN index on this very expression: the separator and the state's prefix are written
+# literally so that the planner matches it).
+FACETS_ARRAY = func.array_append(
+    func.string_to_array(RequestRow.facets, literal_column("'|'")),
+    literal_column("'state:'", Text).concat(RequestRow.state),
+    type_=PG_ARRAY(Text),
+)
+
+
+def _state_tokens(states: Sequence[str]) -> Any:
+    return cast([f"state:{s}" for s in sorted(states)], PG_ARRAY(Text))
 
 
 def _filters(workflow_id: str, query: QueueQuery, dialect: str) -> list[Any]:
@@ -167,11 +211,13 @@ def _narrowed(query: QueueQuery) -> bool:
     )
 
 
-def state_counts_statement(workflow_id: str, query: QueueQuery, dialect: str = "sqlite") -> Any:
+def state_counts_statement(
+    workflow_id: str, query: QueueQuery, dialect: str = "sqlite", cap: int | None = None
+) -> Any:
     """Unfiltered, one pass over the (workflow, state) index. Filtered, submitted requests
-    and drafts are counted apart, each on the queue's covering index; grouping on `state || ''`
-    keeps SQLite from preferring the (workflow, state) index for its order, which would read
-    every row of the table to test the filters."""
+    and drafts are counted apart, each on the queue's covering index, reading at most `cap`
+    rows of each; grouping on `state || ''` keeps SQLite from preferring the (workflow, state)
+    index for its order, which would read every row of the table to test the filters."""
     if not _narrowed(query):
         return (
             select(RequestRow.state, func.count().label("n"))
@@ -179,33 +225,87 @@ def state_counts_statement(workflow_id: str, query: QueueQuery, dialect: str = "
             .group_by(RequestRow.state)
         )
     terms = _filters(workflow_id, query, dialect)
-    state = RequestRow.state.concat("")
-    return union_all(
-        *(
-            select(state.label("state"), func.count().label("n"))
+    parts = []
+    for submitted in (True, False):
+        # The state as an expression, under the LIMIT: what the planner reads is the filter's
+        # index (or the covering one), never the (workflow, state) index for its order.
+        rows = (
+            select(RequestRow.state.concat("").label("state"))
             .where(*terms, _submitted(submitted))
-            .group_by(state)
-            for submitted in (True, False)
+            .limit(cap)
+            .subquery()
         )
-    )
+        parts.append(select(rows.c.state, func.count().label("n")).group_by(rows.c.state))
+    return union_all(*parts)
 
 
 def dialect_of(db: Session) -> str:
     return db.get_bind().dialect.name
 
 
-def state_counts(db: Session, workflow_id: str, query: QueueQuery) -> dict[str, int]:
+def state_counts(db: Session, workflow_id: str, query: QueueQuery) -> StateCounts:
     """How many requests of each state pass the filters (tab and state filter aside): the
-    tabs' counts and the page's total come from this one statement, or from the counts the
-    database keeps when no filter but a session narrows them."""
+    tabs' counts and the page's total come from this one statement, which stops past
+    COUNT_CAP rows, or from the counts the database keeps when no filter but a session
+    narrows them."""
     if not _narrowed(replace(query, session_code=None)):
         # Of the whole workflow or one session: kept up to date by the database.
-        return counts_by_state(db, workflow_id, query.session_code)
+        return StateCounts(counts_by_state(db, workflow_id, query.session_code))
     counts: dict[str, int] = {}
-    statement = state_counts_statement(workflow_id, query, dialect_of(db))
+    statement = state_counts_statement(workflow_id, query, dialect_of(db), COUNT_CAP + 1)
     for state, n in db.execute(statement):
         counts[state] = counts.get(state, 0) + int(n)
-    return counts
+    return StateCounts(counts, sum(counts.values()) > COUNT_CAP)
+
+
+def shown_states(query: QueueQuery, counts: StateCounts) -> set[str]:
+    """The states of the page: the tab's, narrowed by the state filter."""
+    shown = set(counts.by_state) if query.states is None else set(query.states)
+    if query.state is not None:
+        shown &= {query.state}
+    return shown
+
+
+def count_upto(
+    db: Session, workflow_id: str, query: QueueQuery, states: Sequence[str], cap: int
+) -> int:
+    """How many requests of these states pass the filters, counted up to `cap`."""
+    terms = _page_terms(workflow_id, replace(query, state=None), states, dialect_of(db))
+    rows = select(RequestRow.id).where(*terms).limit(cap).subquery()
+    return int(db.execute(select(func.count()).select_from(rows)).scalar_one())
+
+
+def tab_total(db: Session, workflow_id: str, query: QueueQuery, counts: StateCounts) -> Total:
+    """How many requests the page is part of: from the counts, unless they were capped and
+    hold other states too, then counted up to COUNT_CAP for these states alone."""
+    shown = shown_states(query, counts)
+    if not counts.capped:
+        return Total(sum(counts.by_state.get(s, 0) for s in shown))
+    if counts.covers(shown):
+        return Total(COUNT_CAP, capped=True)
+    n = count_upto(db, workflow_id, query, sorted(shown), COUNT_CAP + 1)
+    return Total(min(n, COUNT_CAP), capped=n > COUNT_CAP)
+
+
+def reach(query: QueueQuery) -> int:
+    """How far from the nearer end a page typed by its number may start."""
+    return COUNT_CAP if _narrowed(replace(query, session_code=None)) else REACH
+
+
+def reachable_offset(query: QueueQuery, total: Total) -> int:
+    """The offset of the page typed by its number or, when it starts farther than `reach`
+    from both ends, of the nearest page that does not (pages start at multiples of the
+    page's size)."""
+    offset = max(0, min(query.offset, MAX_OFFSET))
+    limit = max(1, query.limit)
+    far = reach(query)
+    from_start = far // limit * limit  # the last page start within reach of the first row
+    if total.capped:
+        return min(offset, from_start)
+    from_end = -(-max(0, total.n - limit - far) // limit) * limit  # the first one of the last
+    if offset <= from_start or offset >= from_end:
+        return offset
+    return from_start if offset - from_start <= from_end - offset else from_end
 
 
 def _order(query: QueueQuery) -> list[Any]:
@@ -217,23 +317,37 @@ def _order(query: QueueQuery) -> list[Any]:
     return [way(RequestRow.submitted_at), way(RequestRow.id)]
 
 
+def _page_terms(
+    workflow_id: str, query: QueueQuery, states: Sequence[str] | None, dialect: str
+) -> list[Any]:
+    states = query.states if states is None else states
+    terms = _filters(workflow_id, query, dialect)
+    if query.facets and dialect == "postgresql":
+        # The GIN index holds the states too: it finds the rows of the tab and the entries at
+        # once, instead of reading every row with the entries to test its state.
+        if states is not None:
+            terms.append(FACETS_ARRAY.overlap(_state_tokens(states)))
+        if query.state is not None:
+            terms.append(FACETS_ARRAY.contains(_state_tokens([query.state])))
+    else:
+        if states is not None:
+            terms.append(RequestRow.state.in_(sorted(states)))
+        if query.state is not None:
+            terms.append(RequestRow.state == query.state)
+    if query.submitted is not None:
+        terms.append(_submitted(query.submitted))
+    return terms
+
+
 def page_ids_statement(
     workflow_id: str,
     query: QueueQuery,
     states: Sequence[str] | None = None,
     dialect: str = "sqlite",
 ) -> Select[Any]:
-    states = query.states if states is None else states
-    terms = _filters(workflow_id, query, dialect)
-    if states is not None:
-        terms.append(RequestRow.state.in_(sorted(states)))
-    if query.state is not None:
-        terms.append(RequestRow.state == query.state)
-    if query.submitted is not None:
-        terms.append(_submitted(query.submitted))
     return (
         select(RequestRow.id)
-        .where(*terms)
+        .where(*_page_terms(workflow_id, query, states, dialect))
         .order_by(*_order(query))
         .limit(max(1, min(query.limit, 500)))
         .offset(max(0, min(query.offset, MAX_OFFSET)))
@@ -259,19 +373,23 @@ def _ids(
     db: Session,
     workflow_id: str,
     query: QueueQuery,
-    matching: int,
+    matching: int | None,
     states: Sequence[str] | None = None,
 ) -> list[int]:
     """The ids of the page among `matching` rows. Past the middle, they are read from the other
     end (order reversed, offset from the end), so the last page costs what the first does and
-    the middle one is the dearest: an offset is read through, never more than half."""
+    the middle one is the dearest: an offset is read through, never more than half. With no
+    count (`None`: more than COUNT_CAP), from the start."""
     limit = max(1, min(query.limit, 500))
     offset = max(0, min(query.offset, MAX_OFFSET))
+    dialect = dialect_of(db)
+    if matching is None:
+        part = replace(query, offset=offset, limit=limit)
+        return [i for (i,) in db.execute(page_ids_statement(workflow_id, part, states, dialect))]
     if offset >= matching:
         return []
     wanted = min(limit, matching - offset)
     from_end = matching - offset - wanted
-    dialect = dialect_of(db)
     if from_end < offset:
         flipped = replace(query, descending=not query.descending, offset=from_end, limit=wanted)
         statement = page_ids_statement(workflow_id, flipped, states, dialect)
@@ -289,19 +407,22 @@ def _ranked(query: QueueQuery, shown: set[str]) -> list[str]:
 
 
 def _ids_by_state(
-    db: Session, workflow_id: str, query: QueueQuery, counts: Mapping[str, int], shown: set[str]
+    db: Session, workflow_id: str, query: QueueQuery, counts: StateCounts, shown: set[str]
 ) -> list[int]:
     """Sorted by state: the states in the spec's order, each newest first. The counts say in
-    which state the page starts, so each statement reads one state from its own offset."""
+    which state the page starts, so each statement reads one state from its own offset. When
+    they were capped, each state before the page is counted up to the rows still to skip."""
     ranked = _ranked(query, shown)
     skip, wanted, ids = query.offset, query.limit, []
     for state in ranked:
-        n = counts.get(state, 0)
-        if skip >= n:
+        n: int | None = counts.by_state.get(state, 0)
+        if counts.capped:
+            n = count_upto(db, workflow_id, query, (state,), skip + 1) if skip else None
+        if n is not None and skip >= n:
             skip -= n
             continue
         part = replace(query, sort="submitted", descending=True, offset=skip, limit=wanted)
-        ids += _ids(db, workflow_id, part, n, (state,))
+        ids += _ids(db, workflow_id, part, None if counts.capped else n, (state,))
         skip, wanted = 0, query.limit - len(ids)
         if wanted <= 0:
             break
@@ -363,7 +484,6 @@ def _keyset_ids_by_state(
     db: Session,
     workflow_id: str,
     query: QueueQuery,
-    counts: Mapping[str, int],
     shown: set[str],
     cursor: Cursor,
 ) -> list[int] | None:
@@ -376,47 +496,58 @@ def _keyset_ids_by_state(
     within = replace(query, sort="submitted", descending=True)
     ids = _keyset_ids(db, workflow_id, within, cursor, (cursor.state,))
     plain = replace(within, after=None, before=None)
+    dialect = dialect_of(db)
     if query.before is None:
         for state in ranked[at + 1 :]:
             wanted = query.limit - len(ids)
             if wanted <= 0:
                 break
             part = replace(plain, offset=0, limit=wanted)
-            ids += _ids(db, workflow_id, part, counts.get(state, 0), (state,))
+            ids += [
+                i for (i,) in db.execute(page_ids_statement(workflow_id, part, (state,), dialect))
+            ]
     else:
         for state in reversed(ranked[:at]):
-            wanted, n = query.limit - len(ids), counts.get(state, 0)
+            wanted = query.limit - len(ids)
             if wanted <= 0:
                 break
-            part = replace(plain, offset=max(0, n - wanted), limit=wanted)
-            ids = _ids(db, workflow_id, part, n, (state,)) + ids
+            # The end of that state: read in the reverse order, then turned back.
+            part = replace(plain, descending=False, offset=0, limit=wanted)
+            statement = page_ids_statement(workflow_id, part, (state,), dialect)
+            ids = [i for (i,) in db.execute(statement)][::-1] + ids
     return ids
 
 
 def queue_page(
-    db: Session, workflow_id: str, query: QueueQuery, counts: Mapping[str, int] | None = None
+    db: Session,
+    workflow_id: str,
+    query: QueueQuery,
+    counts: StateCounts | None = None,
+    total: Total | None = None,
 ) -> QueuePage:
-    """The counts per state (unless given), then the ids of the page (read from the index
-    alone), then those rows' columns: the rows skipped by the offset are never read."""
-    counts = dict(state_counts(db, workflow_id, query) if counts is None else counts)
-    shown = set(counts) if query.states is None else set(query.states) & set(counts)
-    if query.state is not None:
-        shown &= {query.state}
-    total = sum(counts[s] for s in shown)
-    cursor = _cursor(db, workflow_id, query) if total else None
+    """The counts per state and the total (unless given), then the ids of the page (read
+    from the index alone), then those rows' columns: the rows skipped by the offset are never
+    read. A page typed by its number farther than `reach` from both ends is not read: the
+    caller offers the nearest one (`reachable_offset`)."""
+    counts = state_counts(db, workflow_id, query) if counts is None else counts
+    total = tab_total(db, workflow_id, query, counts) if total is None else total
+    shown = shown_states(query, counts)
+    if not counts.capped:
+        shown &= {s for s, n in counts.by_state.items() if n}
+    cursor = _cursor(db, workflow_id, query) if total.n else None
     keyset: list[int] | None = None
     if cursor is not None and query.sort == "state":
-        keyset = _keyset_ids_by_state(db, workflow_id, query, counts, shown, cursor)
+        keyset = _keyset_ids_by_state(db, workflow_id, query, shown, cursor)
     elif cursor is not None:
         keyset = _keyset_ids(db, workflow_id, query, cursor)
     if keyset is not None:
         ids = keyset
-    elif not total:
+    elif not total.n or reachable_offset(query, total) != query.offset:
         ids = []
     elif query.sort == "state":
         ids = _ids_by_state(db, workflow_id, query, counts, shown)
     else:
-        ids = _ids(db, workflow_id, query, total)
+        ids = _ids(db, workflow_id, query, None if total.capped else total.n)
     rows: list[QueueRow] = []
     if ids:
         found = {

@@ -31,10 +31,13 @@ from .numbering import format_reference, next_number
 from .request_columns import fill_queue_columns
 from .sessions import seats_taken, session_view, session_with_seats
 from .settings_store import overrides
-from .shared_lookups import Kind, RequestLookups
+from .shared_lookups import VERSION_COLUMNS, Kind, RequestLookups
 from .transaction import lock_training_session, writing
 
-_BY_PUBLIC_ID = select(RequestRow).where(RequestRow.public_id == bindparam("public_id"))
+# With the shared data's counters: a page's first statement reads both.
+_BY_PUBLIC_ID = select(RequestRow, *VERSION_COLUMNS).where(
+    RequestRow.public_id == bindparam("public_id")
+)
 
 
 class Conflict(Exception):
@@ -89,6 +92,7 @@ class RequestService:
         self._catalogs: dict[str, DbCatalog] = {}
         self._sessions: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._settings: dict[str, dict[str, Any]] = {}
+        self._extras: dict[tuple[str, str | None, str], tuple[Mapping[str, Any], Any]] = {}
         # Sessions, entries and settings as the database's counters say they are, kept by
         # the process between requests (shared_lookups.py).
         self.shared = RequestLookups(db)
@@ -116,6 +120,7 @@ class RequestService:
         self._catalogs.clear()
         self._sessions.clear()
         self._settings.clear()
+        self._extras.clear()
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -125,7 +130,12 @@ class RequestService:
     def by_public_id(self, public_id: str) -> RequestRow | None:
         if len(public_id) > 36:
             return None
-        return self.db.execute(_BY_PUBLIC_ID, {"public_id": public_id}).scalar_one_or_none()
+        found = self.db.execute(_BY_PUBLIC_ID, {"public_id": public_id}).one_or_none()
+        if found is None:
+            return None
+        row, *versions = found
+        self.shared.versions_read(versions)
+        return row  # type: ignore[no-any-return]
 
     def find_draft(self, token: str) -> RequestRow | None:
         """The draft a browser cookie or resume link names, if its secret matches."""
@@ -270,13 +280,22 @@ class RequestService:
         compiled: CompiledWorkflow,
         answers: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """The names besides answers that wizard conditions read."""
-        return {
+        """The names besides answers that wizard conditions read. A page asks for them several
+        times (the steps it may show, the fields it hides, the page itself): made once for
+        the same answers and state, unless a change made `forget_lookups` run."""
+        answers = row.answers if answers is None else answers
+        key = (compiled.content_hash, row.reference, row.state)
+        kept = self._extras.get(key)
+        if kept is not None and kept[0] is answers:
+            return kept[1]
+        made = {
             "session": self.session_of(row, compiled),
             "request": {"reference": row.reference, "state": row.state},
             "settings": compiled.settings_with(self.settings_of(compiled)),
-            "entries": self.entries(compiled, row.answers if answers is None else answers),
+            "entries": self.entries(compiled, answers),
         }
+        self._extras[key] = (answers, made)
+        return made
 
     def links(self, row: RequestRow, compiled: CompiledWorkflow) -> dict[str, str]:
         signer, url = self.runtime.signer, self.runtime.link_url
@@ -485,9 +504,7 @@ class RequestService:
         pressed_spec = compiled.process.transitions.get(pressed)
         if pressed_spec is None:
             return pressed
-        same_button = [
-            a for a in options if a.transition.label == pressed_spec.label and a.enabled
-        ]
+        same_button = [a for a in options if a.transition.label == pressed_spec.label and a.enabled]
         if any(a.transition.id == pressed for a in same_button) or not same_button:
             return pressed
         return same_button[0].transition.id

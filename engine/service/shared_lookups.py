@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -41,6 +41,18 @@ _VERSIONS = select(CacheVersion.name, CacheVersion.version)
 
 def read_versions(db: Session) -> dict[str, int]:
     return {name: int(version) for name, version in db.execute(_VERSIONS)}
+
+
+# The counters as columns of a statement that a page runs anyway (the draft's), so that an
+# applicant's page reads them without a statement of their own; `RequestLookups.versions_read`
+# takes the values, in `Kind`'s order.
+VERSION_COLUMNS = tuple(
+    select(CacheVersion.version)
+    .where(CacheVersion.name == kind.value)
+    .scalar_subquery()
+    .label(f"version_{kind.name.lower()}")
+    for kind in Kind
+)
 
 
 @dataclass
@@ -109,6 +121,15 @@ class RequestLookups:
         self.shared = shared_lookups(db)
         self._seen: dict[str, int] = {}
         self._seen_in: object = None  # the transaction the counters were read in
+
+    def versions_read(self, values: Sequence[Any]) -> None:
+        """The counters (VERSION_COLUMNS' values) a statement of this transaction just read:
+        they stand for its first read of them, unless it had read them already."""
+        transaction = self.db.get_transaction()
+        if transaction is None or transaction is self._seen_in or writes_now(self.db):
+            return
+        self._seen = {kind: int(v) for kind, v in zip(Kind, values, strict=True) if v is not None}
+        self._seen_in = transaction
 
     def get(self, kind: Kind, key: Hashable, load: Callable[[], T]) -> T:
         if writes_now(self.db):

@@ -3,12 +3,15 @@ through the same code."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from .sqlite_writers import LockingConnection, write_turn, writers_lock
 
 
 def normalise_url(url: str) -> str:
@@ -36,12 +39,19 @@ def make_engine(url: str, **options: Any) -> Engine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        options.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        options.setdefault(
+            "connect_args",
+            {"check_same_thread": False, "timeout": 30, "factory": LockingConnection},
+        )
         if database and database != ":memory:":
             options.setdefault("pool_size", POOL_SIZE)
             options.setdefault("max_overflow", 0)
         engine = create_engine(url, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if database and database != ":memory:":
+            # The process's writers take turns (sqlite_writers.py).
+            lock = writers_lock(str(Path(database).resolve()))
+            event.listen(engine, "connect", lambda raw, _record: _share_lock(raw, lock))
         # pysqlite's own transaction handling delays BEGIN until the first write, so a read
         # and the write that follows it would not be one transaction: emit BEGIN ourselves.
         event.listen(engine, "begin", _sqlite_begin)
@@ -62,12 +72,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _share_lock(dbapi_connection: Any, lock: threading.Lock) -> None:
+    if isinstance(dbapi_connection, LockingConnection):
+        dbapi_connection.writers = lock
+
+
 def _sqlite_begin(connection: Any) -> None:
-    # A transaction that will write takes the write lock at once (IMMEDIATE): two of them then
-    # queue on the busy timeout. Started as a reader, it could not become a writer once another
-    # writer has committed (SQLite answers "database is locked" at once in WAL mode).
-    immediate = connection.get_execution_options().get("writes", False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    # A transaction that will write takes the write lock at once (IMMEDIATE), after the
+    # process's other writers (sqlite_writers.py); writers of other processes queue on the busy
+    # timeout. Started as a reader, it could not become a writer once another writer has
+    # committed (SQLite answers "database is locked" at once in WAL mode).
+    if not connection.get_execution_options().get("writes", False):
+        connection.exec_driver_sql("BEGIN")
+        return
+    with write_turn(connection.connection.dbapi_connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine, *, writes: bool = False) -> sessionmaker[Session]:

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, func, select
 from app.factory import create_app, make_runtime
 from engine.config import AppSettings
 from engine.process.actors import Actor
+from engine.service import request_list
 from engine.service.catalog import sync_reference_lists
 from engine.service.request_columns import queue_columns
 from engine.service.requests import RequestService
@@ -636,6 +637,106 @@ def test_next_and_previous_walk_from_row_to_row_in_every_order(site: Site) -> No
     assert references(browser.get(QUEUE))[0] == newest
     page = browser.get(str(page.soup.select_one("nav.pagination a[rel=next]")["href"]))
     assert references(page) == second
+
+
+def badges(page: Page) -> dict[str, str]:
+    """Each tab's count as shown ('' when the tab shows none)."""
+    found = {}
+    for link in page.soup.select("ul.tabs a"):
+        badge = link.select_one(".badge")
+        shown = " ".join(badge.get_text(" ").split()) if badge else ""
+        label = " ".join(link.get_text(" ").split())
+        found[label.removesuffix(shown).strip()] = shown
+    return found
+
+
+def pager_text(page: Page) -> str:
+    nav = page.soup.select_one("nav.pagination")
+    return " ".join(nav.get_text(" ").split()) if nav else ""
+
+
+def test_a_filter_keeping_more_than_the_cap_says_more_than(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(request_list, "COUNT_CAP", 60)
+    camille = submitted(site)
+    confirm(site, camille)  # "En cours"; the copies wait for their confirmation
+    site.clock.advance(hours=1)
+    made = copies(site, camille, 70, state="awaiting_email_confirmation")
+    browser = manager(site)
+
+    # Without a filter the counts are exact, whatever their size.
+    page = browser.get(QUEUE)
+    assert queue_range(page) == "1–50 sur 71"
+    assert badges(page)["Toutes"] == "71" and badges(page)["À confirmer"] == "70"
+
+    # Under the cap: exact.
+    page = browser.get(f"{QUEUE}?q=Nom0")
+    assert queue_range(page) == "1–10 sur 10"
+    assert badges(page)["À confirmer"] == "10" and badges(page)["En cours"] == "0"
+
+    # Over it: "plus de 60", no last page; "next" goes on while pages are full.
+    page = browser.get(f"{QUEUE}?q=personne")
+    assert queue_range(page) == "1–50 sur plus de 60"
+    assert badges(page)["Toutes"] == "plus de 60"
+    assert badges(page)["À confirmer"] == "plus de 60"  # every request found is there
+    assert badges(page)["En cours"] == ""  # not counted
+    assert references(page) == made[::-1][:50]
+    assert pager_text(page) == "Page 1 Page suivante ›"
+    page = browser.get(str(page.soup.select_one("nav.pagination a[rel=next]")["href"]))
+    assert queue_range(page) == "51–70 sur plus de 60"
+    assert references(page) == made[::-1][50:]
+    assert page.soup.select_one("nav.pagination a[rel=next]") is None
+    assert "Page 2" in pager_text(page) and "sur" not in pager_text(page)
+
+    # The current tab is counted on its own, exactly when it can be.
+    page = browser.get(f"{QUEUE}?onglet=in_progress&f_funding_method=establishment")
+    assert queue_range(page) == "1–1 sur 1" and badges(page)["En cours"] == "1"
+    assert badges(page)["Toutes"] == "plus de 60"
+    page = browser.get(f"{QUEUE}?onglet=pending&f_funding_method=establishment")
+    assert queue_range(page) == "1–50 sur plus de 60"
+
+    # Sorted by state over the cap: the pages by number and by "next" are the same rows.
+    order = "f_funding_method=establishment&tri=etat&ordre=asc"
+    by_number = [references(browser.get(f"{QUEUE}?{order}&page={n}")) for n in (1, 2)]
+    assert len({r for rows in by_number for r in rows}) == 71
+    page = browser.get(f"{QUEUE}?{order}")
+    link = str(page.soup.select_one("nav.pagination a[rel=next]")["href"])
+    assert [references(page), references(browser.get(link))] == by_number
+
+
+def test_a_page_too_far_from_both_ends_opens_the_nearest_one(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(request_list, "REACH", 50)  # a page from either end
+    monkeypatch.setattr(request_list, "COUNT_CAP", 60)
+    camille = submitted(site)
+    site.clock.advance(hours=1)
+    copies(site, camille, 299)
+    browser = manager(site)
+    walked = [browser.get(QUEUE)]
+    for _ in range(5):
+        link = walked[-1].soup.select_one("nav.pagination a[rel=next]")
+        walked.append(browser.get(str(link["href"])))
+    assert queue_range(walked[3]) == "151–200 sur 300"  # page 4, reached by "next"
+    assert "Page 4 sur 6" in pager_text(walked[3])
+
+    for typed, shown in ((2, 2), (3, 2), (4, 5), (5, 5), (6, 6)):
+        page = browser.get(f"{QUEUE}?page={typed}")
+        assert references(page) == references(walked[shown - 1]), typed
+        assert f"Page {shown} sur 6" in pager_text(page)
+        notice = f"La page {typed} est trop loin du début et de la fin de la liste"
+        assert (notice in page.text) == (typed != shown), typed
+    page = browser.get(f"{QUEUE}?page=3")
+    assert "voici la page 2" in page.text
+    page = browser.get(str(page.soup.select_one("nav.pagination a[rel=next]")["href"]))
+    assert references(page) == references(walked[2])
+
+    # Under a filter over the cap, a page is reached by its number within the cap.
+    page = browser.get(f"{QUEUE}?q=personne&page=2")
+    assert queue_range(page) == "51–100 sur plus de 60"
+    page = browser.get(f"{QUEUE}?q=personne&page=3")
+    assert "voici la page 2" in page.text and queue_range(page) == "51–100 sur plus de 60"
 
 
 def test_drafts_have_their_own_tab_and_page(site: Site) -> None:

@@ -34,7 +34,7 @@ def funnel(desk: Desk) -> list[tuple[str, int]]:
     """Drafts never submitted, by the wizard step they stopped at, in step order."""
     spec = desk.compiled.spec
     rows = desk.db.execute(
-        select(RequestRow.current_step, func.count(RequestRow.id))
+        select(RequestRow.current_step, func.count())
         .where(
             RequestRow.workflow_id == spec.id,
             RequestRow.state == spec.process.initial,

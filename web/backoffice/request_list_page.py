@@ -296,12 +296,20 @@ def queue_response(
     query = build_query(desk, view)
     workflow_id = compiled.spec.id
     counts = request_list.state_counts(desk.db, workflow_id, query)
-    total = sum(counts.get(s, 0) for s in view.tab.states if view.state in (None, s))
-    pages = max(1, math.ceil(total / request_list.PAGE_SIZE))
-    if view.page > pages:
+    total = request_list.tab_total(desk.db, workflow_id, query, counts)
+    # Over the cap, the number of pages is not known: "next" goes on while pages are full.
+    pages = None if total.capped else max(1, math.ceil(total.n / request_list.PAGE_SIZE))
+    if pages is not None and view.page > pages:
         view.page, view.after, view.before = pages, None, None
         query = build_query(desk, view)
-    page = request_list.queue_page(desk.db, workflow_id, query, counts=counts)
+    if view.after is None and view.before is None:
+        reachable = request_list.reachable_offset(query, total)
+        if reachable != query.offset:  # too far from both ends to be read by its number
+            asked = view.page
+            view.page = reachable // request_list.PAGE_SIZE + 1
+            view.problems.append(say("page_too_far", asked=number(desk, asked), page=view.page))
+            query = build_query(desk, view)
+    page = request_list.queue_page(desk.db, workflow_id, query, counts=counts, total=total)
     versions = Versions(desk)
     drafts = request_list.draft_names(desk.db, versions, page.rows)
     actor = actor_for(desk)
@@ -335,10 +343,11 @@ def queue_response(
         encoded = urlencode(view.params(**changes))
         return f"{base}/demandes" + (f"?{encoded}" if encoded else "")
 
+    current = view.tab if view.state is None else None  # its total is the tab's count
     tabs = [
         {
             "label": tab.label,
-            "count": number(desk, sum(counts.get(s, 0) for s in tab.states)),
+            "count": _tab_count(desk, say, counts, tab, total if tab == current else None),
             "href": href(onglet=tab.id or None, etat=None, page=None),
             "current": tab.id == view.tab.id,
         }
@@ -364,16 +373,18 @@ def queue_response(
         previous = href(page=view.page - 1, avant=page.rows[0].public_id, apres=None)
     elif view.page > 1:
         previous = href(page=None)
-    if view.page < pages:
+    more = len(page.rows) == request_list.PAGE_SIZE if pages is None else view.page < pages
+    if more:
         after = page.rows[-1].public_id if page.rows else None
         next_page = href(page=view.page + 1, apres=after, avant=None)
     pager = {
         "n": view.page,
         "pages": pages,
+        "shown": bool(previous or next_page),
         "first": href(page=None) if view.page > 1 else None,
         "previous": previous,
         "next": next_page,
-        "last": href(page=pages) if view.page < pages else None,
+        "last": href(page=pages) if pages is not None and view.page < pages else None,
     }
     hidden = view.params(page=None)
     return desk.page(
@@ -387,14 +398,14 @@ def queue_response(
         choices=_filter_choices(desk, view),
         rows=rows,
         range_text=say(
-            "range",
+            "range_more" if total.capped else "range",
             first=number(desk, page.first),
             last=number(desk, page.last),
-            total=number(desk, total),
+            total=number(desk, total.n),
         )
         if page.rows
         else "",
-        total=total,
+        total=total.n,
         pager=pager,
         sort_links=sort_links,
         bulk=[{"id": t.id, "label": desk.text(t.label)} for t in bulk_here],
@@ -414,6 +425,25 @@ def queue_response(
         report=report,
         bulk_confirm=None,
     )
+
+
+def _tab_count(
+    desk: Desk,
+    say: Say,
+    counts: request_list.StateCounts,
+    tab: Tab,
+    total: request_list.Total | None,
+) -> str | None:
+    """A tab's count under the filters: exact, "more than 5,000", or None (not counted: the
+    filters keep more than 5,000 requests and this tab holds only some of them)."""
+    if not counts.capped:
+        return number(desk, sum(counts.by_state.get(s, 0) for s in tab.states))
+    if total is not None:  # the current tab, counted on its own
+        shown = number(desk, total.n)
+        return say("more_than", n=shown) if total.capped else shown
+    if counts.covers(set(tab.states)):
+        return say("more_than", n=number(desk, request_list.COUNT_CAP))
+    return None
 
 
 class QueueAddress(BaseModel):

@@ -62,6 +62,8 @@ WORDS: dict[str, dict[str, str]] = {
         "apply": "Filtrer",
         "reset": "Effacer les filtres",
         "range": "{first}–{last} sur {total}",
+        "range_more": "{first}–{last} sur plus de {total}",
+        "more_than": "plus de {n}",
         "empty": "Aucune demande ne correspond à ces critères.",
         "col_reference": "Référence",
         "col_applicant": "Demandeur",
@@ -79,6 +81,10 @@ WORDS: dict[str, dict[str, str]] = {
         "next_page": "Page suivante",
         "last_page": "Dernière page",
         "page_of": "Page {n} sur {total}",
+        "page_n": "Page {n}",
+        "page_too_far": "La page {asked} est trop loin du début et de la fin de la liste pour "
+        "s'ouvrir par son numéro : voici la page {page}. Pour aller plus loin, utilisez « Page "
+        "suivante » ou resserrez la liste (dates d'envoi, filtres, recherche).",
         "bad_date": "Date non reconnue : « {value} » (attendu : jj/mm/aaaa). Ce filtre est ignoré.",
         "bulk_legend": "Action groupée sur les demandes cochées",
         "bulk_transition": "Action",
@@ -161,6 +167,8 @@ WORDS: dict[str, dict[str, str]] = {
         "apply": "Filter",
         "reset": "Clear the filters",
         "range": "{first}–{last} of {total}",
+        "range_more": "{first}–{last} of more than {total}",
+        "more_than": "more than {n}",
         "empty": "No request matches.",
         "col_reference": "Reference",
         "col_applicant": "Applicant",
@@ -178,6 +186,10 @@ WORDS: dict[str, dict[str, str]] = {
         "next_page": "Next page",
         "last_page": "Last page",
         "page_of": "Page {n} of {total}",
+        "page_n": "Page {n}",
+        "page_too_far": "Page {asked} is too far from both ends of the list to be opened by its "
+        "number: here is page {page}. To go further, use “Next page” or narrow the list "
+        "(dates sent, filters, search).",
         "bad_date": "Date not understood: “{value}” (expected dd/mm/yyyy). Filter ignored.",
         "bulk_legend": "Action on the ticked requests",
         "bulk_transition": "Action",

@@ -12,7 +12,7 @@ from engine.service.context import Runtime
 from engine.service.requests import RequestService, session_field
 from engine.service.sessions import open_sessions
 
-from ..deps import Db, SessionClosingRoute
+from ..deps import HandlerDb, SessionClosingRoute
 from ..i18n import Words
 from ..pages import render
 
@@ -20,7 +20,7 @@ router = APIRouter(route_class=SessionClosingRoute)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, db: Db) -> HTMLResponse:
+def home(request: Request, db: HandlerDb) -> HTMLResponse:
     runtime: Runtime = request.app.state.runtime
     service = RequestService(db, runtime)
     groups: list[dict[str, Any]] = []

@@ -25,7 +25,7 @@ from engine.spec.workflow import Link
 from engine.store.models import Account, RequestRow
 from engine.wizard.display import display_answers
 
-from ..deps import Db, Form, SessionClosingRoute
+from ..deps import Form, HandlerDb, SessionClosingRoute
 from ..forms import form_text
 from ..i18n import Words
 from ..pages import csrf_ok, message_page, render
@@ -185,7 +185,7 @@ def _summary_rows(
 @router.get("/liens/{link_id}/{token}", response_class=HTMLResponse)
 def open_link(
     request: Request,
-    db: Db,
+    db: HandlerDb,
     link_id: SpecId,
     token: Token,
 ) -> Response:
@@ -200,7 +200,7 @@ def open_link(
 @router.post("/liens/{link_id}/{token}", response_class=HTMLResponse)
 def use_link(
     request: Request,
-    db: Db,
+    db: HandlerDb,
     form: Form,
     link_id: SpecId,
     token: Token,
@@ -316,7 +316,7 @@ def _set_password(visit: LinkVisit, form: FormData) -> HTMLResponse:
 @router.get("/mes-demandes/{workflow_id}/{token}", response_class=HTMLResponse)
 def my_requests(
     request: Request,
-    db: Db,
+    db: HandlerDb,
     workflow_id: SpecId,
     token: Token,
 ) -> Response:

@@ -21,7 +21,7 @@ from engine.store.models import Account
 from engine.wizard.values import Inputs, normalise_email
 
 from ..applicant_visit import SUBMITTED_PURPOSE, StepScreen, WizardVisit, see_other
-from ..deps import Db, Form, SessionClosingRoute
+from ..deps import Form, HandlerDb, SessionClosingRoute
 from ..forms import form_inputs, form_text
 from ..logins import Audience, begin_login
 from ..pages import csrf_ok, message_page
@@ -40,7 +40,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
     code_param = CodeInPath if with_sessions else NoCode
 
     @router.get("", response_class=HTMLResponse)
-    def start(request: Request, db: Db, code: str | None = code_param) -> Response:
+    def start(request: Request, db: HandlerDb, code: str | None = code_param) -> Response:
         v = visit(request, db, code)
         if not v.session_is_open():
             return v.session_closed()
@@ -55,7 +55,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
 
     @router.post("", response_class=HTMLResponse)
     def start_post(
-        request: Request, db: Db, form: Form, code: str | None = code_param
+        request: Request, db: HandlerDb, form: Form, code: str | None = code_param
     ) -> Response:
         v = visit(request, db, code)
         if not v.session_is_open():
@@ -87,7 +87,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
     @router.get("/etape/{step_id}", response_class=HTMLResponse)
     def step_page(
         request: Request,
-        db: Db,
+        db: HandlerDb,
         step_id: SpecId,
         code: str | None = code_param,
         repris: Flag = "",
@@ -111,7 +111,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
     @router.post("/etape/{step_id}", response_class=HTMLResponse)
     def step_post(
         request: Request,
-        db: Db,
+        db: HandlerDb,
         form: Form,
         step_id: SpecId,
         code: str | None = code_param,
@@ -154,7 +154,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
 
     @router.post("/abandon", response_class=HTMLResponse)
     def abandon(
-        request: Request, db: Db, form: Form, code: str | None = code_param
+        request: Request, db: HandlerDb, form: Form, code: str | None = code_param
     ) -> Response:
         v = visit(request, db, code)
         if not csrf_ok(request, form.get("_csrf")):
@@ -174,7 +174,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
 
     @router.get("/reprendre/{token}")
     def resume(
-        request: Request, db: Db, token: Token, code: str | None = code_param
+        request: Request, db: HandlerDb, token: Token, code: str | None = code_param
     ) -> Response:
         v = visit(request, db, code)
         row = v.service.find_draft(token)
@@ -196,7 +196,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
 
     @router.get("/envoyee/{token}", response_class=HTMLResponse)
     def submitted(
-        request: Request, db: Db, token: Token, code: str | None = code_param
+        request: Request, db: HandlerDb, token: Token, code: str | None = code_param
     ) -> Response:
         v = visit(request, db, code)
         try:
@@ -222,7 +222,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
     @router.post("/visibilite/{step_id}")
     def visibility(
         request: Request,
-        db: Db,
+        db: HandlerDb,
         form: Form,
         step_id: SpecId,
         code: str | None = code_param,
@@ -240,7 +240,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
     @router.get("/recherche/{field_id}")
     def search(
         request: Request,
-        db: Db,
+        db: HandlerDb,
         field_id: SpecId,
         q: SearchText = "",
         code: str | None = code_param,
@@ -265,7 +265,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         )
 
     @router.get("/connexion", response_class=HTMLResponse)
-    def login_page(request: Request, db: Db, code: str | None = code_param) -> Response:
+    def login_page(request: Request, db: HandlerDb, code: str | None = code_param) -> Response:
         v = visit(request, db, code)
         return v.page(
             "wizard/login.html",
@@ -279,7 +279,7 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
 
     @router.post("/connexion", response_class=HTMLResponse)
     def login(
-        request: Request, db: Db, form: Form, code: str | None = code_param
+        request: Request, db: HandlerDb, form: Form, code: str | None = code_param
     ) -> Response:
         v = visit(request, db, code)
         email = form_text(form, "email", 320).strip()
@@ -308,13 +308,13 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         )
 
     @router.get("/suivi", response_class=HTMLResponse)
-    def follow_page(request: Request, db: Db, code: str | None = code_param) -> Response:
+    def follow_page(request: Request, db: HandlerDb, code: str | None = code_param) -> Response:
         v = visit(request, db, code)
         return _follow(v, email="", error="", sent=False)
 
     @router.post("/suivi", response_class=HTMLResponse)
     def follow(
-        request: Request, db: Db, form: Form, code: str | None = code_param
+        request: Request, db: HandlerDb, form: Form, code: str | None = code_param
     ) -> Response:
         v = visit(request, db, code)
         raw = form_text(form, "email", 320)

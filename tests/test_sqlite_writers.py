@@ -1,0 +1,129 @@
+"""SQLite writers of one process take turns (engine/store/sqlite_writers.py): a second writer
+waits for the first to commit, then goes on; the turn is given back however a transaction
+ends (commit, rollback, an error in the block, a session closed mid-transaction, a BEGIN
+refused because another process writes), so no writer is ever left waiting for a turn that
+nobody holds."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
+
+from engine.store.db import make_engine, make_session_factory
+from engine.store.sqlite_writers import writers_lock
+from engine.store.transaction import writing
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[tuple[Engine, threading.Lock, Path]]:
+    path = tmp_path / "writers.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE counter (n INTEGER NOT NULL)"))
+        connection.execute(text("INSERT INTO counter VALUES (0)"))
+    yield engine, writers_lock(str(path.resolve())), path
+    engine.dispose()
+
+
+def count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT n FROM counter")).scalar_one())
+
+
+def test_a_second_writer_waits_for_the_first_to_commit_then_writes(
+    database: tuple[Engine, threading.Lock, Path],
+) -> None:
+    engine, lock, _ = database
+    sessions = make_session_factory(engine)
+    first_writing, second_done = threading.Event(), threading.Event()
+
+    def second() -> None:
+        first_writing.wait(10)
+        with sessions() as db, writing(db):
+            db.execute(text("UPDATE counter SET n = n * 10"))
+        second_done.set()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with sessions() as db, writing(db):
+        db.execute(text("UPDATE counter SET n = n + 1"))
+        assert lock.locked()
+        first_writing.set()
+        assert not second_done.wait(0.3), "the second writer did not wait for its turn"
+    thread.join(10)
+    assert second_done.is_set()
+    assert count(engine) == 10  # (0 + 1) * 10: one after the other, nothing lost
+    assert not lock.locked()
+
+
+def test_the_turn_is_given_back_however_the_transaction_ends(
+    database: tuple[Engine, threading.Lock, Path],
+) -> None:
+    engine, lock, _ = database
+    sessions = make_session_factory(engine)
+
+    with pytest.raises(ZeroDivisionError), sessions() as db, writing(db):
+        db.execute(text("UPDATE counter SET n = 99"))
+        _ = 1 / 0
+    assert not lock.locked()
+
+    db = sessions()
+    with db.begin():
+        pass  # a read transaction takes no turn
+    assert not lock.locked()
+    writes = make_session_factory(engine, writes=True)()
+    writes.execute(text("UPDATE counter SET n = 98"))
+    assert lock.locked()
+    writes.close()  # returned to the pool mid-transaction: rolled back
+    assert not lock.locked()
+    assert count(engine) == 0
+
+    with sessions() as db, writing(db):
+        db.execute(text("UPDATE counter SET n = 5"))
+    assert not lock.locked()
+    assert count(engine) == 5
+
+
+def test_a_begin_refused_because_another_process_writes_gives_the_turn_back(
+    database: tuple[Engine, threading.Lock, Path],
+) -> None:
+    engine, lock, path = database
+    other = sqlite3.connect(path, isolation_level=None)  # another process's connection
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA busy_timeout=50")
+            connection.rollback()
+            with pytest.raises(OperationalError, match="locked"):
+                connection.execution_options(writes=True).begin()
+            assert not lock.locked()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with make_session_factory(engine)() as db, writing(db):
+        db.execute(text("UPDATE counter SET n = 7"))
+    assert count(engine) == 7 and not lock.locked()
+
+
+def test_engines_of_one_file_share_the_turns(tmp_path: Path) -> None:
+    path = tmp_path / "shared.sqlite3"
+    first, second = make_engine(f"sqlite:///{path}"), make_engine(f"sqlite:///{path}")
+    try:
+        assert writers_lock(str(path.resolve())) is writers_lock(str(path.resolve()))
+        with first.connect() as one:
+            one.execution_options(writes=True).begin()
+            assert writers_lock(str(path.resolve())).locked()
+            one.rollback()
+        with second.connect() as two:
+            two.execution_options(writes=True).begin()
+            two.commit()
+        assert not writers_lock(str(path.resolve())).locked()
+    finally:
+        first.dispose()
+        second.dispose()

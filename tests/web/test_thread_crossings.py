@@ -1,0 +1,57 @@
+"""The applicant's pages cross to the thread pool once per request, and end their database
+session themselves (web/deps.py): read from the app's route table, so a route or a dependency
+added later is checked too. A plain `def` dependency is run on the thread pool by FastAPI, a
+crossing of its own; a session given to a route that does not end it would stay open."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from web.deps import SessionClosingRoute, open_db
+
+from .conftest import Site
+from .journey import START
+from .test_backoffice_access import _api_routes
+
+
+def dependencies(dependant: Any) -> list[Any]:
+    found = []
+    for sub in dependant.dependencies:
+        found.append(sub.call)
+        found.extend(dependencies(sub))
+    return found
+
+
+def original(route: Any) -> Any:
+    return getattr(route, "original_route", route)
+
+
+def test_applicant_routes_cross_to_the_thread_pool_once(site: Site) -> None:
+    closing = [
+        r for r in _api_routes(site.app.routes) if isinstance(original(r), SessionClosingRoute)
+    ]
+    assert {"/", "/inscription/{code}/etape/{step_id}"} <= {r.path for r in closing}
+    for route in closing:
+        for call in dependencies(route.dependant):
+            assert inspect.iscoroutinefunction(call), (
+                f"{route.path}: dependency {call.__qualname__} is not `async def`: FastAPI runs"
+                " it on the thread pool, a second crossing per request"
+            )
+
+
+def test_only_routes_that_end_their_session_are_given_one_to_end(site: Site) -> None:
+    for route in _api_routes(site.app.routes):
+        if open_db in dependencies(route.dependant):
+            assert isinstance(original(route), SessionClosingRoute), (
+                f"{route.path} takes HandlerDb but does not end it: use Db"
+            )
+
+
+def test_no_connection_stays_checked_out_after_the_applicants_pages(site: Site) -> None:
+    browser = site.browser()
+    assert browser.get("/").status == 200
+    assert browser.get(START).status == 200
+    page = browser.get(f"{START}/etape/funding")  # no draft yet: sent back to the first step
+    assert page.status in (200, 303)
+    assert site.engine.pool.checkedout() == 0
