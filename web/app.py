@@ -20,6 +20,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -149,6 +151,10 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+# What a 503 asks the client to wait before trying again.
+RETRY_AFTER_SECONDS = 5
+
+
 def _wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
@@ -244,6 +250,29 @@ def _error_pages(app: FastAPI) -> None:
             kind="warning",
             links=[(request.url.path, words["continue"])],
         )
+
+    async def database_unavailable(request: Request, error: Exception) -> Response:
+        # The database refused or dropped the connection (its connection limit reached, a
+        # restart, a lock held past the busy timeout) or the pool had none to give: nothing
+        # was written, and the same request may succeed in a moment. The error's text may
+        # quote the statement, so only its kind is logged.
+        log.warning(
+            "database unavailable on %s %s: %s",
+            request.method,
+            route_template(request.scope),
+            type(getattr(error, "orig", None) or error).__name__,
+        )
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if _wants_json(request):
+            return JSONResponse({"detail": "unavailable"}, status_code=503, headers=headers)
+        page = message_page(
+            request, words["unavailable_title"], words["unavailable"], status=503, kind="error"
+        )
+        page.headers.update(headers)
+        return page
+
+    app.add_exception_handler(OperationalError, database_unavailable)
+    app.add_exception_handler(PoolTimeout, database_unavailable)
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, error: Exception) -> Response:
