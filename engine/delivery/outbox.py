@@ -5,6 +5,7 @@ leased rows come back when the lease ends."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import Connection, Engine, bindparam, or_, select, update
+from sqlalchemy import Connection, Engine, Update, bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..compiled import CompiledWorkflow
@@ -49,8 +50,15 @@ class BatchResult:
 
 
 _OUTBOX = OutboxMail.__table__
-# The outcome of one mail, written with SQLAlchemy Core: one cached statement, no unit of work.
 _RECORD = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status == "queued")
+
+
+@functools.cache
+def _record(columns: frozenset[str]) -> Update:
+    """The outcome of one mail, written with SQLAlchemy Core (no unit of work), for the columns
+    it sets, every value a parameter: built once per set of columns (sent, retried, failed), as a
+    statement built for each mail costs more to build and to key for the cache than to run."""
+    return _RECORD.values({name: bindparam(f"new_{name}") for name in sorted(columns)})
 
 
 class OutboxWorker:
@@ -159,11 +167,10 @@ class OutboxWorker:
                 "last_error": None,
                 "redirected_to": envelope.redirection.testers if envelope.redirection else None,
             }
+        values.update(attempts=row.attempts + 1, lease_until=None)
+        parameters = {f"new_{name}": value for name, value in values.items()}
         with recorder.begin():
-            recorder.execute(
-                _RECORD.values(attempts=row.attempts + 1, lease_until=None, **values),
-                {"row_id": row.id},
-            )
+            recorder.execute(_record(frozenset(values)), {"row_id": row.id, **parameters})
         return outcome
 
     def _failed(self, row: OutboxMail, error: str) -> tuple[str, dict[str, object]]:
