@@ -3,7 +3,6 @@ through the same code."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from .sqlite_writers import LockingConnection, write_turn, writers_lock
+from .sqlite_writers import LockingConnection, write_turn
 
 
 def normalise_url(url: str) -> str:
@@ -48,10 +47,6 @@ def make_engine(url: str, **options: Any) -> Engine:
             options.setdefault("max_overflow", 0)
         engine = create_engine(url, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
-        if database and database != ":memory:":
-            # The process's writers take turns (sqlite_writers.py).
-            lock = writers_lock(str(Path(database).resolve()))
-            event.listen(engine, "connect", lambda raw, _record: _share_lock(raw, lock))
         # pysqlite's own transaction handling delays BEGIN until the first write, so a read
         # and the write that follows it would not be one transaction: emit BEGIN ourselves.
         event.listen(engine, "begin", _sqlite_begin)
@@ -70,11 +65,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
-
-
-def _share_lock(dbapi_connection: Any, lock: threading.Lock) -> None:
-    if isinstance(dbapi_connection, LockingConnection):
-        dbapi_connection.writers = lock
 
 
 def _sqlite_begin(connection: Any) -> None:

@@ -8,17 +8,20 @@ queue on a `threading.Lock` taken before `BEGIN IMMEDIATE` and given back once C
 ROLLBACK has returned, so the next writer starts as soon as the database is free. Writers in
 other processes still meet the busy handler, which stays the arbiter between processes.
 
-The lock is given back by the connection itself (`LockingConnection`, the sqlite3 connection
-class the engine connects with), after the driver's commit or rollback: whichever code ends
-the transaction (the ORM, Core, the pool's reset of a returned connection), the turn passes.
+The connection itself (`LockingConnection`, the sqlite3 connection class the engine connects
+with) finds its file's lock when it opens, and gives the turn back after the driver's commit or
+rollback: whichever code ends the transaction (the ORM, Core, the pool's reset of a returned
+connection), the turn passes.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 # As long as SQLite's own busy timeout (engine/store/db.py): a writer that waited this long
@@ -39,8 +42,14 @@ class LockingConnection(sqlite3.Connection):
     """A sqlite3 connection that gives back its process's write turn when its transaction
     ends."""
 
-    writers: threading.Lock | None = None
+    writers: threading.Lock | None = None  # none for a database in memory: one connection
     holds_turn: bool = False
+
+    def __init__(self, database: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(database, *args, **kwargs)
+        path = os.fsdecode(database)
+        if path and path != ":memory:" and not kwargs.get("uri"):
+            self.writers = writers_lock(str(Path(path).resolve()))
 
     def take_turn(self) -> None:
         """Waits for this process's other writers to end their transactions."""
