@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..compiled import CompiledWorkflow
 from ..config import AppSettings
-from ..store.db import make_session_factory
+from ..store.db import for_writes, make_session_factory
 from ..store.models import DocumentRow, OutboxMail
 from ..store.reads import overrides, role_members
 from .mailer import DeliveryError, Envelope, Redirection, Transport
@@ -124,7 +124,7 @@ class OutboxWorker:
         try:
             # Outcomes are recorded through one connection kept for the batch, each in a
             # transaction of its own (a Session's commit costs as much again, per mail).
-            with self.sessions() as db, self._record_connection() as recorder:
+            with self.sessions() as db, for_writes(db.get_bind().engine).connect() as recorder:
                 for row in rows:
                     outcome = self.deliver(db, row, transport, recorder)
                     if outcome is not None:
@@ -132,11 +132,6 @@ class OutboxWorker:
         finally:
             transport.close()
         return result
-
-    def _record_connection(self) -> Connection:
-        bind = self.write_sessions.kw["bind"]  # the engine, with the write option
-        assert isinstance(bind, Engine)
-        return bind.connect()
 
     def deliver(
         self, db: Session, row: OutboxMail, transport: Transport, recorder: Connection

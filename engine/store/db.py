@@ -79,10 +79,15 @@ def _sqlite_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def for_writes(engine: Engine) -> Engine:
+    """The engine whose transactions write (BEGIN IMMEDIATE on SQLite, after the process's
+    other writers)."""
+    return engine.execution_options(writes=True)
+
+
 def make_session_factory(engine: Engine, *, writes: bool = False) -> sessionmaker[Session]:
     """Sessions for reading, or (`writes=True`) for requests that change data."""
-    bind = engine.execution_options(writes=True) if writes else engine
-    return sessionmaker(bind, expire_on_commit=False)
+    return sessionmaker(for_writes(engine) if writes else engine, expire_on_commit=False)
 
 
 def is_sqlite(engine: Engine) -> bool:
