@@ -179,6 +179,9 @@ def test_a_request_can_be_sent_with_the_keyboard_alone(app: ServedApp, new_page:
     expect_step(page, 3)
     keys.tab_to("Je trouve ma collectivité", "searchbox")
     keys.type(person.search)
+    # The results arrive after a pause in typing; a keyboard user waits for them (the live
+    # region announces them) before tabbing on, or Tab would pass the list before it exists.
+    expect(page.get_by_role("radio", name=person.establishment)).to_be_visible()
     keys.pick(person.establishment, "Résultats de la recherche")
     keys.submit()
 
