@@ -47,6 +47,12 @@ class AppSettings(BaseSettings):
     worker_poll_seconds: float = 2.0
     worker_lease_seconds: int = 300
     mail_max_attempts: int = 8
+    # Webhooks: each one's signing secret, by webhook id, as a JSON object in the environment
+    # (`ONBOARDING_WEBHOOK_SECRETS='{"crm": "..."}'`); never in the workflow's YAML.
+    webhook_secrets: dict[str, SecretStr] = Field(
+        default_factory=dict, description="signing secret of each webhook, by id (JSON)"
+    )
+    webhook_timeout: float = Field(10.0, gt=0, description="seconds to wait for a receiver")
     # Logs: `json` writes one JSON object per line, for log collectors.
     log_format: Literal["text", "json"] = Field("text", description="text or json")
 

@@ -5,8 +5,9 @@ state change, and workers carry them out."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,3 +70,15 @@ class CreateAccount(Effect):
 @dataclass(frozen=True, slots=True)
 class PlaceOnWaitingList(Effect):
     session: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CallOut(Effect):
+    """A call to another system (`kind` names the performer: "lms", "webhook"), written to the
+    call outbox in the firing's transaction and made by a worker after it commits. `payload`
+    is JSON-able and holds no secret."""
+
+    kind: str
+    operation: str
+    target: str
+    payload: Mapping[str, Any] = field(default_factory=dict, hash=False)

@@ -13,6 +13,7 @@ from .rules import check_field_rules, check_translations, check_values
 from .scope import Scope
 from .template_facts import STORE
 from .templates import check_layouts, check_mail_templates, check_workflow_texts
+from .webhooks import check_webhooks
 
 CHECKS = (
     check_names,
@@ -26,6 +27,7 @@ CHECKS = (
     check_mail_templates,
     check_workflow_texts,
     check_layouts,
+    check_webhooks,
 )
 
 

@@ -64,6 +64,9 @@ CODES: dict[str, str] = {
     "E064": "translation missing for the default locale",
     "E065": "start action incomplete",
     "E066": "link purpose declared twice",
+    # outbound calls
+    "E075": "webhook incomplete",
+    "E076": "unknown transition",
 }
 
 

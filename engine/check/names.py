@@ -89,3 +89,4 @@ def check_names(ctx: CheckContext) -> None:
         "transition",
         ((t.id, (*process, "transitions", i)) for i, t in enumerate(wf.process.transitions)),
     )
+    _duplicates(ctx, "webhook", ((h.id, ("webhooks", i)) for i, h in enumerate(wf.webhooks)))

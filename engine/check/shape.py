@@ -36,6 +36,7 @@ _SINGULAR = {
     "statuses": "status",
     "start_actions": "start action",
     "boxes": "box",
+    "webhooks": "webhook",
 }
 
 _YAML_CODES = {"syntax": "E001", "empty": "E002", "unreadable": "E007", "duplicate_key": "E008"}

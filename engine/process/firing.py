@@ -11,11 +11,11 @@ from typing import Any, Protocol
 from transitions import Machine, MachineError
 
 from ..actions.builtin import default_registry
-from ..actions.effects import Addressee, Effect, GenerateDocument
+from ..actions.effects import Addressee, CallOut, Effect, GenerateDocument
 from ..actions.recipients import AddressRecipient, FieldRecipient, RoleRecipient, SettingRecipient
 from ..expr import Expression, parse
 from ..spec.process import Transition
-from ..spec.workflow import Document, Workflow
+from ..spec.workflow import Document, Webhook, Workflow
 from ..spec_types import localized
 from .actors import Actor, may_fire
 from .machine import StateHolder
@@ -222,6 +222,12 @@ def _generate_each_document_once(effects: list[Effect]) -> tuple[Effect, ...]:
     return tuple(kept)
 
 
+def _triggers(hook: Webhook, transition: str, source: str, target: str) -> bool:
+    if transition in hook.on.transitions:
+        return True
+    return target != source and target in hook.on.states
+
+
 class ProcessRuntime:
     """The process of one compiled workflow: what an actor may do now, and firing."""
 
@@ -242,6 +248,7 @@ class ProcessRuntime:
             )
             for t in compiled.spec.process.transitions
         }
+        self.webhooks = compiled.spec.webhooks
 
     def _locale(self, snapshot: RequestSnapshot) -> str:
         return snapshot.locale or self.compiled.spec.locale
@@ -312,6 +319,7 @@ class ProcessRuntime:
         if not fired:
             raise ConditionNotMet(self._blocked_reason(transition, snapshot), transition_id)
         effects = self._plan(transition, snapshot, holder.state, comment, context)
+        events = self._events(transition, snapshot, holder.state, actor)
         return FireResult(
             transition_id,
             snapshot.state,
@@ -319,8 +327,38 @@ class ProcessRuntime:
             actor,
             comment,
             snapshot.version + 1,
-            effects,
+            effects + events,
         )
+
+    def _events(
+        self, transition: Transition, snapshot: RequestSnapshot, target: str, actor: Actor
+    ) -> tuple[Effect, ...]:
+        """One webhook event per webhook this firing triggers (the transition is named, or the
+        state it enters is), except those whose URL setting is empty. The payload says what
+        happened, never who the applicant is: a receiver reads the rest through the API."""
+        if not self.webhooks:
+            return ()
+        settings: Mapping[str, Any] | None = None
+        events: list[Effect] = []
+        for hook in self.webhooks:
+            if not _triggers(hook, transition.id, snapshot.state, target):
+                continue
+            if hook.url_setting is not None:
+                if settings is None:
+                    settings = self.compiled.settings_with(snapshot.settings)
+                if not settings.get(hook.url_setting):
+                    continue
+            payload = {
+                "transition": transition.id,
+                "from": snapshot.state,
+                "to": target,
+                "by": str(actor.kind),
+                "version": snapshot.version + 1,
+            }
+            events.append(
+                CallOut(f"{transition.id}.webhook.{hook.id}", "webhook", "event", hook.id, payload)
+            )
+        return tuple(events)
 
     def _plan(
         self,

@@ -108,6 +108,30 @@ class Delivery(SpecModel):
     test_recipients_role: Identifier | None = None
 
 
+class WebhookTriggers(SpecModel):
+    """What sends an event: a transition fired (by its id) or a state entered."""
+
+    transitions: tuple[Identifier, ...] = ()
+    states: tuple[Identifier, ...] = ()
+
+
+class Webhook(SpecModel):
+    """An HTTP endpoint told of the process's events: a signed JSON POST, through the call
+    outbox (sent after the transaction commits, retried). The URL is written here or, so that
+    each installation points at its own receiver, read from a setting of type url (an empty
+    setting sends nothing). The signing secret is never in the YAML: it comes from the
+    environment (`ONBOARDING_WEBHOOK_SECRETS`)."""
+
+    id: Identifier
+    url: Annotated[str, Field(pattern=r"^https?://")] | None = None
+    url_setting: Identifier | None = None
+    on: WebhookTriggers
+    notify: Identifier | None = Field(
+        None, description="a role told in the backoffice when a delivery fails for good"
+    )
+    description: Text | None = None
+
+
 class Workflow(SpecModel):
     id: Identifier
     title: Text
@@ -126,3 +150,4 @@ class Workflow(SpecModel):
     delivery: Delivery = Delivery()
     wizard: Wizard
     process: Process
+    webhooks: tuple[Webhook, ...] = ()
