@@ -151,7 +151,8 @@ def value_problem(kind: str, value: Any) -> str | None:
         return "not a French postal code (5 digits)"
     if kind == "duration" and not is_duration(value):
         return "not a duration such as 7d, 48h or 30min"
-    if kind == "url" and not re.match(r"^(https?|mailto):", value):
+    # An empty URL setting means "none" (the backoffice lets operators clear it).
+    if kind == "url" and value and not re.match(r"^(https?|mailto):", value):
         return "not a URL (http://, https:// or mailto:)"
     return None
 

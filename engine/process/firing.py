@@ -349,6 +349,7 @@ class ProcessRuntime:
                 if not settings.get(hook.url_setting):
                     continue
             payload = {
+                "reference": snapshot.reference,
                 "transition": transition.id,
                 "from": snapshot.state,
                 "to": target,
