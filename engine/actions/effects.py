@@ -5,8 +5,9 @@ state change, and workers carry them out."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,3 +70,18 @@ class CreateAccount(Effect):
 @dataclass(frozen=True, slots=True)
 class PlaceOnWaitingList(Effect):
     session: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CallOut(Effect):
+    """A call to another system, made by a worker after the firing's transaction commits.
+
+    `kind` names the performer that carries it out (registered by the application: an LMS
+    connector, webhooks...), `operation` what it does there, `target` which connection or hook
+    of the workflow it goes to. `payload` is JSON-able and never holds a secret: credentials
+    stay with the performer, which reads them from the product's settings."""
+
+    kind: str
+    operation: str
+    target: str
+    payload: Mapping[str, Any] = field(default_factory=dict)

@@ -64,6 +64,7 @@ CODES: dict[str, str] = {
     "E064": "translation missing for the default locale",
     "E065": "start action incomplete",
     "E066": "link purpose declared twice",
+    "E067": "learning-platform action without a declared platform",
 }
 
 
