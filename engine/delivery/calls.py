@@ -261,9 +261,7 @@ class CallWorker:
                 request_id=row.request_id,
                 dedupe_key=f"call:{row.id}:failed:{attempts}",
                 role=role,
-                message=(
-                    f"Échec de l'appel {row.kind} « {row.operation} »{about} : {error[:300]}"
-                ),
+                message=(f"Échec de l'appel {row.kind} « {row.operation} »{about} : {error[:300]}"),
                 created_at=now,
             )
         )

@@ -148,8 +148,7 @@ class LmsPerformer:
         user = platform.find_user(email)
         if user is None:
             raise PlatformError(
-                f"no account on the platform for {email}: its creation (lms_user) must come "
-                "first",
+                f"no account on the platform for {email}: its creation (lms_user) must come first",
                 temporary=False,
             )
         return user
