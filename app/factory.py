@@ -7,10 +7,18 @@ address when none was configured)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
+from engine.actions.effects import CallOut
 from engine.config import AppSettings
+from engine.delivery.calls import CallPerformer
+from engine.delivery.lms.moodle import MoodleClient, MoodlePlatform
+from engine.delivery.lms.platform import LearningPlatform, LmsPerformer
+from engine.delivery.webhooks import WebhookPerformer, WebhookPoster
 from engine.service.context import Runtime, default_link_url
 from engine.service.links import LinkSigner
 from engine.service.workflows import WorkflowRegistry
@@ -19,6 +27,52 @@ from web.app import build_app
 
 from .prepare import keep_template_facts
 from .warm_up import warm_up
+
+# The learning-platform connectors this application provides, by the name a workflow's
+# `lms: {connector: ...}` gives.
+CONNECTORS: dict[str, Callable[[AppSettings], LearningPlatform]] = {
+    "moodle": lambda settings: MoodlePlatform(
+        MoodleClient(settings.lms_url, settings.lms_token, timeout=settings.call_timeout)
+    ),
+}
+
+
+def accepts_call(settings: AppSettings) -> Callable[[CallOut], bool]:
+    """Calls to a learning platform are planned only when its address is set: without one,
+    a workflow that declares `lms_*` actions runs as if it had none."""
+
+    def accepts(call: CallOut) -> bool:
+        return call.kind != "lms" or bool(settings.lms_url.strip())
+
+    return accepts
+
+
+def platform_for(runtime: Runtime) -> Callable[[str], LearningPlatform | None]:
+    """The platform a workflow's `lms:` connection names, built on the product's settings."""
+
+    def find(workflow_id: str) -> LearningPlatform | None:
+        compiled = runtime.registry.get(workflow_id)
+        connection = compiled.spec.lms if compiled is not None else None
+        make = CONNECTORS.get(connection.connector) if connection is not None else None
+        if make is None or not runtime.settings.lms_url.strip():
+            return None
+        return make(runtime.settings)
+
+    return find
+
+
+def make_performers(runtime: Runtime, sessions: sessionmaker[Session]) -> dict[str, CallPerformer]:
+    """Who makes each kind of outbound call (`outbox_calls.kind`)."""
+    settings = runtime.settings
+    poster = WebhookPoster(
+        {hook: secret.get_secret_value() for hook, secret in settings.webhook_secrets.items()},
+        timeout=settings.call_timeout,
+        clock=runtime.now,
+    )
+    return {
+        "lms": LmsPerformer(platform_for(runtime), settings.lms_roles),
+        "webhook": WebhookPerformer(runtime.registry, sessions, poster),
+    }
 
 
 def make_runtime(settings: AppSettings, registry: WorkflowRegistry | None = None) -> Runtime:
@@ -30,6 +84,7 @@ def make_runtime(settings: AppSettings, registry: WorkflowRegistry | None = None
         signer=LinkSigner(settings.resolved_secret()),
         link_url=default_link_url(base),
         requests_link_url=lambda workflow_id, token: f"{base}/mes-demandes/{workflow_id}/{token}",
+        accepts_call=accepts_call(settings),
     )
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from prometheus_client import start_http_server
 from sqlalchemy import Engine
 
+from engine.delivery.calls import CallBatch, CallPerformer, CallWorker
 from engine.delivery.mailer import Transport, make_transport
 from engine.delivery.metrics import WORKER_ROUND_FAILURES, WORKER_ROUNDS
 from engine.delivery.outbox import BatchResult, OutboxWorker, engine_sessions
@@ -19,7 +20,7 @@ from engine.logs import configure_logging
 from engine.service.context import Runtime
 from engine.service.timers import fire_due_timers
 
-from .factory import make_runtime
+from .factory import make_performers, make_runtime
 from .prepare import prepare
 
 log = logging.getLogger("onboarding.worker")
@@ -32,12 +33,20 @@ class RoundResult:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    calls: int = 0
+    calls_done: int = 0
+    calls_failed: int = 0
 
     def add(self, batch: BatchResult) -> None:
         self.claimed += batch.claimed
         self.sent += batch.sent
         self.retried += batch.retried
         self.failed += batch.failed
+
+    def add_calls(self, batch: CallBatch) -> None:
+        self.calls += batch.claimed
+        self.calls_done += batch.done
+        self.calls_failed += batch.failed
 
 
 class Worker:
@@ -46,6 +55,7 @@ class Worker:
         runtime: Runtime,
         engine: Engine,
         transport_factory: Callable[[], Transport] | None = None,
+        performers: Mapping[str, CallPerformer] | None = None,
     ) -> None:
         self.runtime = runtime
         sessions, write_sessions = engine_sessions(engine)
@@ -56,6 +66,13 @@ class Worker:
             sessions,
             write_sessions,
             transport_factory or (lambda: make_transport(runtime.settings)),
+            runtime.now,
+        )
+        self.calls = CallWorker(
+            runtime.settings,
+            runtime.registry,
+            write_sessions,
+            performers if performers is not None else make_performers(runtime, sessions),
             runtime.now,
         )
 
@@ -69,6 +86,11 @@ class Worker:
             result.add(batch)
             if batch.claimed < self.runtime.settings.worker_batch:
                 break
+        for _ in range(max_batches):
+            calls = self.calls.run_batch()
+            result.add_calls(calls)
+            if calls.claimed < self.runtime.settings.worker_batch:
+                break
         WORKER_ROUNDS.inc()
         return result
 
@@ -76,7 +98,7 @@ class Worker:
         while not stop.is_set():
             try:
                 outcome = self.run_once()
-                if outcome.claimed or outcome.timers:
+                if outcome.claimed or outcome.timers or outcome.calls:
                     log.info("worker round: %s", outcome)
             except Exception:  # keep the worker alive; the next round retries what failed
                 WORKER_ROUND_FAILURES.inc()

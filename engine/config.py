@@ -47,12 +47,22 @@ class AppSettings(BaseSettings):
     worker_poll_seconds: float = 2.0
     worker_lease_seconds: int = 300
     mail_max_attempts: int = 8
+    # Outbound calls (a learning platform, webhooks): attempts before a call fails for good.
+    call_max_attempts: int = Field(8, ge=1)
+    call_timeout: float = Field(20.0, gt=0, description="seconds for one outbound call")
+    # The learning platform a workflow's `lms:` connection reaches. Empty URL: no LMS calls
+    # are planned, the workflow runs without one. The token is a secret: never logged.
+    lms_url: str = Field("", description="base address of the learning platform")
+    lms_token: SecretStr = SecretStr("")
+    lms_roles: dict[str, int] = Field(
+        default_factory=lambda: {"student": 5},
+        description="the platform's role id of each role name the workflows enrol with",
+    )
     # Webhooks: each one's signing secret, by webhook id, as a JSON object in the environment
     # (`ONBOARDING_WEBHOOK_SECRETS='{"crm": "..."}'`); never in the workflow's YAML.
     webhook_secrets: dict[str, SecretStr] = Field(
         default_factory=dict, description="signing secret of each webhook, by id (JSON)"
     )
-    webhook_timeout: float = Field(10.0, gt=0, description="seconds to wait for a receiver")
     # Logs: `json` writes one JSON object per line, for log collectors.
     log_format: Literal["text", "json"] = Field("text", description="text or json")
 

@@ -18,6 +18,7 @@ from .effects import (
     PlaceOnWaitingList,
     SendMail,
 )
+from .lms import register_lms_actions
 from .recipients import FieldRecipient, Recipient, RoleRecipient, SettingRecipient
 from .registry import ActionKind, ActionRegistry, PlanContext, Reference
 
@@ -187,4 +188,5 @@ def default_registry() -> ActionRegistry:
     """The registry holding the built-in kinds; applications may register more in it."""
     registry = ActionRegistry()
     register_builtin_actions(registry)
+    register_lms_actions(registry)
     return registry

@@ -74,11 +74,14 @@ class PlaceOnWaitingList(Effect):
 
 @dataclass(frozen=True, slots=True)
 class CallOut(Effect):
-    """A call to another system (`kind` names the performer: "lms", "webhook"), written to the
-    call outbox in the firing's transaction and made by a worker after it commits. `payload`
-    is JSON-able and holds no secret."""
+    """A call to another system, made by a worker after the firing's transaction commits.
+
+    `kind` names the performer that carries it out (registered by the application: an LMS
+    connector, webhooks...), `operation` what it does there, `target` which connection or hook
+    of the workflow it goes to. `payload` is JSON-able and never holds a secret: credentials
+    stay with the performer, which reads them from the product's settings."""
 
     kind: str
     operation: str
     target: str
-    payload: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    payload: Mapping[str, Any] = field(default_factory=dict)

@@ -64,9 +64,9 @@ CODES: dict[str, str] = {
     "E064": "translation missing for the default locale",
     "E065": "start action incomplete",
     "E066": "link purpose declared twice",
-    # outbound calls
-    "E075": "webhook incomplete",
-    "E076": "unknown transition",
+    "E067": "learning-platform action without a declared platform",
+    "E068": "webhook incomplete",
+    "E069": "unknown transition",
 }
 
 

@@ -132,6 +132,14 @@ def _check_reference(ctx: CheckContext, ref: Reference, base: PathT) -> None:
                 f"field '{attribute}' of list '{ref_list.id}' is not an email",
                 (*base, *ref.path[:-1], "attribute"),
             )
+    elif ref.kind == "lms":
+        if wf.lms is None:
+            ctx.report(
+                "E067",
+                "this action calls a learning platform, but the workflow declares none",
+                path,
+                "declare the connection at the top level: `lms: {connector: <name>}`",
+            )
     elif ref.kind == "email_setting":
         settings = {s.id: s for s in wf.settings}
         setting = settings.get(ref.name)
@@ -294,6 +302,7 @@ def _check_delivery(ctx: CheckContext) -> None:
                 f"the test mode setting '{name}' must be of type boolean",
                 ("delivery", "test_mode_setting"),
             )
-    role = delivery.test_recipients_role
-    if role is not None and role not in roles:
-        ctx.unknown("E013", "role", role, roles, ("delivery", "test_recipients_role"))
+    for key in ("test_recipients_role", "failed_calls_role"):
+        role = getattr(delivery, key)
+        if role is not None and role not in roles:
+            ctx.unknown("E013", "role", role, roles, ("delivery", key))

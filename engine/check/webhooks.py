@@ -16,7 +16,7 @@ def check_webhooks(ctx: CheckContext) -> None:
         path = ("webhooks", i)
         if (hook.url is None) == (hook.url_setting is None):
             ctx.report(
-                "E075",
+                "E068",
                 "a webhook needs exactly one of 'url' and 'url_setting'",
                 path,
                 "`url_setting: <a setting of type url>` lets each installation set its receiver",
@@ -33,14 +33,14 @@ def check_webhooks(ctx: CheckContext) -> None:
                 )
         if not hook.on.transitions and not hook.on.states:
             ctx.report(
-                "E075",
+                "E068",
                 "a webhook needs at least one trigger in 'on': transitions or states",
                 (*path, "on"),
             )
         for j, transition in enumerate(hook.on.transitions):
             if transition not in transitions:
                 ctx.unknown(
-                    "E076", "transition", transition, transitions, (*path, "on", "transitions", j)
+                    "E069", "transition", transition, transitions, (*path, "on", "transitions", j)
                 )
         for j, state in enumerate(hook.on.states):
             if state not in states:

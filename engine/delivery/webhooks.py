@@ -18,6 +18,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..spec.workflow import Webhook
+from ..store.reads import overrides
+from .calls import CallOutcome, CallToMake
+from .outbox import Workflows
 
 SIGNATURE_HEADER = "Onboarding-Signature"
 EVENT_HEADER = "Onboarding-Event"
@@ -143,3 +149,63 @@ class WebhookPoster:
 
     def close(self) -> None:
         self.client.close()
+
+
+class WebhookPerformer:
+    """Makes the call outbox's `webhook` calls: finds the webhook in the current version of its
+    workflow, its URL (written in the YAML, or the setting's value now, so a corrected address
+    serves the retries), and posts the event."""
+
+    def __init__(
+        self, registry: Workflows, sessions: sessionmaker[Session], poster: WebhookPoster
+    ) -> None:
+        self.registry = registry
+        self.sessions = sessions
+        self.poster = poster
+
+    def _hook(self, workflow_id: str, hook_id: str) -> Webhook | None:
+        compiled = self.registry.get(workflow_id)
+        if compiled is None:
+            return None
+        return next((h for h in compiled.spec.webhooks if h.id == hook_id), None)
+
+    def failure_role(self, workflow_id: str, target: str) -> str | None:
+        hook = self._hook(workflow_id, target)
+        return hook.notify if hook is not None else None
+
+    def _url(self, workflow_id: str, hook: Webhook) -> str:
+        if hook.url is not None:
+            return hook.url
+        compiled = self.registry.get(workflow_id)
+        if compiled is None or hook.url_setting is None:
+            return ""
+        with self.sessions() as db:
+            values = compiled.settings_with(overrides(db, workflow_id))
+        return str(values.get(hook.url_setting) or "").strip()
+
+    def perform(self, call: CallToMake) -> CallOutcome:
+        hook = self._hook(call.workflow_id, call.target)
+        if hook is None:
+            return CallOutcome(
+                False,
+                error=f"webhook '{call.target}' is no longer declared by '{call.workflow_id}'",
+                temporary=False,
+            )
+        url = self._url(call.workflow_id, hook)
+        if not url:
+            return CallOutcome(
+                False,
+                error=f"webhook '{hook.id}': its address setting '{hook.url_setting}' is empty",
+                temporary=False,
+            )
+        event = Event(
+            id=str(call.id),
+            webhook=hook.id,
+            workflow=call.workflow_id,
+            request_id=call.request_id,
+            occurred_at=call.created_at or self.poster.clock(),
+            facts=call.payload,
+        )
+        delivery = self.poster.post(url, event)
+        result = {"status": delivery.status} if delivery.status is not None else None
+        return CallOutcome(delivery.ok, result, delivery.error, delivery.temporary)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from ..actions.effects import CallOut
 from ..config import AppSettings
 from .links import LinkSigner
 from .workflows import WorkflowRegistry
@@ -33,6 +34,9 @@ class Runtime:
     # How a mailed link is written; the web layer owns the URL's shape.
     link_url: Callable[[str, str], str] = field(default=lambda link_id, token: "")
     requests_link_url: Callable[[str, str], str] = field(default=lambda workflow, token: "")
+    # Whether a planned outbound call can be made here (its performer is configured); the
+    # composition decides, the services leave out the calls it refuses.
+    accepts_call: Callable[[CallOut], bool] = field(default=lambda call: True)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -5,7 +5,7 @@ transaction of the state change. Nothing is sent here; the delivery worker reads
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.utils import make_msgid
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..actions.effects import (
     Addressee,
+    CallOut,
     CreateAccount,
     Effect,
     GenerateDocument,
@@ -25,7 +26,14 @@ from ..actions.effects import (
 )
 from ..compiled import CompiledWorkflow, RenderedMail
 from ..process.firing import RequestSnapshot
-from ..store.models import Account, DocumentRow, Notification, OutboxMail, RequestRow
+from ..store.models import (
+    Account,
+    DocumentRow,
+    Notification,
+    OutboxCall,
+    OutboxMail,
+    RequestRow,
+)
 from ..store.reads import role_members
 from .accounts import find_account
 
@@ -132,6 +140,7 @@ class PreparedEffects:
     documents: dict[str, PreparedDocument] = field(default_factory=dict)
     mails: list[PreparedMail] = field(default_factory=list)
     notifications: list[tuple[str, Notify]] = field(default_factory=list)
+    calls: list[CallOut] = field(default_factory=list)
 
 
 def render_document(
@@ -173,10 +182,13 @@ def prepare_effects(
     snapshot: RequestSnapshot,
     mail_context: Mapping[str, Any],
     now: datetime,
+    accepts_call: Callable[[CallOut], bool] = lambda call: True,
 ) -> PreparedEffects:
     """Renders and addresses the effects; reads the database, never writes to it. `firing`
     identifies this firing of this request (its version before the change), so a replay of
-    the same firing hits the unique keys instead of queueing mails twice."""
+    the same firing hits the unique keys instead of queueing mails twice. `accepts_call` says
+    whether the application can make a planned call (its performer is configured): a call it
+    refuses is left out, so a workflow runs as well without the system it would call."""
     effects = list(effects)
     prepared = PreparedEffects()
     context = dict(mail_context)
@@ -217,6 +229,8 @@ def prepare_effects(
             )
         elif isinstance(effect, Notify):
             prepared.notifications.append((key, effect))
+        elif isinstance(effect, CallOut) and accepts_call(effect):
+            prepared.calls.append(effect)
     return prepared
 
 
@@ -231,7 +245,7 @@ def write_effects(
 ) -> dict[str, int]:
     """Writes prepared effects in the caller's (short) transaction; returns how many rows of
     each kind were written."""
-    counts = {"mails": 0, "notifications": 0, "accounts": 0, "documents": 0}
+    counts = {"mails": 0, "notifications": 0, "accounts": 0, "documents": 0, "calls": 0}
     for effect in prepared.accounts:
         account = ensure_account(db, effect)
         if account is not None:
@@ -280,4 +294,28 @@ def write_effects(
             )
         )
         counts["notifications"] += 1
+    for call in prepared.calls:
+        queue_call(db, workflow_id=compiled.spec.id, request=request, call=call, now=now)
+        counts["calls"] += 1
     return counts
+
+
+def queue_call(
+    db: Session, *, workflow_id: str, request: RequestRow | None, call: CallOut, now: datetime
+) -> OutboxCall:
+    """One outbound call, written in the caller's transaction: made by the call worker once
+    that transaction commits, never if it rolls back."""
+    row = OutboxCall(
+        workflow_id=workflow_id,
+        request_id=request.id if request is not None else None,
+        kind=call.kind,
+        operation=call.operation,
+        target=call.target,
+        payload=dict(call.payload),
+        status="queued",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    db.add(row)
+    return row

@@ -434,6 +434,7 @@ class RequestService:
                     snapshot, transition=transition, comment=result.comment, state=result.target
                 ),
                 now=now,
+                accepts_call=self.runtime.accepts_call,
             )
             try:
                 with writing(self.db):

@@ -106,6 +106,26 @@ class Delivery(SpecModel):
 
     test_mode_setting: Identifier | None = None
     test_recipients_role: Identifier | None = None
+    failed_calls_role: Identifier | None = Field(
+        None,
+        description=(
+            "the role notified when a call to another system (learning platform, webhook) "
+            "fails for good; default: the first role that manages the backoffice"
+        ),
+    )
+
+
+class LmsConnection(SpecModel):
+    """The learning platform that the `lms_user`, `lms_enrol` and `lms_group` actions call.
+    Its address and token are the product's settings (`ONBOARDING_LMS_URL`,
+    `ONBOARDING_LMS_TOKEN`), never written in a workflow: with no address set, those actions
+    plan nothing and the workflow runs without a platform."""
+
+    connector: Identifier = Field(
+        description="the connector, provided by the application, that speaks the platform's "
+        "protocol"
+    )
+    title: Text | None = Field(None, description="the platform's name, as shown to people")
 
 
 class WebhookTriggers(SpecModel):
@@ -148,6 +168,9 @@ class Workflow(SpecModel):
     links: tuple[Link, ...] = ()
     documents: tuple[Document, ...] = ()
     delivery: Delivery = Delivery()
+    lms: LmsConnection | None = Field(
+        None, description="a learning platform the `lms_*` actions create accounts and enrol in"
+    )
     wizard: Wizard
     process: Process
     webhooks: tuple[Webhook, ...] = ()

@@ -24,7 +24,13 @@ from sqlalchemy import (
     literal_column,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    add_mapped_attribute,
+    mapped_column,
+    relationship,
+)
 
 # Named constraints, so that migrations can refer to them on every database.
 NAMING = {
@@ -420,3 +426,40 @@ class CacheVersion(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger)
+
+
+# -- Outbound calls (migration 0009) -------------------------------------------------------------
+
+
+class OutboxCall(Base):
+    """A call to another system (a learning platform, a webhook...) planned by a firing, written
+    in the same transaction as the state change, made by the call worker. `payload` holds no
+    secret and `last_error` never a credential: the performer keeps those."""
+
+    __tablename__ = "outbox_calls"
+    __table_args__ = (Index("ix_outbox_calls_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(64))
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("requests.id"), index=True, nullable=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    operation: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonValue, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued, done, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JsonValue, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+# The course of a learning platform that a training session is given in (the course's idnumber
+# or shortname), editable on the sessions page: added here, beside the calls that use it.
+add_mapped_attribute(
+    TrainingSession, "lms_course", mapped_column("lms_course", String(255), nullable=True)
+)

@@ -17,6 +17,7 @@ from engine.process.firing import (
     FireError,
 )
 from engine.service import request_detail
+from engine.service.calls import calls_of, retry_call
 from engine.service.request_columns import applicant_name
 from engine.service.requests import Conflict, RequestService
 from engine.spec.fields import SessionField
@@ -25,7 +26,7 @@ from engine.wizard.display import display_answers
 
 from ..forms import form_text
 from ..params import Reference, RowId, SpecId
-from .access import Desk, ProcessDesk
+from .access import Desk, ManageDesk, ProcessDesk
 from .request_words import (
     MAX_COMMENT,
     WORDS,
@@ -180,6 +181,7 @@ def request_response(
         for m in request_detail.mails_of(db, row.id)
     ]
     key = row.reference or row.public_id
+    calls = _calls_view(desk, say, row, key)
     documents = [
         {
             "href": f"{request_href(desk, key)}/documents/{d.id}",
@@ -244,12 +246,54 @@ def request_response(
         entries=_entries_view(desk, compiled, entries),
         history=history,
         mails=mails,
+        calls=calls,
+        may_retry=desk.may("manage"),
         documents=documents,
         actions=actions,
         error=error,
         notice=notice,
         back=f"{desk.base}/demandes",
     )
+
+
+def _call_result(say: Say, result: Mapping[str, Any] | None) -> str:
+    """What a call left behind, as operators read it: the account on the other system, the
+    enrolment, the group."""
+    if not result:
+        return ""
+    parts = []
+    if result.get("user_id") is not None:
+        parts.append(
+            say("call_user", user_id=result["user_id"], username=result.get("username") or "")
+        )
+        if "created" in result:
+            parts.append(say["call_created"] if result["created"] else say["call_found"])
+    if result.get("enrolled"):
+        parts.append(
+            say("call_enrolled", course=result.get("course", ""), role=result.get("role", ""))
+        )
+    if result.get("group"):
+        parts.append(say("call_group", group=result["group"]))
+    return ", ".join(str(p) for p in parts)
+
+
+def _calls_view(desk: Desk, say: Say, row: RequestRow, key: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": c.id,
+            "when": local_moment(desk, c.created_at),
+            "call": f"{c.kind} · {c.operation}",
+            "status_id": c.status,
+            "status": say[f"call_status_{c.status}"]
+            if f"call_status_{c.status}" in WORDS["fr"]
+            else c.status,
+            "attempts": c.attempts,
+            "error": c.last_error or "",
+            "result": _call_result(say, c.result),
+            "retry_href": f"{request_href(desk, key)}/appels/{c.id}/reessayer",
+        }
+        for c in calls_of(desk.db, row.id)
+    ]
 
 
 def _not_found(desk: Desk) -> HTMLResponse:
@@ -340,6 +384,29 @@ def fire_transition(
     desk.request.session["bo_notice"] = say(
         "done", label=compiled.text(transition.label, desk.locale)
     )
+    return RedirectResponse(request_href(desk, reference), status_code=303)
+
+
+@router.post("/demandes/{reference}/appels/{call_id}/reessayer", response_class=HTMLResponse)
+def retry(desk: ManageDesk, reference: Reference, call_id: RowId, form: ActionForm) -> Response:
+    """Puts a failed outbound call of the request back in the queue."""
+    say = say_for(desk)
+    row = request_detail.find_request(desk.db, desk.compiled.spec.id, reference)
+    if row is None:
+        return _not_found(desk)
+    if not desk.csrf_ok(form):
+        return request_response(desk, row, status=400, error=say["form_expired"])
+    call = next((c for c in calls_of(desk.db, row.id) if c.id == call_id), None)
+    now = desk.runtime.now()
+    note = (
+        f"Remis dans la file par {desk.staff.account.email} le {local_moment(desk, now)} ; "
+        f"erreur précédente : {call.last_error or '—'}"
+        if call is not None
+        else ""
+    )
+    if call is None or not retry_call(desk.db, call_id, row.id, note, now):
+        return request_response(desk, row, status=409, error=say["call_not_failed"])
+    desk.request.session["bo_notice"] = say["call_requeued"]
     return RedirectResponse(request_href(desk, reference), status_code=303)
 
 
