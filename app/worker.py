@@ -77,7 +77,8 @@ class Worker:
         )
 
     def run_once(self, max_batches: int = 100) -> RoundResult:
-        """Due timers, then batches of mails until none is due (or `max_batches`)."""
+        """Due timers, then batches of mails until none is due, then of calls (each up to
+        `max_batches`)."""
         result = RoundResult(
             timers=fire_due_timers(self.runtime, self.sessions, self.runtime.now)
         )
@@ -89,7 +90,11 @@ class Worker:
         for _ in range(max_batches):
             calls = self.calls.run_batch()
             result.add_calls(calls)
-            if calls.claimed < self.runtime.settings.worker_batch:
+            # A call made may let the next call of its request to the same system go (it
+            # waited for it): go on while calls get done, not only while batches are full.
+            if calls.claimed == 0 or (
+                calls.claimed < self.runtime.settings.worker_batch and calls.done == 0
+            ):
                 break
         WORKER_ROUNDS.inc()
         return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from ..store.models import OutboxCall
@@ -25,14 +25,26 @@ def retry_call(db: Session, call_id: int, request_id: int, note: str, now: datet
     anew; `note` (who, and the error before) is kept as its last error until the next attempt.
     False when it is not (or no longer) a failed call of this request: two operators pressing
     the button at once requeue it once."""
+    return _requeue(db, note, now, OutboxCall.id == call_id, OutboxCall.request_id == request_id)
+
+
+def retry_webhook(db: Session, workflow_id: str, call_id: int, note: str, now: datetime) -> bool:
+    """The same for a webhook delivery of the workflow, from its delivery log."""
+    return _requeue(
+        db,
+        note,
+        now,
+        OutboxCall.id == call_id,
+        OutboxCall.workflow_id == workflow_id,
+        OutboxCall.kind == "webhook",
+    )
+
+
+def _requeue(db: Session, note: str, now: datetime, *which: ColumnElement[bool]) -> bool:
     with writing(db):
         changed = db.execute(
             update(OutboxCall)
-            .where(
-                OutboxCall.id == call_id,
-                OutboxCall.request_id == request_id,
-                OutboxCall.status == "failed",
-            )
+            .where(*which, OutboxCall.status == "failed")
             .values(
                 status="queued",
                 attempts=0,

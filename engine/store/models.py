@@ -437,7 +437,11 @@ class OutboxCall(Base):
     secret and `last_error` never a credential: the performer keeps those."""
 
     __tablename__ = "outbox_calls"
-    __table_args__ = (Index("ix_outbox_calls_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_calls_due", "status", "next_attempt_at"),
+        # The webhook delivery log: one workflow's calls of a kind, newest first.
+        Index("ix_outbox_calls_log", "workflow_id", "kind", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workflow_id: Mapped[str] = mapped_column(String(64))

@@ -59,6 +59,7 @@ MENU = (
     ("notifications", "bo_notifications", "process"),
     ("vue-ensemble", "bo_overview", "process"),
     ("courriels", "bo_mails", "process"),
+    ("webhooks", "bo_webhooks", "process"),
     ("sessions", "bo_sessions", "manage"),
     ("listes", "bo_lists", "manage"),
     ("pdf", "bo_pdf", "manage"),
@@ -106,7 +107,7 @@ class Desk:
         menu = [
             {"href": f"{self.base}/{path}", "label": words[key], "path": path}
             for path, key, level in MENU
-            if self.may(level)
+            if self.may(level) and (path != "webhooks" or self.compiled.spec.webhooks)
         ]
         roles = self.staff.roles_in(self.compiled)
         unread = unread_count(self.db, self.staff.account, roles)

@@ -18,6 +18,7 @@ from . import (
     sessions_admin,
     settings_page,
     users,
+    webhooks,
 )
 
 
@@ -37,6 +38,7 @@ def backoffice_router() -> APIRouter:
         export,
         settings_page,
         users,
+        webhooks,
     ):
         router.include_router(module.router)
     return router

@@ -44,6 +44,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_outbox_calls_due", "outbox_calls", ["status", "next_attempt_at"])
     op.create_index(op.f("ix_outbox_calls_request_id"), "outbox_calls", ["request_id"])
+    op.create_index("ix_outbox_calls_log", "outbox_calls", ["workflow_id", "kind", "id"])
     # A plain ADD COLUMN (no batch copy on SQLite): the table's cache triggers stay in place.
     op.add_column(
         "training_sessions", sa.Column("lms_course", sa.String(length=255), nullable=True)
@@ -55,6 +56,7 @@ def downgrade() -> None:
         op.execute("ALTER TABLE training_sessions DROP COLUMN lms_course")
     else:
         op.drop_column("training_sessions", "lms_course")
+    op.drop_index("ix_outbox_calls_log", table_name="outbox_calls")
     op.drop_index(op.f("ix_outbox_calls_request_id"), table_name="outbox_calls")
     op.drop_index("ix_outbox_calls_due", table_name="outbox_calls")
     op.drop_table("outbox_calls")
