@@ -32,6 +32,8 @@ from engine.config import AppSettings
 from engine.service.context import Runtime
 from engine.store.db import WEB_THREADS, make_session_factory
 
+from .api.mount import PREFIX as API_PREFIX
+from .api.mount import LazyApi
 from .backoffice.access import Forbidden, LoginRequired, UnknownWorkflow, login_url
 from .deferred_routes import DeferredRoutes, WaitForRoutes
 from .deps import UnacceptableForm
@@ -79,6 +81,10 @@ def build_app(settings: AppSettings, runtime: Runtime, engine: Engine) -> FastAP
     app.add_middleware(AccessLog)  # outermost: times and names everything below it
     app.include_router(operations_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # The JSON API: an application of its own (its OpenAPI document, its JSON errors), built
+    # on its first request.
+    app.state.api = LazyApi(runtime, app.state.sessions)
+    app.mount(API_PREFIX, app.state.api, name="api")
     app.include_router(home.router)
     app.include_router(links.router)
     _error_pages(app)
