@@ -180,6 +180,17 @@ def _error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if request.url.path.startswith(f"{API_PREFIX}/") or request.url.path == API_PREFIX:
+            # An address under the API that its mount does not take (a line break in it): the
+            # API's own error shape (web/api/common.py).
+            found = error.status_code == 404
+            body = {
+                "error": {
+                    "code": "not_found" if found else "http_error",
+                    "message": "Cette adresse ne désigne rien." if found else str(error.detail),
+                }
+            }
+            return JSONResponse(body, status_code=error.status_code)
         if _wants_json(request):
             return JSONResponse({"detail": error.detail}, status_code=error.status_code)
         if error.status_code == 404:
