@@ -18,7 +18,7 @@ from app.cli import main
 from engine.service.api_tokens import create_token
 from engine.store.models import ApiToken, HistoryRow, OutboxMail, RequestRow, TrainingSession
 
-from .backoffice import manager
+from .backoffice import admin, manager
 from .conftest import Site
 from .journey import CODE
 from .test_backoffice_requests import (
@@ -29,6 +29,7 @@ from .test_backoffice_requests import (
     state_of,
 )
 from .test_delivery import confirm, submitted
+from .test_page_structure import problems_of
 
 API = "/api/v1"
 REQUESTS = f"{API}/workflows/onboarding/requests"
@@ -446,3 +447,46 @@ def test_the_command_creates_lists_and_revokes_tokens(
     assert main(["api-token", "list"]) == 0
     assert "revoked" in capsys.readouterr().out
     assert main(["api-token", "revoke", "999"]) == 2
+
+
+# -- the backoffice page ------------------------------------------------------------------------
+
+
+def test_an_admin_creates_sees_and_revokes_tokens_in_the_backoffice(site: Site) -> None:
+    page_url = "/backoffice/onboarding/jetons-api"
+    browser = admin(site)
+    page = browser.get(page_url)
+    assert page.status == 200 and "Aucun jeton pour l'instant." in page.text
+    assert problems_of(page) == []
+    typed = {"name": "Synchronisation CRM", "role": "registration_manager"}
+    page = browser.submit(typed, nav=None, form=-1)
+    assert page.status == 200
+    token = page.soup.select_one("#new-token").get_text(strip=True)
+    assert "Copiez-le maintenant" in page.text
+    assert problems_of(page) == []
+    caller = Api(site, token)
+    assert caller.get(REQUESTS).status_code == 200
+    page = browser.get(page_url)
+    row = [" ".join(td.get_text(" ").split()) for td in page.soup.select("tbody tr td")]
+    assert row[0] == "Synchronisation CRM" and row[1] == f"{token[:12]}…"
+    assert row[2] == "Gestionnaire d'inscriptions locales"
+    assert "par admin@hgi.example" in row[3]
+    assert row[4] == site.clock.now().astimezone(site.runtime.zone).strftime("%d/%m/%Y %H:%M")
+    assert token not in page.text  # shown once only
+
+    # Without the form's token, nothing is revoked.
+    form = page.soup.select_one("form[action$='/revocation']")
+    refused = browser.post(str(form["action"]), {"_csrf": "forged"})
+    assert refused.status == 400 and caller.get(REQUESTS).status_code == 200
+    page = browser.get(page_url)
+    forms = page.soup.select("form[method=post]")
+    revoke = next(i for i, f in enumerate(forms) if str(f["action"]).endswith("/revocation"))
+    page = browser.submit({}, nav=None, form=revoke)
+    assert page.status == 200 and "Jeton « Synchronisation CRM » révoqué" in page.text
+    assert "Révoqué le" in page.text
+    assert caller.get(REQUESTS).status_code == 401
+
+    missing = browser.submit({"name": "  ", "role": "admin"}, nav=None, form=-1)
+    assert missing.status == 422 and "Donnez un nom au jeton." in missing.text
+    # A manager does not reach the page.
+    assert manager(site).get(page_url).status == 403

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from . import (
+    api_tokens,
     auth,
     bulk_actions,
     export,
@@ -37,6 +38,7 @@ def backoffice_router() -> APIRouter:
         export,
         settings_page,
         users,
+        api_tokens,
     ):
         router.include_router(module.router)
     return router
