@@ -1,9 +1,9 @@
 """The `onboarding` command: its parser, and each command wired to what it runs.
 
 The commands that run the product (`serve`, `worker`, `db upgrade`, `demo`, `settings`, `user
-create`) and the PDF renderer are imported when their command runs: they bring the web stack,
-the database drivers and fpdf2, which would make `onboarding validate`, run by editors and CI
-on every change, five times slower to start."""
+create`, `api-token`) and the PDF renderer are imported when their command runs: they bring the
+web stack, the database drivers and fpdf2, which would make `onboarding validate`, run by editors
+and CI on every change, five times slower to start."""
 
 from __future__ import annotations
 
@@ -138,6 +138,16 @@ def cmd_user_create(args: argparse.Namespace) -> int:
     return create_user(args.email, args.role, args.password)
 
 
+def cmd_api_token(args: argparse.Namespace) -> int:
+    from . import maintenance
+
+    if args.token_command == "create":
+        return maintenance.create_api_token(args.name, args.role)
+    if args.token_command == "revoke":
+        return maintenance.revoke_api_token(args.id)
+    return maintenance.list_api_tokens()
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     from .worker import run_worker
 
@@ -249,6 +259,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     user_create.add_argument("--password", help="default: a new one, printed once")
     user_create.set_defaults(handler=cmd_user_create)
+
+    token = commands.add_parser("api-token", help="tokens of the JSON API (/api/v1)")
+    token_commands = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    token_create = token_commands.add_parser(
+        "create", help="create a token acting with a role; prints it once"
+    )
+    token_create.add_argument("name", metavar="NAME", help="what the token is for")
+    token_create.add_argument("--role", required=True, help="a role declared by a workflow")
+    token_create.set_defaults(handler=cmd_api_token)
+    token_list = token_commands.add_parser("list", help="every token, revoked ones included")
+    token_list.set_defaults(handler=cmd_api_token)
+    token_revoke = token_commands.add_parser("revoke", help="revoke a token (by its id)")
+    token_revoke.add_argument("id", type=int, metavar="ID")
+    token_revoke.set_defaults(handler=cmd_api_token)
 
     worker = commands.add_parser("worker", help="fire due timers and deliver the outbox")
     worker.add_argument("--once", action="store_true", help="one round, then exit")

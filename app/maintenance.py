@@ -1,5 +1,5 @@
-"""The operator's commands: `db upgrade`, `demo`, `settings`, `user create`. Each prepares the
-product first (settings, workflows, database) and reports problems in a sentence."""
+"""The operator's commands: `db upgrade`, `demo`, `settings`, `user create`, `api-token`. Each
+prepares the product first (settings, workflows, database) and reports problems in a sentence."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from engine.service.accounts import find_account, hash_password
+from engine.service.api_tokens import TokenProblem, create_token, list_tokens, revoke_token
 from engine.service.logins import set_password_hash
 from engine.service.seed import SeedError, load_seed, read_seed
 from engine.service.settings_store import SettingError, effective, set_value
@@ -107,4 +108,63 @@ def create_user(email: str, roles: list[str], password: str | None) -> int:
     print(f"user {address}  roles {', '.join(sorted(set(roles)))}")
     if password is None:
         print(f"password {chosen}")
+    return 0
+
+
+def _declared_roles(prepared: object) -> set[str]:
+    registry = prepared.registry  # type: ignore[attr-defined]
+    return {r.id for c in registry.current.values() for r in c.spec.roles}
+
+
+def create_api_token(name: str, role: str) -> int:
+    """`onboarding api-token create NAME --role ROLE`: prints the token, once."""
+    prepared = prepare()
+    if prepared is None:
+        return 1
+    with make_session_factory(prepared.engine)() as db:
+        try:
+            created = create_token(
+                db, name, role, _declared_roles(prepared), created_by="ligne de commande"
+            )
+        except TokenProblem as error:
+            print(str(error), file=sys.stderr)
+            return 2
+        print(f"token {created.row.id}  {created.row.name}  role {created.row.role}")
+        print(f"secret {created.token}")
+        print("keep it now: it is not shown again", file=sys.stderr)
+    return 0
+
+
+def _moment(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+
+
+def list_api_tokens() -> int:
+    """`onboarding api-token list`: id, prefix, role, name, dates."""
+    prepared = prepare()
+    if prepared is None:
+        return 1
+    with make_session_factory(prepared.engine)() as db:
+        tokens = list_tokens(db)
+        if not tokens:
+            print("no API token")
+        for t in tokens:
+            state = f"revoked {_moment(t.revoked_at)}" if t.revoked_at else "active"
+            print(
+                f"{t.id}  {t.prefix}…  role {t.role}  {t.name!r}  created {_moment(t.created_at)}"
+                f" by {t.created_by or '-'}  last used {_moment(t.last_used_at)}  {state}"
+            )
+    return 0
+
+
+def revoke_api_token(token_id: int) -> int:
+    """`onboarding api-token revoke ID`."""
+    prepared = prepare()
+    if prepared is None:
+        return 1
+    with make_session_factory(prepared.engine)() as db:
+        if not revoke_token(db, token_id, datetime.now(UTC)):
+            print(f"no API token {token_id}", file=sys.stderr)
+            return 2
+    print(f"token {token_id} revoked")
     return 0

@@ -32,6 +32,8 @@ from engine.config import AppSettings
 from engine.service.context import Runtime
 from engine.store.db import WEB_THREADS, make_session_factory
 
+from .api.mount import PREFIX as API_PREFIX
+from .api.mount import LazyApi
 from .backoffice.access import Forbidden, LoginRequired, UnknownWorkflow, login_url
 from .deferred_routes import DeferredRoutes, WaitForRoutes
 from .deps import UnacceptableForm
@@ -79,6 +81,10 @@ def build_app(settings: AppSettings, runtime: Runtime, engine: Engine) -> FastAP
     app.add_middleware(AccessLog)  # outermost: times and names everything below it
     app.include_router(operations_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # The JSON API: an application of its own (its OpenAPI document, its JSON errors), built
+    # on its first request.
+    app.state.api = LazyApi(runtime, app.state.sessions)
+    app.mount(API_PREFIX, app.state.api, name="api")
     app.include_router(home.router)
     app.include_router(links.router)
     _error_pages(app)
@@ -174,6 +180,17 @@ def _error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if request.url.path.startswith(f"{API_PREFIX}/") or request.url.path == API_PREFIX:
+            # An address under the API that its mount does not take (a line break in it): the
+            # API's own error shape (web/api/common.py).
+            found = error.status_code == 404
+            body = {
+                "error": {
+                    "code": "not_found" if found else "http_error",
+                    "message": "Cette adresse ne désigne rien." if found else str(error.detail),
+                }
+            }
+            return JSONResponse(body, status_code=error.status_code)
         if _wants_json(request):
             return JSONResponse({"detail": error.detail}, status_code=error.status_code)
         if error.status_code == 404:

@@ -53,6 +53,10 @@ class AddressGuard:
 
 
 def refusal(request: Request) -> Response:
+    if request.url.path.startswith("/api/"):
+        # The JSON API's error shape (web/api/app.py).
+        error = {"code": "bad_address", "message": "Adresse invalide (NUL ou octets non UTF-8)."}
+        return JSONResponse({"error": error}, status_code=400)
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"detail": "invalid address"}, status_code=400)
     words = Words("fr")

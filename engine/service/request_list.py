@@ -456,6 +456,11 @@ def _cursor(db: Session, workflow_id: str, query: QueueQuery) -> Cursor | None:
     return Cursor(*found)
 
 
+def has_cursor(db: Session, workflow_id: str, query: QueueQuery) -> bool:
+    """Whether the row named by `after` or `before` can start a page of this query."""
+    return _cursor(db, workflow_id, query) is not None
+
+
 def _keyset_ids(
     db: Session,
     workflow_id: str,

@@ -467,3 +467,24 @@ class OutboxCall(Base):
 add_mapped_attribute(
     TrainingSession, "lms_course", mapped_column("lms_course", String(255), nullable=True)
 )
+
+
+# -- the JSON API's tokens ----------------------------------------------------------------------
+
+
+class ApiToken(Base):
+    """A token a program presents to the JSON API (`Authorization: Bearer ...`), acting with
+    one role. Only the token's SHA-256 is kept (engine/service/api_tokens.py says why not
+    Argon2), with its first characters to recognise it in a list."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(320), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -66,6 +66,7 @@ MENU = (
     ("export", "bo_export", "manage"),
     ("reglages", "bo_settings", "admin"),
     ("utilisateurs", "bo_users", "admin"),
+    ("jetons-api", "bo_api_tokens", "admin"),
 )
 
 

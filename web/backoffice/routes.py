@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from . import (
+    api_tokens,
     auth,
     bulk_actions,
     export,
@@ -39,6 +40,7 @@ def backoffice_router() -> APIRouter:
         settings_page,
         users,
         webhooks,
+        api_tokens,
     ):
         router.include_router(module.router)
     return router

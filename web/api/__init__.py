@@ -1,0 +1,1 @@
+"""The JSON API (/api/v1), for programs holding a token."""
