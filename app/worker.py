@@ -87,9 +87,10 @@ class Worker:
             if batch.claimed < self.runtime.settings.worker_batch:
                 break
         for _ in range(max_batches):
+            # Until nothing is due: a call made may release the next call of its request.
             calls = self.calls.run_batch()
             result.add_calls(calls)
-            if calls.claimed < self.runtime.settings.worker_batch:
+            if calls.claimed == 0:
                 break
         WORKER_ROUNDS.inc()
         return result
