@@ -265,3 +265,19 @@ def test_without_a_platform_address_no_call_is_planned(site: Site) -> None:
     with site.db() as db:
         assert db.get(RequestRow, request_id).state == "registered"
         assert db.execute(select(OutboxCall)).scalars().all() == []
+
+
+def test_the_sessions_page_maps_a_session_to_its_course(site: Site) -> None:
+    browser = manager(site)
+    page = browser.get(f"/backoffice/onboarding/sessions/{CODE}/modifier")
+    form = page.soup.select_one("form[action$='/modifier']")
+    values = {**form_values(form), "lms_course": "  ELUS-26C03 "}
+    answer = browser.client.post(str(form["action"]), data=values, follow_redirects=False)
+    assert answer.status_code == 303
+    with site.db() as db:
+        session = db.execute(
+            select(TrainingSession).where(TrainingSession.code == CODE)
+        ).scalar_one()
+        assert session.lms_course == "ELUS-26C03"
+    page = browser.get(f"/backoffice/onboarding/sessions/{CODE}/modifier")
+    assert page.soup.select_one("#lms_course")["value"] == "ELUS-26C03"
