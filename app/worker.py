@@ -88,13 +88,10 @@ class Worker:
             if batch.claimed < self.runtime.settings.worker_batch:
                 break
         for _ in range(max_batches):
+            # Until nothing is due: a call made may release the next call of its request.
             calls = self.calls.run_batch()
             result.add_calls(calls)
-            # A call made may let the next call of its request to the same system go (it
-            # waited for it): go on while calls get done, not only while batches are full.
-            if calls.claimed == 0 or (
-                calls.claimed < self.runtime.settings.worker_batch and calls.done == 0
-            ):
+            if calls.claimed == 0:
                 break
         WORKER_ROUNDS.inc()
         return result

@@ -373,6 +373,11 @@ def read_session(raw: dict[str, str], zone: ZoneInfo, *, with_code: bool = True)
     if len(place) > 300:
         errors["place"] = "Le lieu a plus de 300 caractères."
     values["place"] = place
+    if "lms_course" in raw:  # the learning platform's course; absent: left as it is
+        course = clean_text(raw.get("lms_course") or "", multiline=False)
+        if len(course) > 255:
+            errors["lms_course"] = "Le cours a plus de 255 caractères."
+        values["lms_course"] = course or None
     capacity_text = clean_text(raw.get("capacity", ""), multiline=False).replace(" ", "")
     if not capacity_text:
         errors["capacity"] = "La capacité est obligatoire."

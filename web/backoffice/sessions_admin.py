@@ -61,6 +61,11 @@ FIELDS = (
     ("ends_at", "Fin", "jj/mm/aaaa hh:mm"),
     ("place", "Lieu", ""),
     ("capacity", "Capacité (places)", "Nombre de places ; 0 ou plus."),
+    (
+        "lms_course",
+        "Cours de la plateforme de formation",
+        "Numéro d'identification (idnumber) ou nom abrégé du cours ; vide : aucun.",
+    ),
 )
 
 
@@ -207,6 +212,7 @@ def show_session(desk: ManageDesk, code: SessionCode) -> HTMLResponse:
         "ends_at": format_moment(session.ends_at, zone),
         "place": session.place,
         "capacity": str(session.capacity),
+        "lms_course": session.lms_course or "",
     }
     return _session_page(desk, session=session, values=values, errors={})
 
@@ -223,16 +229,16 @@ def edit_session(desk: ManageDesk, code: SessionCode, form: Form) -> Response:
     data = read_session(raw, desk.runtime.zone, with_code=False)
     if data.errors:
         return _session_page(desk, session=session, values=raw, errors=data.errors, status=422)
-    names = ("title", "starts_at", "ends_at", "place", "capacity")
-    update_session(desk.db, session, {name: data.values[name] for name in names})
+    names = ("title", "starts_at", "ends_at", "place", "capacity", "lms_course")
+    update_session(
+        desk.db, session, {name: data.values[name] for name in names if name in data.values}
+    )
     flash(desk, "Modifications enregistrées.")
     return redirect(f"{desk.base}/sessions/{session.code}/modifier")
 
 
 @router.post("/sessions/{code}/{action}", response_class=HTMLResponse)
-def open_or_close(
-    desk: ManageDesk, code: SessionCode, action: Action, form: Form
-) -> Response:
+def open_or_close(desk: ManageDesk, code: SessionCode, action: Action, form: Form) -> Response:
     session = find_session(desk.db, desk.compiled.spec.id, code)
     if session is None or action not in ("ouvrir", "fermer"):
         return not_found(desk, "Cette session")
