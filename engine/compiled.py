@@ -189,6 +189,8 @@ class CompiledWorkflow:
                 "state_label": self.text(state_spec.label, locale) if state_spec else state_id,
                 "created_at": snapshot.extra.get("created_at"),
                 "submitted_at": snapshot.extra.get("submitted_at"),
+                # Set in the notice that announces the erasure of the request's data.
+                "erasure_date": snapshot.extra.get("erasure_date"),
             },
             # Every answer field is present, None when unanswered or hidden, so that a template
             # can test `{% if answers.x %}` without tripping StrictUndefined.

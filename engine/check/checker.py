@@ -9,6 +9,7 @@ from .graph import check_graph
 from .loader import LoadedWorkflow
 from .names import check_names
 from .references import check_process_references, check_workflow_references
+from .retention import check_retention
 from .rules import check_field_rules, check_translations, check_values
 from .scope import Scope
 from .template_facts import STORE
@@ -28,6 +29,7 @@ CHECKS = (
     check_workflow_texts,
     check_layouts,
     check_webhooks,
+    check_retention,
 )
 
 

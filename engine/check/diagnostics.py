@@ -67,6 +67,7 @@ CODES: dict[str, str] = {
     "E067": "learning-platform action without a declared platform",
     "E068": "webhook incomplete",
     "E069": "unknown transition",
+    "E075": "retention rule covers no state, or a state twice",
 }
 
 

@@ -245,6 +245,9 @@ def _load_referenced_files(loaded: LoadedWorkflow, reader: _Reader) -> None:
     for start in workflow.wizard.start_actions:
         if start.mail is not None and start.mail not in loaded.mails:
             _load_mail(loaded, reader, start.mail)
+    for rule in workflow.retention:
+        if rule.notice is not None and rule.notice.template not in loaded.mails:
+            _load_mail(loaded, reader, rule.notice.template)
     _load_mail_layouts(loaded, reader)
 
 

@@ -90,3 +90,6 @@ def check_names(ctx: CheckContext) -> None:
         ((t.id, (*process, "transitions", i)) for i, t in enumerate(wf.process.transitions)),
     )
     _duplicates(ctx, "webhook", ((h.id, ("webhooks", i)) for i, h in enumerate(wf.webhooks)))
+    _duplicates(
+        ctx, "retention rule", ((r.id, ("retention", i)) for i, r in enumerate(wf.retention))
+    )

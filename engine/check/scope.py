@@ -34,6 +34,7 @@ REQUEST_ATTRIBUTES = frozenset(
         "created_at",
         "submitted_at",
         "locale",
+        "erasure_date",
     }
 )
 ACCOUNT_ATTRIBUTES = frozenset({"login", "email"})

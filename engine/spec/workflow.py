@@ -152,6 +152,26 @@ class Webhook(SpecModel):
     description: Text | None = None
 
 
+class RetentionNotice(SpecModel):
+    """A mail telling the applicant, this long before, that their data will be erased."""
+
+    template: Identifier = Field(description="a folder of mail_templates/")
+    before: DurationOrSetting
+
+
+class RetentionRule(SpecModel):
+    """How long the personal data of requests in these states (or state categories) is kept,
+    counted from the request's last change. Then it is erased: the request stays, anonymised,
+    with its reference, state, session and dates, for counts and statistics."""
+
+    id: Identifier
+    states: tuple[Identifier, ...] = ()
+    categories: tuple[Identifier, ...] = ()
+    after: DurationOrSetting
+    notice: RetentionNotice | None = None
+    description: Text | None = None
+
+
 class Workflow(SpecModel):
     id: Identifier
     title: Text
@@ -174,3 +194,6 @@ class Workflow(SpecModel):
     wizard: Wizard
     process: Process
     webhooks: tuple[Webhook, ...] = ()
+    retention: tuple[RetentionRule, ...] = Field(
+        (), description="how long personal data is kept, by state; erased by the worker"
+    )
