@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..compiled import CompiledWorkflow
 from ..spec.workflow import RetentionRule
@@ -168,7 +169,7 @@ def apply_retention(
                     by=Eraser("retention", item.rule),
                     now=moment,
                 )
-            except AlreadyErased:
+            except (AlreadyErased, StaleDataError):  # another worker erased it meanwhile
                 continue
             done.erasures.append(item)
     if done.notices or done.erasures:
