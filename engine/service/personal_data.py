@@ -67,6 +67,7 @@ def anonymise(db: Session, row: RequestRow, *, reason: str, by: Eraser, now: dat
         row.draft_secret_hash = None
         row.account_id = None
         row.anonymised_at = now
+        row.updated_at = now
         db.execute(update(HistoryRow).where(HistoryRow.request_id == row.id).values(comment=None))
         db.execute(
             update(HistoryRow)
