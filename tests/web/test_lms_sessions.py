@@ -309,3 +309,64 @@ def test_the_page_is_for_managers(site: Site) -> None:
     tester = staff_browser(site, "testeur@hgi.example", ["tester"])
     assert tester.get(PLATFORM).status == 403
 
+
+
+# -- the course in the sessions' CSV ------------------------------------------------------------
+
+
+def preview_csv(browser, content: str) -> Page:
+    browser.get(f"{BASE}/import")
+    return submit_to(browser, "/sessions/import", {"content": content}, nav="apercu")
+
+
+def test_the_sessions_csv_carries_the_course(site: Site) -> None:
+    map_course(site, "26C03S1", "ELUS-26C03")
+    browser = manager(site)
+    export = browser.client.get(f"{BASE}/export.csv").content.decode("utf-8")
+    lines = export.removeprefix("\ufeff").splitlines()
+    assert lines[0] == "code;title;starts_at;ends_at;place;capacity;is_open;lms_course"
+    by_code = {line.split(";")[0]: line for line in lines[1:]}
+    assert by_code["26C03S1"].endswith(";oui;ELUS-26C03")
+    assert by_code["26C04S2"].endswith(";oui;")
+    # Read back, edited: a course set, a course removed (blank), a new session with its own.
+    edited = (
+        export.replace(";oui;ELUS-26C03", ";oui;")
+        .replace(by_code["26C04S2"], by_code["26C04S2"] + "FIN-2027")
+        .rstrip("\r\n")
+        + "\r\n27A01S1;Budget;15/01/2027 09:00;15/01/2027 17:00;Lyon;20;oui; BUDGET-27 \r\n"
+    )
+    page = preview_csv(browser, edited)
+    assert "4 lignes lues, 4 valides, 0 rejetée" in page.text
+    page = submit_to(browser, "/sessions/import", nav="tout")
+    assert "1 session(s) créée(s), 3 mise(s) à jour" in page.text
+    found = sessions(site)
+    assert found["26C03S1"].lms_course is None
+    assert found["26C04S2"].lms_course == "FIN-2027"
+    assert found["27A01S1"].lms_course == "BUDGET-27"
+    assert found["26C05S1"].lms_course is None
+
+
+def test_a_csv_without_the_course_column_leaves_the_courses(site: Site) -> None:
+    map_course(site, "26C03S1", "ELUS-26C03")
+    browser = manager(site)
+    old = (
+        "code;title;starts_at;ends_at;place;capacity;is_open\n"
+        "26C03S1;Patrimoine;02/10/2026 11:00;02/10/2026 12:15;Lyon;25;oui\n"
+    )
+    preview_csv(browser, old)
+    page = submit_to(browser, "/sessions/import", nav="tout")
+    assert "0 session(s) créée(s), 1 mise(s) à jour" in page.text
+    session = sessions(site)["26C03S1"]
+    assert (session.title, session.lms_course) == ("Patrimoine", "ELUS-26C03")
+
+
+def test_a_course_too_long_is_rejected_with_its_line(site: Site) -> None:
+    browser = manager(site)
+    bad = (
+        "code;title;starts_at;ends_at;place;capacity;is_open;cours\n"
+        f"27A01S1;Budget;15/01/2027 09:00;15/01/2027 17:00;Lyon;20;oui;{'x' * 256}\n"
+    )
+    page = preview_csv(browser, bad)
+    rejected = dict((r[0], r[1]) for r in rows_of(page, "#rejected"))
+    assert rejected == {"2": "cours : Le cours a plus de 255 caractères."}
+    assert "27A01S1" not in sessions(site)
