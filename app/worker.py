@@ -19,6 +19,7 @@ from engine.delivery.metrics import WORKER_ROUND_FAILURES, WORKER_ROUNDS
 from engine.delivery.outbox import BatchResult, OutboxWorker, engine_sessions
 from engine.logs import configure_logging
 from engine.service.context import Runtime
+from engine.service.platform_mails import mail_platform_accounts
 from engine.service.retention import apply_retention
 from engine.service.timers import fire_due_timers
 
@@ -105,6 +106,13 @@ class Worker:
             result.add_calls(calls)
             if calls.claimed == 0:
                 break
+        # The mails that wait for a platform account's call, then sent in this round.
+        if mail_platform_accounts(self.runtime, self.sessions):
+            for _ in range(max_batches):
+                batch = self.outbox.run_batch()
+                result.add(batch)
+                if batch.claimed < self.runtime.settings.worker_batch:
+                    break
         WORKER_ROUNDS.inc()
         return result
 

@@ -175,6 +175,7 @@ class CompiledWorkflow:
         comment: str | None = None,
         state: str | None = None,
         account: Mapping[str, Any] | None = None,
+        platform_account: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         locale = snapshot.locale or self.spec.locale
         state_id = state or snapshot.state
@@ -205,6 +206,10 @@ class CompiledWorkflow:
             "links": dict(snapshot.links),
             "settings": self.settings_with(snapshot.settings),
             "account": dict(account or {}),
+            "platform_account": {
+                name: (platform_account or {}).get(name)
+                for name in ("username", "created", "password_help_url")
+            },
             "transition": {
                 "id": transition.id if transition else None,
                 "label": self.text(transition.label, locale) if transition else None,
