@@ -49,6 +49,7 @@ def sample_session(code: str = SAMPLE_SESSION_CODE) -> dict[str, Any]:
         "seats_taken": 3,
         "seats_left": 17,
         "is_open": True,
+        "registration_closes_at": (start - timedelta(days=2)).isoformat(),
     }
 
 

@@ -17,7 +17,12 @@ from engine.process.firing import RequestSnapshot
 from engine.service.context import Runtime
 from engine.service.drafts import Drafts, Go
 from engine.service.requests import session_field
-from engine.service.sessions import session_record
+from engine.service.sessions import (
+    format_moment,
+    registration_closes_at,
+    session_record,
+    takes_registrations,
+)
 from engine.store.models import Account, RequestRow
 from engine.wizard.plan import CompiledStep, StepResult
 from engine.wizard.replay import inputs_from_answers
@@ -90,10 +95,14 @@ class WizardVisit:
         return self.service.session_by_code(compiled, self.code, self.locale) or None
 
     def session_is_open(self) -> bool:
+        """Whether the session takes registrations now (open, before its closing moment)."""
         if session_field(self.current) is None:
             return True
         row = self.session_row()
-        return row is not None and row.is_open
+        if row is None:
+            return False
+        delay = self.service.closing_delay(self.current)
+        return takes_registrations(row, self.runtime.now(), delay)
 
     def account(self) -> Account | None:
         return logged_in(self.request, self.db, Audience.APPLICANT)
@@ -119,6 +128,8 @@ class WizardVisit:
             return see_other(self.base)
         if not self.is_draft(row):
             return self.after_submission(row)
+        if not self.session_is_open():
+            return self.session_closed(row)
         return row, self.service.compiled_for(row)
 
     def is_draft(self, row: RequestRow) -> bool:
@@ -142,7 +153,31 @@ class WizardVisit:
         full.update(context)
         return render(self.request, template, full, status=status, locale=self.locale)
 
-    def session_closed(self) -> HTMLResponse:
+    def session_closed(self, draft: RequestRow | None = None) -> HTMLResponse:
+        """The page of a session that takes no registrations: unknown, closed by an operator,
+        or past its closing moment (said with its date). A draft in progress is kept: its
+        applicant is told it can no longer be sent, and whom to write to."""
+        row = self.session_row()
+        if row is not None and self.code is not None:
+            closes = registration_closes_at(row, self.service.closing_delay(self.current))
+            now = self.runtime.now()
+            when = closes if closes <= now else now
+            closed = format_moment(when, self.runtime.zone, self.locale)
+            email = str(self.current.spec.organisation.get("email", ""))
+            message = (
+                self.words("session_closed_draft", code=self.code, closed=closed, email=email)
+                if draft is not None
+                else self.words("session_closed", code=self.code, closed=closed)
+            )
+            return message_page(
+                self.request,
+                self.words["session_closed_title"],
+                message,
+                status=410,
+                locale=self.locale,
+                kind="warning",
+                links=[("/", self.words["see_sessions"])],
+            )
         return message_page(
             self.request,
             self.words["session_unknown_title"],

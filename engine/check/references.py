@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..actions.builtin import default_registry
 from ..actions.registry import Reference
-from ..spec.fields import ReferenceChoiceField
+from ..spec.fields import ReferenceChoiceField, SessionField
 from ..spec.process import ByLink, ByRoles, ByTimer
 from ..spec_types import is_duration
 from .context import CheckContext, PathT
@@ -219,9 +219,11 @@ def check_workflow_references(ctx: CheckContext) -> None:
                 )
     for i, step in enumerate(wf.wizard.steps):
         for j, item in enumerate(step.fields):
+            path = ("wizard", "steps", i, "fields", j)
+            if isinstance(item, SessionField) and item.closes_before_start is not None:
+                _check_duration(ctx, item.closes_before_start, (*path, "closes_before_start"))
             if not isinstance(item, ReferenceChoiceField):
                 continue
-            path = ("wizard", "steps", i, "fields", j)
             ref_list = lists.get(item.list)
             if ref_list is None:
                 ctx.unknown("E012", "reference list", item.list, lists, (*path, "list"))

@@ -24,6 +24,7 @@ SESSION_ATTRIBUTES = frozenset(
         "seats_taken",
         "seats_left",
         "is_open",
+        "registration_closes_at",
     }
 )
 REQUEST_ATTRIBUTES = frozenset(

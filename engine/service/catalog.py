@@ -8,6 +8,7 @@ import secrets
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, bindparam, func, select
@@ -17,6 +18,7 @@ from ..compiled import CompiledWorkflow
 from ..spec.fields import ReferenceChoiceField
 from ..spec.reference import ReferenceList
 from ..store.models import ReferenceEntryRow, TrainingSession
+from .sessions import takes_registrations
 from .shared_lookups import Kind, RequestLookups
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
@@ -40,10 +42,11 @@ _ENTRY = select(*ReferenceEntryRow.__table__.columns).where(
     ReferenceEntryRow.entry_id == bindparam("entry_id"),
 )
 
-_OPEN_SESSION = select(TrainingSession.id).where(
+_OPEN_SESSION = select(
+    TrainingSession.is_open, TrainingSession.starts_at, TrainingSession.registration_closes_at
+).where(
     TrainingSession.workflow_id == bindparam("workflow_id"),
     TrainingSession.code == bindparam("code"),
-    TrainingSession.is_open.is_(True),
 )
 
 
@@ -96,9 +99,19 @@ class DbCatalog:
     every step, and each step reads the same entries again)."""
 
     def __init__(
-        self, db: Session, compiled: CompiledWorkflow, shared: RequestLookups | None = None
+        self,
+        db: Session,
+        compiled: CompiledWorkflow,
+        shared: RequestLookups | None = None,
+        *,
+        now: datetime | None = None,
+        closing: timedelta = timedelta(0),
     ) -> None:
         self.shared = shared
+        # Whether a session takes registrations depends on the time, which no counter tracks:
+        # what is kept is the session's row, the moment is compared on each call.
+        self.now = now if now is not None else datetime.now(UTC)
+        self.closing = closing
         self._entries: dict[tuple[str, str], bool] = {}
         self._rows: dict[tuple[str, str], Row[Any] | None] = {}
         self._sessions: dict[str, bool] = {}
@@ -144,12 +157,13 @@ class DbCatalog:
         if found is None:
             params = {"workflow_id": self.workflow_id, "code": code}
 
-            def load() -> bool:
-                return self.db.execute(_OPEN_SESSION, params).first() is not None
+            def load() -> Row[Any] | None:
+                return self.db.execute(_OPEN_SESSION, params).first()
 
             key = ("open", self.workflow_id, code)
-            found = self._sessions[code] = (
-                load() if self.shared is None else self.shared.get(Kind.SESSIONS, key, load)
+            record = load() if self.shared is None else self.shared.get(Kind.SESSIONS, key, load)
+            found = self._sessions[code] = record is not None and takes_registrations(
+                record, self.now, self.closing
             )
         return found
 

@@ -380,6 +380,18 @@ def read_session(raw: dict[str, str], zone: ZoneInfo, *, with_code: bool = True)
     start, end = values["starts_at"], values["ends_at"]
     if start is not None and end is not None and end <= start:
         errors["ends_at"] = "La fin doit être après le début."
+    if "registration_closes_at" in raw:  # absent: left as it is; empty: the default delay
+        text = clean_text(raw.get("registration_closes_at") or "", multiline=False)
+        closes = parse_moment(text, zone) if text else None
+        if text and closes is None:
+            errors["registration_closes_at"] = (
+                f"Date invalide « {text} » : écrivez-la jj/mm/aaaa hh:mm."
+            )
+        elif closes is not None and start is not None and closes > start:
+            errors["registration_closes_at"] = (
+                "La clôture des inscriptions doit précéder le début de la session."
+            )
+        values["registration_closes_at"] = closes
     place = clean_text(raw.get("place", ""), multiline=False)
     if len(place) > 300:
         errors["place"] = "Le lieu a plus de 300 caractères."

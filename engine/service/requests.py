@@ -9,7 +9,8 @@ import secrets
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row, bindparam, select
@@ -29,7 +30,14 @@ from .context import Runtime
 from .effects import PreparedEffects, prepare_effects, write_effects
 from .numbering import format_reference, next_number
 from .request_columns import fill_queue_columns
-from .sessions import seats_taken, session_view, session_with_seats
+from .sessions import (
+    closing_delay,
+    registration_closes_at,
+    seats_taken,
+    session_view,
+    session_with_seats,
+    takes_registrations,
+)
 from .settings_store import overrides
 from .shared_lookups import VERSION_COLUMNS, Kind, RequestLookups
 from .transaction import lock_training_session, writing
@@ -111,9 +119,17 @@ class RequestService:
         found = self._catalogs.get(compiled.content_hash)
         if found is None:
             found = self._catalogs[compiled.content_hash] = DbCatalog(
-                self.db, compiled, self.shared
+                self.db,
+                compiled,
+                self.shared,
+                now=self.runtime.now(),
+                closing=self.closing_delay(compiled),
             )
         return found
+
+    def closing_delay(self, compiled: CompiledWorkflow) -> timedelta:
+        """How long before their start the workflow's sessions stop taking registrations."""
+        return closing_delay(compiled, self.settings_of(compiled))
 
     def forget_lookups(self) -> None:
         """After a change (a seat taken, an entry added), look everything up again."""
@@ -238,8 +254,26 @@ class RequestService:
                     return {}
                 return session_view(found[0], self.runtime.zone, key[2], found[1])
 
-            self._sessions[key] = dict(self.shared.get(Kind.SESSIONS, key, load))
+            view = dict(self.shared.get(Kind.SESSIONS, key, load))
+            if view:
+                self._with_closing(view, compiled)
+            self._sessions[key] = view
         return self._sessions[key]
+
+    def _with_closing(self, view: dict[str, Any], compiled: CompiledWorkflow) -> None:
+        """The moment registration closes and whether it is still open, computed now (time
+        moves on without any write, so this is never kept between requests)."""
+        record = SimpleNamespace(
+            is_open=view["is_open"],
+            starts_at=datetime.fromisoformat(view["starts_at"]),
+            registration_closes_at=None
+            if view["registration_closes_at"] is None
+            else datetime.fromisoformat(view["registration_closes_at"]),
+        )
+        delay = self.closing_delay(compiled)
+        closes = registration_closes_at(record, delay)  # type: ignore[arg-type]
+        view["registration_closes_at"] = closes.astimezone(self.runtime.zone).isoformat()
+        view["is_open"] = takes_registrations(record, self.runtime.now(), delay)  # type: ignore[arg-type]
 
     def session_view(
         self,
@@ -248,7 +282,9 @@ class RequestService:
         locale: str | None = None,
     ) -> dict[str, Any]:
         taken = seats_taken(self.db, compiled, session.code)
-        return session_view(session, self.runtime.zone, locale or compiled.spec.locale, taken)
+        view = session_view(session, self.runtime.zone, locale or compiled.spec.locale, taken)
+        self._with_closing(view, compiled)
+        return view
 
     def entries(
         self, compiled: CompiledWorkflow, answers: Mapping[str, Any]

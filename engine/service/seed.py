@@ -3,11 +3,12 @@ backoffice users, for a demonstration or a first installation. Loading twice upd
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -28,19 +29,40 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# A moment counted from the day the file is loaded, so that demonstration data stays current:
+# "+31d 11:00" is 11:00 (local time) 31 days after the load day, "-3d 09:30" three days before.
+_RELATIVE = re.compile(r"^([+-]\d{1,4})d (\d{1,2}):(\d{2})$")
+Moment = datetime | Annotated[str, Field(pattern=_RELATIVE.pattern)]
+
+
+def resolve_moment(value: datetime | str, today: date, zone: ZoneInfo) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=zone) if value.tzinfo is None else value
+    found = _RELATIVE.match(value)
+    assert found is not None  # the field's pattern
+    days, hours, minutes = (int(part) for part in found.groups())
+    day = today + timedelta(days=days)
+    return datetime.combine(day, time(hours, minutes), tzinfo=zone)
+
+
 class SessionData(_Model):
     code: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
     title: str = Field(min_length=1, max_length=300)
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Moment
+    ends_at: Moment
+    registration_closes_at: Moment | None = None
     place: str = ""
     capacity: int = Field(ge=0)
     is_open: bool = True
 
     @model_validator(mode="after")
     def _ordered(self) -> SessionData:
-        if self.ends_at < self.starts_at:
-            raise ValueError("ends_at is before starts_at")
+        # Both absolute or both relative: compared on any day (naive or aware alike).
+        if isinstance(self.starts_at, str) == isinstance(self.ends_at, str):
+            zone, today = ZoneInfo("UTC"), date(2000, 1, 1)
+            starts = resolve_moment(self.starts_at, today, zone)
+            if resolve_moment(self.ends_at, today, zone) < starts:
+                raise ValueError("ends_at is before starts_at")
         return self
 
 
@@ -85,14 +107,20 @@ def read_seed(path: Path) -> SeedFile:
 
 
 def load_seed(
-    db: Session, registry: WorkflowRegistry, seed: SeedFile, zone: ZoneInfo
+    db: Session,
+    registry: WorkflowRegistry,
+    seed: SeedFile,
+    zone: ZoneInfo,
+    today: date | None = None,
 ) -> list[Credentials]:
-    """Returns the users' new passwords (each load sets new ones and prints them once)."""
+    """Returns the users' new passwords (each load sets new ones and prints them once).
+    Relative moments count from `today` (the load day in `zone` when not given)."""
+    today = today if today is not None else datetime.now(zone).date()
     compiled = registry.get(seed.workflow)
     if compiled is None:
         raise SeedError(f"unknown workflow '{seed.workflow}'")
     for session in seed.sessions:
-        _upsert_session(db, compiled, session, zone)
+        _upsert_session(db, compiled, session, zone, today)
     for list_id, entries in seed.entries.items():
         _upsert_entries(db, compiled, list_id, entries)
     roles = {r.id for r in compiled.spec.roles}
@@ -106,20 +134,21 @@ def load_seed(
     return credentials
 
 
-def _local(moment: datetime, zone: ZoneInfo) -> datetime:
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
-
-
 def _upsert_session(
-    db: Session, compiled: CompiledWorkflow, data: SessionData, zone: ZoneInfo
+    db: Session, compiled: CompiledWorkflow, data: SessionData, zone: ZoneInfo, today: date
 ) -> None:
     row = find_session(db, compiled.spec.id, data.code)
     if row is None:
         row = TrainingSession(workflow_id=compiled.spec.id, code=data.code)
         db.add(row)
     row.title = data.title
-    row.starts_at = _local(data.starts_at, zone)
-    row.ends_at = _local(data.ends_at, zone)
+    row.starts_at = resolve_moment(data.starts_at, today, zone)
+    row.ends_at = resolve_moment(data.ends_at, today, zone)
+    row.registration_closes_at = (
+        None
+        if data.registration_closes_at is None
+        else resolve_moment(data.registration_closes_at, today, zone)
+    )
     row.place = data.place
     row.capacity = data.capacity
     row.is_open = data.is_open

@@ -3,7 +3,7 @@ workflow's language, seats taken by requests in the states that hold one."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,6 +13,7 @@ from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..compiled import CompiledWorkflow
+from ..spec.fields import SessionField
 from ..store.models import RequestRow, TrainingSession
 from .transaction import writing
 
@@ -31,6 +32,32 @@ def format_dates(start: datetime, end: datetime, zone: ZoneInfo, locale: str) ->
     return template.format(
         start=format_moment(start, zone, locale), end=format_moment(end, zone, locale)
     )
+
+
+def closing_delay(compiled: CompiledWorkflow, settings: dict[str, Any] | None) -> timedelta:
+    """How long before its start a session without a closing date of its own stops taking
+    registrations: the session field's `closes_before_start` (none: at the start)."""
+    field = next((f for f in compiled.fields.values() if isinstance(f, SessionField)), None)
+    if field is None or field.closes_before_start is None:
+        return timedelta(0)
+    return compiled.duration(field.closes_before_start, settings) or timedelta(0)
+
+
+def registration_closes_at(
+    session: TrainingSession | Row[Any], delay: timedelta
+) -> datetime:
+    """When the session stops taking registrations: its own date, or `delay` before its start;
+    never after its start."""
+    own = session.registration_closes_at
+    closes = own if own is not None else session.starts_at - delay
+    return min(closes, session.starts_at)
+
+
+def takes_registrations(
+    session: TrainingSession | Row[Any], now: datetime, delay: timedelta
+) -> bool:
+    """Open (an operator may close it at any time) and before its closing moment."""
+    return bool(session.is_open) and now < registration_closes_at(session, delay)
 
 
 def seat_states(compiled: CompiledWorkflow) -> list[str]:
@@ -98,11 +125,17 @@ def session_record(db: Session, workflow_id: str, code: str) -> Row[Any] | None:
     return db.execute(_SESSION_RECORD, {"workflow_id": workflow_id, "code": code}).first()
 
 
-def open_sessions(db: Session, workflow_id: str | None = None) -> list[TrainingSession]:
-    query = select(TrainingSession).where(TrainingSession.is_open.is_(True))
-    if workflow_id is not None:
-        query = query.where(TrainingSession.workflow_id == workflow_id)
-    return list(db.execute(query.order_by(TrainingSession.starts_at)).scalars())
+def open_sessions(
+    db: Session, workflow_id: str, now: datetime, delay: timedelta
+) -> list[TrainingSession]:
+    """The sessions that take registrations now, by start."""
+    query = select(TrainingSession).where(
+        TrainingSession.is_open.is_(True),
+        TrainingSession.workflow_id == workflow_id,
+        TrainingSession.starts_at > now,
+    )
+    found = db.execute(query.order_by(TrainingSession.starts_at)).scalars()
+    return [s for s in found if takes_registrations(s, now, delay)]
 
 
 def session_view(
@@ -120,6 +153,9 @@ def session_view(
         "seats_taken": taken,
         "seats_left": max(session.capacity - taken, 0),
         "is_open": session.is_open,
+        "registration_closes_at": None
+        if session.registration_closes_at is None
+        else session.registration_closes_at.astimezone(zone).isoformat(),
     }
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import Discriminator, Field, Tag
 
-from ..spec_types import Identifier, SpecModel, Text
+from ..spec_types import DurationOrSetting, Identifier, SpecModel, Text
 
 Expression = Annotated[str, Field(description="a condition in the expression language")]
 
@@ -207,7 +207,12 @@ class SessionField(InputField):
     """Choice of a training session; the web layer fills it from the entry URL."""
 
     type: Literal["session"]
-    only_open: bool = True
+    closes_before_start: DurationOrSetting | None = Field(
+        default=None,
+        description="how long before its start a session stops taking registrations, unless "
+        "the session has a closing date of its own (a duration such as 2d, or the id of a "
+        "duration setting); left out: at its start",
+    )
 
 
 class NoticeField(BaseField):

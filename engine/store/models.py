@@ -96,6 +96,9 @@ class TrainingSession(Base):
     place: Mapped[str] = mapped_column(String(300), default="")
     capacity: Mapped[int] = mapped_column(Integer)
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When registration closes; None: the workflow's delay before the start (the session
+    # field's `closes_before_start`). Past its start a session never takes registrations.
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -133,7 +133,9 @@ def site(database: Engine, tmp_path: Path) -> Site:
             runtime.registry.remember(db, compiled)
             sync_reference_lists(db, compiled)
         load_seed(
-            db, runtime.registry, read_seed(PROJECT / "demo" / "onboarding.yaml"), settings.zone
+            db, runtime.registry, read_seed(PROJECT / "demo" / "onboarding.yaml"),
+            settings.zone,
+            today=clock.moment.date(),
         )
         db.commit()
     app = create_app(settings, runtime=runtime, engine=database)

@@ -69,6 +69,11 @@ FIELDS = (
     ("title", "Intitulé", ""),
     ("starts_at", "Début", "jj/mm/aaaa hh:mm"),
     ("ends_at", "Fin", "jj/mm/aaaa hh:mm"),
+    (
+        "registration_closes_at",
+        "Clôture des inscriptions",
+        "jj/mm/aaaa hh:mm ; vide : le délai des réglages avant le début.",
+    ),
     ("place", "Lieu", ""),
     ("capacity", "Capacité (places)", "Nombre de places ; 0 ou plus."),
     (
@@ -221,6 +226,9 @@ def show_session(desk: ManageDesk, code: SessionCode) -> HTMLResponse:
         "title": session.title,
         "starts_at": format_moment(session.starts_at, zone),
         "ends_at": format_moment(session.ends_at, zone),
+        "registration_closes_at": format_moment(session.registration_closes_at, zone)
+        if session.registration_closes_at is not None
+        else "",
         "place": session.place,
         "capacity": str(session.capacity),
         "lms_course": session.lms_course or "",
@@ -240,7 +248,15 @@ def edit_session(desk: ManageDesk, code: SessionCode, form: Form) -> Response:
     data = read_session(raw, desk.runtime.zone, with_code=False)
     if data.errors:
         return _session_page(desk, session=session, values=raw, errors=data.errors, status=422)
-    names = ("title", "starts_at", "ends_at", "place", "capacity", "lms_course")
+    names = (
+        "title",
+        "starts_at",
+        "ends_at",
+        "registration_closes_at",
+        "place",
+        "capacity",
+        "lms_course",
+    )
     update_session(
         desk.db, session, {name: data.values[name] for name in names if name in data.values}
     )

@@ -40,7 +40,8 @@ def home(request: Request, db: HandlerDb) -> HTMLResponse:
         if session_field(compiled) is None:
             group["url"] = f"/{path}"
         else:
-            for session in open_sessions(db, compiled.spec.id):
+            now, delay = runtime.now(), service.closing_delay(compiled)
+            for session in open_sessions(db, compiled.spec.id, now, delay):
                 view = service.session_view(session, compiled)
                 view["url"] = f"/{path}/{session.code}"
                 group["sessions"].append(view)

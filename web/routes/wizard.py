@@ -43,7 +43,8 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
     def start(request: Request, db: HandlerDb, code: str | None = code_param) -> Response:
         v = visit(request, db, code)
         if not v.session_is_open():
-            return v.session_closed()
+            row = v.find_request()
+            return v.session_closed(row if row is not None and v.is_draft(row) else None)
         row = v.find_request()
         if row is not None and v.is_draft(row):
             step = row.current_step or v.current.wizard.steps[0].id
