@@ -251,7 +251,7 @@ class RequestRow(Base):
     applicant_name: Mapped[str | None] = mapped_column(String(400), nullable=True)
     search_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     facets: Mapped[str | None] = mapped_column(Text, nullable=True)
-    # Personal data lifecycle (migration 0011): when the applicant was told their data would
+    # Personal data lifecycle (migration 0012): when the applicant was told their data would
     # be erased, and when it was (the request stays, anonymised, for counts and statistics).
     retention_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
