@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .consents import check_consents
 from .context import CheckContext
 from .diagnostics import Diagnostic, Severity, sort_key
 from .expressions import check_expressions
@@ -30,6 +31,7 @@ CHECKS = (
     check_layouts,
     check_webhooks,
     check_retention,
+    check_consents,
 )
 
 

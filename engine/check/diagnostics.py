@@ -68,6 +68,7 @@ CODES: dict[str, str] = {
     "E068": "webhook incomplete",
     "E069": "unknown transition",
     "E075": "retention rule covers no state, or a state twice",
+    "E076": "consent purpose read from a field that is not a yes/no, checkbox or consent",
 }
 
 

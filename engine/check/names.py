@@ -93,3 +93,6 @@ def check_names(ctx: CheckContext) -> None:
     _duplicates(
         ctx, "retention rule", ((r.id, ("retention", i)) for i, r in enumerate(wf.retention))
     )
+    _duplicates(
+        ctx, "consent purpose", ((c.id, ("consents", i)) for i, c in enumerate(wf.consents))
+    )

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..store.models import (
     Account,
+    ConsentRecord,
     DocumentRow,
     FollowLink,
     HistoryRow,
@@ -156,6 +157,9 @@ def export(
     calls = db.execute(
         select(OutboxCall).where(OutboxCall.request_id == row.id).order_by(OutboxCall.id)
     ).scalars()
+    consents = db.execute(
+        select(ConsentRecord).where(ConsentRecord.request_id == row.id).order_by(ConsentRecord.id)
+    ).scalars()
     documents = list(
         db.execute(
             select(DocumentRow).where(DocumentRow.request_id == row.id).order_by(DocumentRow.id)
@@ -206,6 +210,10 @@ def export(
                 "result": c.result,
             }
             for c in calls
+        ],
+        "consents": [
+            {"purpose": c.purpose, "granted": c.granted, "version": c.version, "at": _when(c.at)}
+            for c in consents
         ],
         "documents": [f"documents/{d.id}-{d.filename}" for d in documents],
         "exported_at": _when(now),

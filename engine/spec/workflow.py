@@ -172,6 +172,23 @@ class RetentionRule(SpecModel):
     description: Text | None = None
 
 
+class ConsentPurpose(SpecModel):
+    """A purpose an applicant agrees to, or not, by answering a yes/no, checkbox or consent
+    field. Recorded at submission with the wording's version and the time, and exportable per
+    purpose and training session: the people who agreed, with the answers they agreed to
+    share (`shares`)."""
+
+    id: Identifier
+    label: Text
+    field: Identifier
+    version: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        description="the version of the wording agreed to (a consent field records its own)"
+    )
+    shares: tuple[Identifier, ...] = Field(
+        (), description="the fields whose answers the export gives (what the person shares)"
+    )
+
+
 class Workflow(SpecModel):
     id: Identifier
     title: Text
@@ -194,6 +211,9 @@ class Workflow(SpecModel):
     wizard: Wizard
     process: Process
     webhooks: tuple[Webhook, ...] = ()
+    consents: tuple[ConsentPurpose, ...] = Field(
+        (), description="purposes agreed to in the wizard, recorded and exportable"
+    )
     retention: tuple[RetentionRule, ...] = Field(
         (), description="how long personal data is kept, by state; erased by the worker"
     )
