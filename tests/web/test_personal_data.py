@@ -16,8 +16,10 @@ from sqlalchemy import func, select, update
 from app.cli import main
 from app.worker import Worker
 from engine.process.actors import Actor
+from engine.service.personal_data import Eraser, anonymise
 from engine.service.requests import RequestService
 from engine.store.models import (
+    ConsentRecord,
     DocumentRow,
     HistoryRow,
     OutboxMail,
@@ -291,3 +293,74 @@ def test_only_managers_erase(site: Site) -> None:
     assert answer.status_code in (400, 403)
     with site.db() as db:
         assert db.get(RequestRow, request_id).anonymised_at is None
+
+
+LIST = f"/backoffice/onboarding/consentements?objet=participants_list&session={CODE}"
+
+
+def test_consents_are_kept_with_their_version_and_listed_per_session(site: Site) -> None:
+    agreed = submitted(site)
+    refused = submitted(
+        site,
+        {
+            "trainee": {
+                "first_name": "Paul",
+                "last_name": "Durand",
+                "email": "paul.durand@example.org",
+                "email__confirm": "paul.durand@example.org",
+            },
+            "extra_data": {"share_with_participants": "no"},
+        },
+    )
+    for request_id in (agreed, refused):
+        confirm(site, request_id)  # both hold a seat now
+    with site.db() as db:
+        records = (
+            db.execute(select(ConsentRecord).where(ConsentRecord.request_id == agreed))
+            .scalars()
+            .all()
+        )
+        reference = db.get(RequestRow, agreed).reference
+    assert {(r.purpose, r.granted, r.version) for r in records} == {
+        ("participants_list", True, "2026-01"),
+        ("training_offers", False, "2026-01"),
+        ("image_rights", True, "2026-01"),
+        ("terms", True, "2026-01"),
+    }
+    assert {r.at for r in records} == {site.clock.now()}
+
+    browser = manager(site)
+    assert "Consentements" in [
+        a.get_text(strip=True)
+        for a in browser.get("/backoffice/onboarding/demandes").soup.select("nav a")
+    ]
+    page = browser.get(
+        f"/backoffice/onboarding/consentements?objet=participants_list&session={CODE}"
+    )
+    assert page.status == 200
+    [row] = page.soup.select("#agreements tbody tr")
+    cells = [td.get_text(strip=True) for td in row.select("td")]
+    assert cells[0] == reference and "Camille" in cells and "Martin" in cells
+    assert "Durand" not in page.text
+    response = browser.client.get(
+        f"/backoffice/onboarding/consentements.csv?objet=participants_list&session={CODE}"
+    )
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Référence;Prénom;Nom")
+    assert len(lines) == 2 and "camille.martin@example.org" in lines[1]
+    assert browser.get("/backoffice/onboarding/consentements?objet=nope&session=X").status == 400
+
+    # An erased person leaves the list; their consents stay, with nothing that names them.
+    with site.db() as db:
+        anonymise(
+            db,
+            db.get(RequestRow, agreed),
+            reason="test",
+            by=Eraser("user", "x"),
+            now=site.clock.now(),
+        )
+    page = browser.get(
+        f"/backoffice/onboarding/consentements?objet=participants_list&session={CODE}"
+    )
+    assert page.soup.select("#agreements tbody tr") == []
