@@ -18,6 +18,7 @@ from engine.delivery.metrics import WORKER_ROUND_FAILURES, WORKER_ROUNDS
 from engine.delivery.outbox import BatchResult, OutboxWorker, engine_sessions
 from engine.logs import configure_logging
 from engine.service.context import Runtime
+from engine.service.seat_events import fire_seat_events
 from engine.service.timers import fire_due_timers
 
 from .factory import make_performers, make_runtime
@@ -29,6 +30,7 @@ log = logging.getLogger("onboarding.worker")
 @dataclass
 class RoundResult:
     timers: int = 0
+    seats: int = 0  # seats given to waiting requests (`seat_freed`)
     claimed: int = 0
     sent: int = 0
     retried: int = 0
@@ -77,10 +79,11 @@ class Worker:
         )
 
     def run_once(self, max_batches: int = 100) -> RoundResult:
-        """Due timers, then batches of mails until none is due, then of calls (each up to
-        `max_batches`)."""
+        """Due timers, then the seats left given to waiting requests (a timer may free one),
+        then batches of mails until none is due, then of calls (each up to `max_batches`)."""
         result = RoundResult(
-            timers=fire_due_timers(self.runtime, self.sessions, self.runtime.now)
+            timers=fire_due_timers(self.runtime, self.sessions, self.runtime.now),
+            seats=fire_seat_events(self.runtime, self.sessions, self.runtime.now),
         )
         for _ in range(max_batches):
             batch = self.outbox.run_batch()
@@ -100,7 +103,7 @@ class Worker:
         while not stop.is_set():
             try:
                 outcome = self.run_once()
-                if outcome.claimed or outcome.timers or outcome.calls:
+                if outcome.claimed or outcome.timers or outcome.seats or outcome.calls:
                     log.info("worker round: %s", outcome)
             except Exception:  # keep the worker alive; the next round retries what failed
                 WORKER_ROUND_FAILURES.inc()
