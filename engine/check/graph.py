@@ -22,16 +22,14 @@ def check_seat_events(ctx: CheckContext) -> None:
         if not has_sessions:
             ctx.report(
                 "E071",
-                f"transition '{transition.id}' waits for a free seat, but the wizard has no "
-                "session field",
+                "fired when a seat frees, but the wizard has no session field",
                 (*path, "by", "event"),
                 "add a field of type session, or fire the transition otherwise",
             )
         elif transition.to is None or (target is not None and not target.holds_seat):
             ctx.report(
                 "E071",
-                f"transition '{transition.id}' is fired when a seat frees, so it must lead to a "
-                "state that holds a seat",
+                "fired when a seat frees, so it must lead to a state that holds a seat",
                 (*path, "to"),
                 "mark its 'to' state 'holds_seat: true'",
             )
@@ -40,8 +38,7 @@ def check_seat_events(ctx: CheckContext) -> None:
             if state is not None and state.holds_seat:
                 ctx.report(
                     "E071",
-                    f"transition '{transition.id}' waits for a free seat from state "
-                    f"'{source}', which already holds one",
+                    f"fired when a seat frees from state '{source}', which already holds one",
                     (*path, "from", j),
                     "fire it from a waiting state (one without 'holds_seat')",
                 )
