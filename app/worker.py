@@ -21,6 +21,7 @@ from engine.logs import configure_logging
 from engine.service.context import Runtime
 from engine.service.platform_mails import mail_platform_accounts
 from engine.service.retention import apply_retention
+from engine.service.seat_events import fire_seat_events
 from engine.service.timers import fire_due_timers
 
 from .factory import make_performers, make_runtime
@@ -34,6 +35,7 @@ RETENTION_EVERY = timedelta(hours=1)
 @dataclass
 class RoundResult:
     timers: int = 0
+    seats: int = 0  # seats given to waiting requests (`seat_freed`)
     claimed: int = 0
     sent: int = 0
     retried: int = 0
@@ -85,9 +87,13 @@ class Worker:
         self.retention_due_at: datetime | None = None
 
     def run_once(self, max_batches: int = 100) -> RoundResult:
-        """Due timers, then batches of mails until none is due, then of calls (each up to
-        `max_batches`)."""
-        result = RoundResult(timers=fire_due_timers(self.runtime, self.sessions, self.runtime.now))
+        """Due timers, then the seats left given to waiting requests (a timer may free one),
+        the retention rules (once an hour), then batches of mails until none is due, then of
+        calls (each up to `max_batches`)."""
+        result = RoundResult(
+            timers=fire_due_timers(self.runtime, self.sessions, self.runtime.now),
+            seats=fire_seat_events(self.runtime, self.sessions, self.runtime.now),
+        )
         now = self.runtime.now()
         if self.retention_due_at is None or now >= self.retention_due_at:
             # Retention periods are counted in days: once an hour is on time, and spares the
@@ -120,7 +126,13 @@ class Worker:
         while not stop.is_set():
             try:
                 outcome = self.run_once()
-                if outcome.claimed or outcome.timers or outcome.calls or outcome.erased:
+                if (
+                    outcome.claimed
+                    or outcome.timers
+                    or outcome.seats
+                    or outcome.calls
+                    or outcome.erased
+                ):
                     log.info("worker round: %s", outcome)
             except Exception:  # keep the worker alive; the next round retries what failed
                 WORKER_ROUND_FAILURES.inc()

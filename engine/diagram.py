@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .spec.process import ByLink, ByRoles, ByTimer, Transition
+from .spec.process import ByEvent, ByLink, ByRoles, ByTimer, Transition
 from .spec.workflow import Workflow
 from .spec_types import localized
 
@@ -15,6 +15,8 @@ def _who(transition: Transition) -> str:
         return f"link {by.link}"
     if isinstance(by, ByTimer):
         return f"after {by.timer}"
+    if isinstance(by, ByEvent):
+        return f"on {by.event}"
     return "applicant"
 
 

@@ -11,7 +11,7 @@ from .compiled import CompiledWorkflow
 from .process.actors import Actor
 from .process.firing import RequestSnapshot
 from .samples import SpecCatalog, sample_entries, sample_inputs, sample_session
-from .spec.process import ByLink, ByRoles, ByTimer
+from .spec.process import ByEvent, ByLink, ByRoles, ByTimer
 
 
 def simulate(compiled: CompiledWorkflow, out: TextIO) -> int:
@@ -64,6 +64,8 @@ def simulate(compiled: CompiledWorkflow, out: TextIO) -> int:
                 if isinstance(by, ByLink)
                 else Actor.timer()
                 if isinstance(by, ByTimer)
+                else Actor.on_event(by.event)
+                if isinstance(by, ByEvent)
                 else Actor.applicant()
             )
             enabled = [

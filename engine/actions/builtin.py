@@ -1,4 +1,4 @@
-"""The built-in action kinds: mail, document, notification, account, waiting list."""
+"""The built-in action kinds: mail, document, notification, account."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from .effects import (
     Effect,
     GenerateDocument,
     Notify,
-    PlaceOnWaitingList,
     SendMail,
 )
 from .lms import register_lms_actions
@@ -124,14 +123,6 @@ def _plan_create_account(_: NoParams, ctx: PlanContext, key: str) -> Iterator[Ef
     )
 
 
-def _plan_waiting_list(_: NoParams, ctx: PlanContext, key: str) -> Iterator[Effect]:
-    yield PlaceOnWaitingList(key, ctx.session_code)
-
-
-def _no_references(_: Any) -> Iterator[Reference]:
-    return iter(())
-
-
 def register_builtin_actions(registry: ActionRegistry) -> None:
     registry.register(
         ActionKind(
@@ -170,15 +161,6 @@ def register_builtin_actions(registry: ActionRegistry) -> None:
             _plan_create_account,
             lambda _: [Reference("applicant", "email", ())],
             "create the applicant's account (login) from the applicant's answers",
-        )
-    )
-    registry.register(
-        ActionKind(
-            "place_on_waiting_list",
-            NoParams,
-            _plan_waiting_list,
-            _no_references,
-            "put the request on the waiting list of its training session",
         )
     )
 

@@ -68,11 +68,6 @@ class CreateAccount(Effect):
 
 
 @dataclass(frozen=True, slots=True)
-class PlaceOnWaitingList(Effect):
-    session: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class CallOut(Effect):
     """A call to another system, made by a worker after the firing's transaction commits.
 

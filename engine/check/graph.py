@@ -2,8 +2,46 @@
 
 from __future__ import annotations
 
-from ..spec.process import ByLink, ByTimer
+from ..spec.fields import SessionField
+from ..spec.process import SEAT_FREED, ByEvent, ByLink, ByTimer
 from .context import CheckContext
+
+
+def check_seat_events(ctx: CheckContext) -> None:
+    """A transition fired when a seat frees gives that seat to the request: it leads from states
+    that hold none to a state that holds one, in a workflow whose requests have a session."""
+    process = ctx.workflow.process
+    states = {s.id: s for s in process.states}
+    has_sessions = any(isinstance(f, SessionField) for f in ctx.scope.fields.values())
+    for i, transition in enumerate(process.transitions):
+        by = transition.by
+        if not isinstance(by, ByEvent) or by.event != SEAT_FREED:
+            continue
+        path = ("process", "transitions", i)
+        target = states.get(transition.to or "")
+        if not has_sessions:
+            ctx.report(
+                "E071",
+                "fired when a seat frees, but the wizard has no session field",
+                (*path, "by", "event"),
+                "add a field of type session, or fire the transition otherwise",
+            )
+        elif transition.to is None or (target is not None and not target.holds_seat):
+            ctx.report(
+                "E071",
+                "fired when a seat frees, so it must lead to a state that holds a seat",
+                (*path, "to"),
+                "mark its 'to' state 'holds_seat: true'",
+            )
+        for j, source in enumerate(transition.source):
+            state = states.get(source)
+            if state is not None and state.holds_seat:
+                ctx.report(
+                    "E071",
+                    f"fired when a seat frees from state '{source}', which already holds one",
+                    (*path, "from", j),
+                    "fire it from a waiting state (one without 'holds_seat')",
+                )
 
 
 def check_graph(ctx: CheckContext) -> None:
@@ -55,7 +93,7 @@ def check_graph(ctx: CheckContext) -> None:
             )
     for i, transition in enumerate(process.transitions):
         path = ("process", "transitions", i)
-        automatic = isinstance(transition.by, ByTimer | ByLink)
+        automatic = isinstance(transition.by, ByTimer | ByLink | ByEvent)
         if automatic and transition.comment is not None and transition.comment.required:
             ctx.report(
                 "E033",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..actions.builtin import default_registry
 from ..actions.registry import Reference
 from ..spec.fields import ReferenceChoiceField, SessionField
-from ..spec.process import ByLink, ByRoles, ByTimer
+from ..spec.process import EVENTS, ByEvent, ByLink, ByRoles, ByTimer
 from ..spec_types import is_duration
 from .context import CheckContext, PathT
 
@@ -57,6 +57,8 @@ def check_process_references(ctx: CheckContext) -> None:
             ctx.unknown("E021", "link", by.link, links, (*path, "by", "link"))
         elif isinstance(by, ByTimer):
             _check_duration(ctx, by.timer, (*path, "by", "timer"))
+        elif isinstance(by, ByEvent) and by.event not in EVENTS:
+            ctx.unknown("E070", "event", by.event, EVENTS, (*path, "by", "event"))
         for j, action in enumerate(transition.actions):
             kind = default_registry().get(action.kind)
             if kind is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from ..spec.process import ByLink, ByRoles, ByTimer, Transition
+from ..spec.process import ByEvent, ByLink, ByRoles, ByTimer, Transition
 
 
 class ActorKind(StrEnum):
@@ -13,6 +13,7 @@ class ActorKind(StrEnum):
     LINK = "link"  # someone holding a signed link mailed to the applicant
     USER = "user"  # a backoffice user with roles
     TIMER = "timer"  # the worker, when a timer is due
+    EVENT = "event"  # the worker, when the engine raises an event for the request
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,7 @@ class Actor:
     kind: ActorKind
     roles: frozenset[str] = field(default_factory=frozenset)
     link: str | None = None
+    event: str | None = None
     name: str | None = None  # for the history: a login, an email address, "timer"
 
     @classmethod
@@ -38,6 +40,10 @@ class Actor:
     def timer(cls) -> Actor:
         return cls(ActorKind.TIMER, name="timer")
 
+    @classmethod
+    def on_event(cls, event: str) -> Actor:
+        return cls(ActorKind.EVENT, event=event, name=f"event:{event}")
+
 
 def may_fire(transition: Transition, actor: Actor) -> bool:
     """The role check alone; the condition is checked separately so its reason can be shown."""
@@ -50,4 +56,6 @@ def may_fire(transition: Transition, actor: Actor) -> bool:
         return actor.kind is ActorKind.USER and bool(actor.roles & set(by.roles))
     if isinstance(by, ByTimer):
         return actor.kind is ActorKind.TIMER
+    if isinstance(by, ByEvent):
+        return actor.kind is ActorKind.EVENT and actor.event == by.event
     return False

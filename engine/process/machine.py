@@ -13,7 +13,7 @@ from typing import Any
 from transitions import EventData, Machine
 
 from ..expr import Expression, parse
-from ..spec.process import Process
+from ..spec.process import SEAT_FREED, ByEvent, Process
 
 
 class StateHolder:
@@ -45,8 +45,14 @@ def build_machine(process: Process) -> tuple[Machine, dict[str, Expression]]:
     )
     for transition in process.transitions:
         guards = []
-        if transition.condition is not None:
-            conditions[transition.id] = parse(transition.condition)
+        condition = transition.condition
+        if isinstance(transition.by, ByEvent) and transition.by.event == SEAT_FREED:
+            # The event's own guard: a seat is free when the firing is decided, and again when
+            # it is written (under the session's lock, like every condition).
+            seat = "session.seats_left > 0"
+            condition = seat if condition is None else f"{seat} and ({condition})"
+        if condition is not None:
+            conditions[transition.id] = parse(condition)
             guards.append(_guard(conditions[transition.id]))
         machine.add_transition(
             trigger=transition.id,

@@ -101,3 +101,30 @@ def fire_due_timers(
             except Conflict:
                 pass  # someone acted on the request meanwhile: look again next round
     return fired
+
+
+def pending_timers(
+    db: Session, runtime: Runtime, row: RequestRow, compiled: CompiledWorkflow
+) -> list[tuple[str, datetime]]:
+    """The timers that will fire on the request if nothing happens first: (transition, when),
+    soonest first. Shown to operators (an offer's deadline, a reminder's day)."""
+    if row.submitted_at is None:
+        return []
+    settings = overrides(db, row.workflow_id)
+    found = []
+    for state, transition_id, by in _timer_transitions(compiled):
+        if state != row.state:
+            continue
+        delay = compiled.duration(by.timer, settings)
+        if delay is None:
+            continue
+        fired = db.execute(
+            select(HistoryRow.id).where(
+                HistoryRow.request_id == row.id,
+                HistoryRow.transition == transition_id,
+                HistoryRow.at >= row.state_entered_at,
+            )
+        ).first()
+        if fired is None:
+            found.append((transition_id, row.state_entered_at + delay))
+    return sorted(found, key=lambda item: item[1])

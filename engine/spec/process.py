@@ -61,11 +61,26 @@ class ByTimer(SpecModel):
     timer: DurationOrSetting
 
 
+# The events the engine raises, and what each means; a transition listens with `by: {event}`.
+SEAT_FREED = "seat_freed"
+EVENTS = {
+    SEAT_FREED: "a seat of the request's training session is free: fired by the worker, "
+    "request after request in the order they entered the `from` state (the first arrived "
+    "first), while the session has a seat left; the transition leads to a state that holds one",
+}
+
+
+class ByEvent(SpecModel):
+    """Fired by the worker when the engine raises the event for the request."""
+
+    event: Identifier = Field(description="; ".join(f"{k}: {v}" for k, v in EVENTS.items()))
+
+
 def _actor_kind(value: Any) -> str:
     if isinstance(value, str):
         return "applicant"
     if isinstance(value, dict):
-        for key in ("link", "roles", "timer"):
+        for key in ("link", "roles", "timer", "event"):
             if key in value:
                 return key
         return "roles"
@@ -76,7 +91,8 @@ Actor = Annotated[
     Annotated[Literal["applicant"], Tag("applicant")]
     | Annotated[ByLink, Tag("link")]
     | Annotated[ByRoles, Tag("roles")]
-    | Annotated[ByTimer, Tag("timer")],
+    | Annotated[ByTimer, Tag("timer")]
+    | Annotated[ByEvent, Tag("event")],
     Discriminator(_actor_kind),
 ]
 

@@ -20,6 +20,8 @@ from engine.service import request_detail
 from engine.service.calls import calls_of, retry_call
 from engine.service.request_columns import applicant_name
 from engine.service.requests import Conflict, RequestService
+from engine.service.seat_events import position_in_line
+from engine.service.timers import pending_timers
 from engine.spec.fields import SessionField
 from engine.store.models import RequestRow
 from engine.wizard.display import display_answers
@@ -54,6 +56,8 @@ def _actor_text(desk: Desk, say: Say, kind: str, name: str) -> str:
         return say["actor_timer"]
     if kind == "retention":
         return say("actor_retention", rule=name)
+    if kind == "event":
+        return say["actor_event"]
     return name
 
 
@@ -237,6 +241,14 @@ def request_response(
         reference=row.reference,
         key=key,
         state_label=versions.state_label(row.state, row.spec_hash),
+        position=position_in_line(db, desk.runtime, row),
+        deadlines=[
+            {
+                "label": compiled.text(transitions[t].label, desk.locale),
+                "when": local_moment(desk, when),
+            }
+            for t, when in pending_timers(db, desk.runtime, row, compiled)
+        ],
         state_description=compiled.text(state_spec.description, desk.locale)
         if state_spec and state_spec.description
         else "",

@@ -10,6 +10,7 @@ requests whose address is not confirmed yet..."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
@@ -35,6 +36,7 @@ from engine.service.platform_sessions import (
     preview_platform_sessions,
     read_defaults,
 )
+from engine.service.seat_events import Waiting, session_line
 from engine.service.sessions import (
     add_session,
     find_session,
@@ -163,6 +165,23 @@ def _session_page(
             "taken": taken,
             "waiting": waiting,
         }
+        line = session_line(desk.db, desk.runtime, desk.compiled, session.code)
+        zone = desk.runtime.zone
+
+        def person(w: Waiting, position: int | None = None) -> dict[str, Any]:
+            key = w.reference or w.public_id
+            return {
+                "position": position,
+                "reference": key,
+                "href": f"{desk.base}/demandes/{quote(key, safe='')}",
+                "since": format_moment(w.entered_at, zone),
+                "state": desk.text(desk.compiled.states[w.state].label)
+                if w.state in desk.compiled.states
+                else w.state,
+            }
+
+        context["waiting_line"] = [person(w, i) for i, w in enumerate(line.waiting, start=1)]
+        context["offers"] = [person(w) for w in line.offered]
         context["states"] = [
             {
                 "label": desk.text(state.label),
