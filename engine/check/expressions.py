@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from ..expr import ExpressionError, parse
 from ..spec.fields import BaseField
+from ..spec.layout import RowsBlock
 from ..spec.locate import Locator
 from ..spec.source import Position
 from .context import CheckContext, PathT
@@ -115,7 +116,7 @@ def check_expressions(ctx: CheckContext) -> None:
                 check_expression(
                     ctx, block.when, ("blocks", i, "when"), max_step=None, locator=layout.locator
                 )
-            for j, row in enumerate(getattr(block, "rows", ())):
+            for j, row in enumerate(block.rows if isinstance(block, RowsBlock) else ()):
                 if row.when is not None:
                     check_expression(
                         ctx,
