@@ -13,8 +13,11 @@ def _who(transition: Transition) -> str:
         return ", ".join(by.roles)
     if isinstance(by, ByLink):
         return f"link {by.link}"
-    if isinstance(by, ByTimer):
+    if isinstance(by, ByTimer) and isinstance(by.timer, str):
         return f"after {by.timer}"
+    if isinstance(by, ByTimer):
+        side = "before" if by.timer.before is not None else "after"
+        return f"{by.timer.delay} {side} {by.timer.date}"
     if isinstance(by, ByEvent):
         return f"on {by.event}"
     return "applicant"

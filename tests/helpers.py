@@ -84,6 +84,7 @@ def snapshot(
             "confirm_email": "https://example.org/l/confirm",
             "follow": "https://example.org/l/follow",
             "set_password": "https://example.org/l/password",
+            "seat_offer": "https://example.org/l/seat",
         },
     }
     values.update(changes)

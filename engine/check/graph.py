@@ -74,12 +74,13 @@ def check_graph(ctx: CheckContext) -> None:
         leaving = [
             i for i in outgoing[state.id] if process.transitions[i].to not in (None, state.id)
         ]
-        if state.final and outgoing[state.id]:
-            first = process.transitions[outgoing[state.id][0]]
+        if state.final and leaving:
+            # A transition that stays (actions only: a mail after the session) is allowed.
+            first = process.transitions[leaving[0]]
             ctx.report(
                 "E032",
                 f"final state '{state.id}' has an outgoing transition '{first.id}'",
-                ("process", "transitions", outgoing[state.id][0], "from"),
+                ("process", "transitions", leaving[0], "from"),
                 "a final state ends the request: remove the transition or 'final: true'",
                 where=False,
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..actions.builtin import default_registry
 from ..actions.registry import Reference
 from ..spec.fields import ReferenceChoiceField, SessionField
-from ..spec.process import EVENTS, ByEvent, ByLink, ByRoles, ByTimer
+from ..spec.process import EVENTS, TIMER_DATES, ByEvent, ByLink, ByRoles, ByTimer, DatedTimer
 from ..spec_types import is_duration
 from .context import CheckContext, PathT
 
@@ -26,6 +26,22 @@ def _check_duration(ctx: CheckContext, value: str, path: PathT) -> None:
         )
     elif setting.type != "duration":
         ctx.report("E023", f"setting '{value}' is of type {setting.type}, not duration", path)
+
+
+def _check_dated_timer(ctx: CheckContext, timer: DatedTimer, path: PathT) -> None:
+    if (timer.before is None) == (timer.after is None):
+        ctx.report(
+            "E072",
+            "a timer counted from a date names exactly one of 'before' and 'after'",
+            path,
+            "write `{before: session.starts_at, delay: 7d}` or `{after: session.ends_at, "
+            "delay: 2d}`",
+        )
+    else:
+        key = "before" if timer.before is not None else "after"
+        if timer.date not in TIMER_DATES:
+            ctx.unknown("E073", "date", str(timer.date), TIMER_DATES, (*path, key))
+    _check_duration(ctx, timer.delay, (*path, "delay"))
 
 
 def check_process_references(ctx: CheckContext) -> None:
@@ -55,8 +71,10 @@ def check_process_references(ctx: CheckContext) -> None:
                     ctx.unknown("E013", "role", role, roles, (*path, "by", "roles", j))
         elif isinstance(by, ByLink) and by.link not in links:
             ctx.unknown("E021", "link", by.link, links, (*path, "by", "link"))
-        elif isinstance(by, ByTimer):
+        elif isinstance(by, ByTimer) and isinstance(by.timer, str):
             _check_duration(ctx, by.timer, (*path, "by", "timer"))
+        elif isinstance(by, ByTimer):
+            _check_dated_timer(ctx, by.timer, (*path, "by", "timer"))
         elif isinstance(by, ByEvent) and by.event not in EVENTS:
             ctx.unknown("E070", "event", by.event, EVENTS, (*path, "by", "event"))
         for j, action in enumerate(transition.actions):

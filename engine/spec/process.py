@@ -55,10 +55,34 @@ class ByRoles(SpecModel):
     roles: tuple[Identifier, ...] = Field(min_length=1)
 
 
-class ByTimer(SpecModel):
-    """Fired by the worker once the request has stayed this long in the `from` state."""
+# The dates a timer may count from, besides the moment the request entered its state.
+TIMER_DATES = {
+    "session.starts_at": "the start of the request's training session",
+    "session.ends_at": "the end of the request's training session",
+    "request.submitted_at": "the moment the request was sent",
+}
 
-    timer: DurationOrSetting
+
+class DatedTimer(SpecModel):
+    """A moment counted from a date of the request or of its session: `{before:
+    session.starts_at, delay: 7d}` is seven days before the session starts, `{after:
+    session.ends_at, delay: 2d}` two days after it ends. Write one of `before` and `after`."""
+
+    before: str | None = Field(default=None, description="; ".join(TIMER_DATES))
+    after: str | None = Field(default=None, description="; ".join(TIMER_DATES))
+    delay: DurationOrSetting = "0s"
+
+    @property
+    def date(self) -> str | None:
+        return self.before if self.before is not None else self.after
+
+
+class ByTimer(SpecModel):
+    """Fired by the worker: once the request has stayed this long in the `from` state (a
+    duration), or once per request at a moment counted from one of its dates (while it is in
+    a `from` state at that moment or later)."""
+
+    timer: DurationOrSetting | DatedTimer
 
 
 # The events the engine raises, and what each means; a transition listens with `by: {event}`.

@@ -78,3 +78,25 @@ def test_no_mail_while_the_account_call_has_not_succeeded(
     assert calls(site, request_id)[0].status == "done"
     [mail] = account_mails(site, request_id)
     assert f"Identifiant : {APPLICANT.lower()}" in mail.text
+
+
+def test_the_login_page_tells_platform_users_a_new_request_finds_their_account(
+    site: Site,
+) -> None:
+    login = "/inscription/26C03S1/connexion"
+    assert site.browser().get(login).soup.select_one("#platform-account") is None
+    site.runtime.settings = site.settings.model_copy(
+        update={"lms_url": "https://formation.example.org"}
+    )
+    page = site.browser().get(login)
+    hint = page.soup.select_one("#platform-account")
+    assert hint is not None
+    assert "Commencez une nouvelle demande avec la même adresse" in hint.get_text()
+    assert hint.select_one("a")["href"] == "/inscription/26C03S1"
+    # Nothing is said about any particular address: a failed login reads the same.
+    failed = site.browser()
+    failed.get(login)
+    answer = failed.submit({"email": "someone@example.org", "password": "wrong"}, nav=None)
+    assert answer.status == 400
+    assert "incorrect" in answer.text
+    assert answer.soup.select_one("#platform-account") is not None
