@@ -48,7 +48,7 @@ class SpecError(Exception):
         self.diagnostics = diagnostics
 
 
-_CONDITION_ROOTS = ("session", "request", "settings", "entries")
+_CONDITION_ROOTS = ("session", "request", "settings", "entries", "attendance")
 
 
 class ConditionContext(Mapping[str, Any]):
@@ -78,6 +78,8 @@ class ConditionContext(Mapping[str, Any]):
                 found = snapshot.entries
             elif name == "settings":
                 found = self._settings_with(snapshot.settings)
+            elif name == "attendance":
+                found = snapshot.attendance or empty_attendance()
             else:
                 found = {"reference": snapshot.reference, "state": snapshot.state}
                 found.update(snapshot.extra)

@@ -49,6 +49,8 @@ ENTRY_ATTRIBUTES = frozenset({"id", "label", "status", "status_label", "is_new"}
 
 # Roots of expressions besides field ids; a field may not take one of these ids.
 EXPRESSION_ROOTS = frozenset({"session", "request", "settings", "entries"})
+# The conditions of the process's transitions and actions also read the request's attendance.
+PROCESS_EXPRESSION_ROOTS = EXPRESSION_ROOTS | {"attendance"}
 TEMPLATE_ROOTS = frozenset(
     {
         "workflow",

@@ -5,12 +5,12 @@ read back with pypdf. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
 from bs4 import Tag
 from pypdf import PdfReader
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from engine.process.actors import Actor
 from engine.store.models import AttendanceMark, DocumentRow, HistoryRow, RequestRow, TrainingSession
@@ -18,8 +18,9 @@ from engine.store.models import AttendanceMark, DocumentRow, HistoryRow, Request
 from .backoffice import manager, staff_browser
 from .browser import Browser, Page
 from .conftest import Site
-from .journey import CODE
+from .journey import CODE, mails
 from .test_delivery import confirm, fire, submitted
+from .test_waiting_list import timer_round
 
 GRID = f"/backoffice/onboarding/presence/{CODE}"
 # Two days, 09:00 to 17:00 in Paris: four half-days.
@@ -258,3 +259,61 @@ def save(browser: Browser, typed: dict[str, object] | None = None) -> Page:
     assert browser.page is not None
     grid = browser.page.soup.select_one("#attendance-grid")
     return browser.submit(typed, nav=None, form=_form_index(browser.page, grid))
+
+
+def grid_ids(page: Page) -> dict[str, str]:
+    """{reference: public id} of the grid's participants."""
+    return {
+        row["data-participant"]: row.select_one("input[name=participant]")["value"]
+        for row in page.soup.select("#attendance-grid tbody tr")
+    }
+
+
+def test_the_certificate_is_mailed_once_after_the_session_once_attendance_is_recorded(
+    site: Site,
+) -> None:
+    camille, paul, lea = participants(site)
+    operator = manager(site)
+    ids = grid_ids(operator.get(GRID))
+    camille_id = ids[reference_of(site, camille)]
+    # The first day only is recorded: Camille there, Paul absent.
+    save(operator, {"present": [f"{camille_id}|{key}" for key in HALF_DAYS[:2]]})
+    with site.db() as db:
+        db.execute(delete(AttendanceMark).where(AttendanceMark.half_day.in_(HALF_DAYS[2:])))
+        db.commit()
+
+    # A day after the end (the setting's default), attendance incomplete: no mail yet.
+    site.clock.moment = ENDS + timedelta(days=1)
+    timer_round(site)
+    assert mails(site, "attendance_certificate") == []
+    site.clock.moment = ENDS + timedelta(days=1, hours=1)
+    operator = manager(site)  # a new login: the first one lapsed meanwhile
+    operator.get(GRID)
+    save(operator, {"present": [f"{camille_id}|{key}" for key in HALF_DAYS[:3]]})
+    timer_round(site)
+    [mail] = mails(site, "attendance_certificate")  # Paul attended nothing: no certificate
+    assert mail.request_id == camille and mail.to == ["camille.martin@example.org"]
+    assert mail.subject == f"Session {CODE} : votre attestation de présence"
+    assert "3 demi-journée(s) suivie(s) sur 4, soit 12 h de formation" in mail.text
+    with site.db() as db:
+        [attached] = [db.get(DocumentRow, i) for i in mail.attachments]
+        assert attached.document_id == "attendance_certificate"
+        content = attached.content
+    text = pdf_text(content)
+    assert "Demi-journées suivies 3 sur 4" in text and "Camille" in text
+    assert text.count("Présent·e") == 3 and text.count("Absent·e") == 1
+
+    # Once: later rounds, and a correction of the grid, send nothing more.
+    site.clock.advance(days=3)
+    operator = manager(site)
+    operator.get(GRID)
+    save(operator, {"present": [f"{camille_id}|{key}" for key in HALF_DAYS]})
+    timer_round(site)
+    timer_round(site)
+    assert len(mails(site, "attendance_certificate")) == 1
+    assert not [
+        m for m in mails(site) if m.request_id in (paul, lea) and "attestation" in m.subject
+    ]
+    # The request's page offers it for download, and makes a corrected one on demand.
+    page = operator.get(f"/backoffice/onboarding/demandes/{reference_of(site, camille)}")
+    assert any("attestation-presence" in a.get_text() for a in page.soup.select("a[download]"))
