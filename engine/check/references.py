@@ -118,9 +118,10 @@ def _check_reference(ctx: CheckContext, ref: Reference, base: PathT) -> None:
             ctx.report(
                 "E077",
                 f"document '{ref.name}' is a training session's document (of: session), "
-                "made from the session's page, not for a request",
+                "not a request's,",
                 path,
-                "a transition generates or attaches only documents of: request",
+                "a transition generates or attaches only documents of: request; a session's "
+                "documents are made from the session's page in the backoffice",
             )
     elif ref.kind == "role":
         roles = {r.id for r in wf.roles}
