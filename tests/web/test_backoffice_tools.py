@@ -161,6 +161,13 @@ def test_documents_are_rendered_with_sample_data_or_for_a_request(site: Site) ->
     assert "Aucune demande de ce processus n'a la référence « NOPE-0001 »" in page.text
     assert browser.client.get(f"{BO}/pdf/nothing").status_code == 404
 
+    # A session's document, with sample participants and a column per sample half-day.
+    response = browser.client.get(f"{BO}/pdf/attendance_sheet")
+    assert response.status_code == 200
+    assert 'filename="exemple-emargement-SAMPLE1.pdf"' in response.headers["content-disposition"]
+    text = pdf_text(response.content)
+    assert "Camille" in text and "Petit" in text and "jeu. 01/10/2026 matin" in text
+
 
 # -- settings ----------------------------------------------------------------------------------
 

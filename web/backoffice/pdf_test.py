@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import TemplateError
 from sqlalchemy import select
 
-from engine.samples import sample_snapshot
+from engine.samples import sample_session_context, sample_snapshot
 from engine.service.requests import RequestService
 from engine.store.models import RequestRow
 
@@ -58,6 +58,8 @@ def pdf_file(
         raise HTTPException(status_code=404)
     reference = reference.strip()
     compiled = desk.compiled
+    if spec_document.of == "session":
+        return _session_sample(desk, document_id)
     if reference:
         row = desk.db.execute(
             select(RequestRow).where(
@@ -116,3 +118,29 @@ def pdf_file(
     if not reference:
         filename = f"exemple-{filename}"
     return Response(content, media_type="application/pdf", headers=download_headers(filename))
+
+
+def _session_sample(desk: Desk, document_id: str) -> Response:
+    """A training session's document with sample participants (a real session's is made from
+    its page)."""
+    from engine.delivery.pdf import DocumentError, render_context_document  # as above: fpdf2
+
+    compiled = desk.compiled
+    document = compiled.documents[document_id]
+    context = sample_session_context(compiled)
+    try:
+        content = render_context_document(
+            compiled, document.layout, context, created_at=desk.runtime.now()
+        )
+        name = " ".join(compiled.render_string(document.filename, context).split())
+    except (DocumentError, TemplateError) as error:
+        return _page(
+            desk,
+            error=f"Le document n'a pas pu être produit : {error}",
+            document=document_id,
+            status=500,
+        )
+    filename = name if name.lower().endswith(".pdf") else f"{document_id}.pdf"
+    return Response(
+        content, media_type="application/pdf", headers=download_headers(f"exemple-{filename}")
+    )
