@@ -27,11 +27,14 @@ from engine.service.imports import (
     plan_sessions_import,
     read_session,
 )
+from engine.service.requests import RequestService
 from engine.service.seat_events import Waiting, session_line
 from engine.service.sessions import (
     add_session,
     find_session,
+    registration_closes_at,
     set_session_open,
+    takes_registrations,
     update_session,
 )
 from engine.store.models import TrainingSession
@@ -93,6 +96,8 @@ def _tally(desk: Desk, by_state: dict[str, int]) -> tuple[int, int]:
 def sessions(desk: ManageDesk) -> HTMLResponse:
     zone = desk.runtime.zone
     counts = session_counts(desk)
+    now = desk.runtime.now()
+    delay = RequestService(desk.db, desk.runtime).closing_delay(desk.compiled)
     rows = []
     for s in desk.db.execute(
         select(TrainingSession)
@@ -109,6 +114,8 @@ def sessions(desk: ManageDesk) -> HTMLResponse:
                 "place": s.place,
                 "capacity": s.capacity,
                 "is_open": s.is_open,
+                "taking": takes_registrations(s, now, delay),
+                "closes": format_moment(registration_closes_at(s, delay), zone),
                 "taken": taken,
                 "waiting": waiting,
                 "full": taken >= s.capacity,
