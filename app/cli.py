@@ -154,6 +154,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return run_worker(args.once, args.metrics_port, args.metrics_host)
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    from .maintenance import purge
+
+    return purge(args.dry_run)
+
+
 def cmd_settings(args: argparse.Namespace) -> int:
     from .maintenance import change_setting
 
@@ -281,6 +287,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     worker.add_argument("--metrics-host", default="127.0.0.1", help="default: 127.0.0.1")
     worker.set_defaults(handler=cmd_worker)
+
+    purge = commands.add_parser(
+        "purge", help="apply the retention rules now: notices, then erasure of personal data"
+    )
+    purge.add_argument(
+        "--dry-run", action="store_true", help="say what would be mailed and erased; change nothing"
+    )
+    purge.set_defaults(handler=cmd_purge)
 
     settings = commands.add_parser(
         "settings", help="show a workflow's settings, or change one (KEY VALUE)"

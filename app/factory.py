@@ -70,7 +70,7 @@ def make_performers(runtime: Runtime, sessions: sessionmaker[Session]) -> dict[s
         clock=runtime.now,
     )
     return {
-        "lms": LmsPerformer(platform_for(runtime), settings.lms_roles),
+        "lms": LmsPerformer(runtime.platform_for, settings.lms_roles),
         "webhook": WebhookPerformer(runtime.registry, sessions, poster),
     }
 
@@ -78,7 +78,7 @@ def make_performers(runtime: Runtime, sessions: sessionmaker[Session]) -> dict[s
 def make_runtime(settings: AppSettings, registry: WorkflowRegistry | None = None) -> Runtime:
     registry = registry or WorkflowRegistry.load(settings.project_dir)
     base = settings.base_url.rstrip("/")
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         registry=registry,
         signer=LinkSigner(settings.resolved_secret()),
@@ -86,6 +86,8 @@ def make_runtime(settings: AppSettings, registry: WorkflowRegistry | None = None
         requests_link_url=lambda workflow_id, token: f"{base}/mes-demandes/{workflow_id}/{token}",
         accepts_call=accepts_call(settings),
     )
+    runtime.platform_for = platform_for(runtime)
+    return runtime
 
 
 def create_app(

@@ -11,6 +11,7 @@ from pathlib import Path
 from engine.service.accounts import find_account, hash_password
 from engine.service.api_tokens import TokenProblem, create_token, list_tokens, revoke_token
 from engine.service.logins import set_password_hash
+from engine.service.retention import apply_retention
 from engine.service.seed import SeedError, load_seed, read_seed
 from engine.service.settings_store import SettingError, effective, set_value
 from engine.store.db import make_session_factory
@@ -18,6 +19,7 @@ from engine.store.migrate import current_revision
 from engine.store.models import Account
 from engine.wizard.values import normalise_email
 
+from .factory import make_runtime
 from .prepare import prepare
 
 
@@ -167,4 +169,33 @@ def revoke_api_token(token_id: int) -> int:
             print(f"no API token {token_id}", file=sys.stderr)
             return 2
     print(f"token {token_id} revoked")
+    return 0
+
+
+def purge(dry_run: bool) -> int:
+    """`onboarding purge`: the retention rules of every workflow, now (the worker applies them
+    on its own every hour); `--dry-run` says what would be mailed and erased, and does nothing."""
+    prepared = prepare()
+    if prepared is None:
+        return 1
+    runtime = make_runtime(prepared.settings, prepared.registry)
+    report = apply_retention(
+        runtime, make_session_factory(prepared.engine), runtime.now, dry_run=dry_run
+    )
+    verb = ("would mail", "would erase") if dry_run else ("mailed", "erased")
+    for item in report.notices:
+        day = item.erase_on.astimezone(prepared.settings.zone).strftime("%d/%m/%Y")
+        print(
+            f"{verb[0]} notice  {item.workflow_id} {item.reference or item.request_id} "
+            f"({item.state}, rule {item.rule}): erasure on {day}"
+        )
+    for item in report.erasures:
+        print(
+            f"{verb[1]}  {item.workflow_id} {item.reference or f'draft {item.request_id}'} "
+            f"({item.state}, rule {item.rule})"
+        )
+    print(
+        f"{len(report.notices)} notice(s), {len(report.erasures)} erasure(s)"
+        + (" (dry run: nothing changed)" if dry_run else "")
+    )
     return 0

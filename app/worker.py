@@ -8,6 +8,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from prometheus_client import start_http_server
 from sqlalchemy import Engine
@@ -18,6 +19,8 @@ from engine.delivery.metrics import WORKER_ROUND_FAILURES, WORKER_ROUNDS
 from engine.delivery.outbox import BatchResult, OutboxWorker, engine_sessions
 from engine.logs import configure_logging
 from engine.service.context import Runtime
+from engine.service.platform_mails import mail_platform_accounts
+from engine.service.retention import apply_retention
 from engine.service.seat_events import fire_seat_events
 from engine.service.timers import fire_due_timers
 
@@ -25,6 +28,8 @@ from .factory import make_performers, make_runtime
 from .prepare import prepare
 
 log = logging.getLogger("onboarding.worker")
+
+RETENTION_EVERY = timedelta(hours=1)
 
 
 @dataclass
@@ -38,6 +43,8 @@ class RoundResult:
     calls: int = 0
     calls_done: int = 0
     calls_failed: int = 0
+    notices: int = 0
+    erased: int = 0
 
     def add(self, batch: BatchResult) -> None:
         self.claimed += batch.claimed
@@ -77,14 +84,23 @@ class Worker:
             performers if performers is not None else make_performers(runtime, sessions),
             runtime.now,
         )
+        self.retention_due_at: datetime | None = None
 
     def run_once(self, max_batches: int = 100) -> RoundResult:
         """Due timers, then the seats left given to waiting requests (a timer may free one),
-        then batches of mails until none is due, then of calls (each up to `max_batches`)."""
+        the retention rules (once an hour), then batches of mails until none is due, then of
+        calls (each up to `max_batches`)."""
         result = RoundResult(
             timers=fire_due_timers(self.runtime, self.sessions, self.runtime.now),
             seats=fire_seat_events(self.runtime, self.sessions, self.runtime.now),
         )
+        now = self.runtime.now()
+        if self.retention_due_at is None or now >= self.retention_due_at:
+            # Retention periods are counted in days: once an hour is on time, and spares the
+            # database a scan every round.
+            self.retention_due_at = now + RETENTION_EVERY
+            retention = apply_retention(self.runtime, self.sessions, self.runtime.now)
+            result.notices, result.erased = len(retention.notices), len(retention.erasures)
         for _ in range(max_batches):
             batch = self.outbox.run_batch()
             result.add(batch)
@@ -96,6 +112,13 @@ class Worker:
             result.add_calls(calls)
             if calls.claimed == 0:
                 break
+        # The mails that wait for a platform account's call, then sent in this round.
+        if mail_platform_accounts(self.runtime, self.sessions):
+            for _ in range(max_batches):
+                batch = self.outbox.run_batch()
+                result.add(batch)
+                if batch.claimed < self.runtime.settings.worker_batch:
+                    break
         WORKER_ROUNDS.inc()
         return result
 
@@ -103,7 +126,13 @@ class Worker:
         while not stop.is_set():
             try:
                 outcome = self.run_once()
-                if outcome.claimed or outcome.timers or outcome.seats or outcome.calls:
+                if (
+                    outcome.claimed
+                    or outcome.timers
+                    or outcome.seats
+                    or outcome.calls
+                    or outcome.erased
+                ):
                     log.info("worker round: %s", outcome)
             except Exception:  # keep the worker alive; the next round retries what failed
                 WORKER_ROUND_FAILURES.inc()

@@ -175,6 +175,7 @@ class CompiledWorkflow:
         comment: str | None = None,
         state: str | None = None,
         account: Mapping[str, Any] | None = None,
+        platform_account: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         locale = snapshot.locale or self.spec.locale
         state_id = state or snapshot.state
@@ -189,6 +190,8 @@ class CompiledWorkflow:
                 "state_label": self.text(state_spec.label, locale) if state_spec else state_id,
                 "created_at": snapshot.extra.get("created_at"),
                 "submitted_at": snapshot.extra.get("submitted_at"),
+                # Set in the notice that announces the erasure of the request's data.
+                "erasure_date": snapshot.extra.get("erasure_date"),
             },
             # Every answer field is present, None when unanswered or hidden, so that a template
             # can test `{% if answers.x %}` without tripping StrictUndefined.
@@ -203,6 +206,10 @@ class CompiledWorkflow:
             "links": dict(snapshot.links),
             "settings": self.settings_with(snapshot.settings),
             "account": dict(account or {}),
+            "platform_account": {
+                name: (platform_account or {}).get(name)
+                for name in ("username", "created", "password_help_url")
+            },
             "transition": {
                 "id": transition.id if transition else None,
                 "label": self.text(transition.label, locale) if transition else None,

@@ -239,4 +239,9 @@ def sample_mail(compiled: Any, template: str) -> Any:
         "login": "camille.martin@example.org",
         "email": "camille.martin@example.org",
     }
+    context["platform_account"] = {
+        "username": "camille.martin@example.org",
+        "created": True,
+        "password_help_url": "https://formation.example.org/login/forgot_password.php",
+    }
     return compiled.render_mail(template, context)

@@ -74,6 +74,17 @@ class WizardVisit:
         self.locale = current.spec.locale
         self.words = Words(self.locale)
 
+    @property
+    def platform_name(self) -> str:
+        """The learning platform this workflow registers people on, when one is configured:
+        the login page tells its users that a new request finds their account there."""
+        lms = self.current.spec.lms
+        if lms is None or not self.runtime.settings.lms_url.strip():
+            return ""
+        if lms.title is not None:
+            return self.current.text(lms.title, self.locale)
+        return self.words["platform_default_name"]
+
     # -- where we are -------------------------------------------------------------------------
 
     @property

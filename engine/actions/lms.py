@@ -22,7 +22,16 @@ CONNECTION = "lms"
 
 
 class LmsUserParams(SpecModel):
-    """`- lms_user:` takes nothing: the account is found, or created, by the applicant's email."""
+    """The account is found, or created, by the applicant's email. `mail`: a template mailed
+    to the applicant once the call has succeeded, which reads `platform_account` (the
+    username, whether the platform created the account, where to set or reset the
+    password)."""
+
+    mail: Identifier | None = Field(
+        None,
+        description="mail template sent to the applicant when the account is found or created, "
+        "with `platform_account` filled",
+    )
 
 
 class LmsEnrolParams(SpecModel):
@@ -47,8 +56,11 @@ def _person(ctx: PlanContext) -> dict[str, str]:
     return found
 
 
-def _plan_user(_: LmsUserParams, ctx: PlanContext, key: str) -> Iterator[Effect]:
-    yield CallOut(key, KIND, "ensure_user", CONNECTION, _person(ctx))
+def _plan_user(params: LmsUserParams, ctx: PlanContext, key: str) -> Iterator[Effect]:
+    payload: dict[str, str] = _person(ctx)
+    if params.mail:
+        payload["mail"] = params.mail
+    yield CallOut(key, KIND, "ensure_user", CONNECTION, payload)
 
 
 def _plan_enrol(params: LmsEnrolParams, ctx: PlanContext, key: str) -> Iterator[Effect]:
@@ -66,13 +78,19 @@ def _references(_: object) -> Iterator[Reference]:
     yield Reference("applicant", "email")
 
 
+def _user_references(params: LmsUserParams) -> Iterator[Reference]:
+    yield from _references(params)
+    if params.mail:
+        yield Reference("template", params.mail, ("mail",))
+
+
 def register_lms_actions(registry: ActionRegistry) -> None:
     registry.register(
         ActionKind(
             "lms_user",
             LmsUserParams,
             _plan_user,
-            _references,
+            _user_references,
             "find the applicant's account on the learning platform by email, or create it",
         )
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .consents import check_consents
 from .context import CheckContext
 from .diagnostics import Diagnostic, Severity, sort_key
 from .expressions import check_expressions
@@ -9,6 +10,7 @@ from .graph import check_graph, check_seat_events
 from .loader import LoadedWorkflow
 from .names import check_names
 from .references import check_process_references, check_workflow_references
+from .retention import check_retention
 from .rules import check_field_rules, check_translations, check_values
 from .scope import Scope
 from .template_facts import STORE
@@ -29,6 +31,8 @@ CHECKS = (
     check_workflow_texts,
     check_layouts,
     check_webhooks,
+    check_retention,
+    check_consents,
 )
 
 

@@ -71,6 +71,8 @@ CODES: dict[str, str] = {
     "E071": "a seat event's transition neither gives a seat nor waits for one",
     "E072": "a dated timer names both or neither of before and after",
     "E073": "unknown timer date",
+    "E075": "retention rule covers no state, or a state twice",
+    "E076": "consent purpose read from a field that is not a yes/no, checkbox or consent",
 }
 
 

@@ -239,12 +239,18 @@ def _load_referenced_files(loaded: LoadedWorkflow, reader: _Reader) -> None:
             loaded.layouts[document.layout] = layout
     for transition in workflow.process.transitions:
         for action in transition.actions:
-            template = getattr(action.params, "template", None)
-            if isinstance(template, str) and template not in loaded.mails:
-                _load_mail(loaded, reader, template)
+            # `send_mail` names its template `template`; an action that mails once its call is
+            # made (`lms_user`) names it `mail`.
+            for name in ("template", "mail"):
+                template = getattr(action.params, name, None)
+                if isinstance(template, str) and template not in loaded.mails:
+                    _load_mail(loaded, reader, template)
     for start in workflow.wizard.start_actions:
         if start.mail is not None and start.mail not in loaded.mails:
             _load_mail(loaded, reader, start.mail)
+    for rule in workflow.retention:
+        if rule.notice is not None and rule.notice.template not in loaded.mails:
+            _load_mail(loaded, reader, rule.notice.template)
     _load_mail_layouts(loaded, reader)
 
 

@@ -90,3 +90,9 @@ def check_names(ctx: CheckContext) -> None:
         ((t.id, (*process, "transitions", i)) for i, t in enumerate(wf.process.transitions)),
     )
     _duplicates(ctx, "webhook", ((h.id, ("webhooks", i)) for i, h in enumerate(wf.webhooks)))
+    _duplicates(
+        ctx, "retention rule", ((r.id, ("retention", i)) for i, r in enumerate(wf.retention))
+    )
+    _duplicates(
+        ctx, "consent purpose", ((c.id, ("consents", i)) for i, c in enumerate(wf.consents))
+    )

@@ -35,9 +35,13 @@ REQUEST_ATTRIBUTES = frozenset(
         "created_at",
         "submitted_at",
         "locale",
+        "erasure_date",
     }
 )
 ACCOUNT_ATTRIBUTES = frozenset({"login", "email"})
+# The applicant's account on the learning platform, known once the `lms_user` call is made:
+# filled in the mail that call's success sends (`lms_user: {mail: ...}`), empty elsewhere.
+PLATFORM_ACCOUNT_ATTRIBUTES = frozenset({"username", "created", "password_help_url"})
 TRANSITION_ATTRIBUTES = frozenset({"id", "label", "comment"})
 WORKFLOW_ATTRIBUTES = frozenset({"id", "title"})
 ENTRY_ATTRIBUTES = frozenset({"id", "label", "status", "status_label", "is_new"})
@@ -56,6 +60,7 @@ TEMPLATE_ROOTS = frozenset(
         "links",
         "settings",
         "account",
+        "platform_account",
         "transition",
     }
 )
@@ -113,6 +118,7 @@ class Scope:
             "session": SESSION_ATTRIBUTES,
             "request": REQUEST_ATTRIBUTES,
             "account": ACCOUNT_ATTRIBUTES,
+            "platform_account": PLATFORM_ACCOUNT_ATTRIBUTES,
             "transition": TRANSITION_ATTRIBUTES,
             "workflow": WORKFLOW_ATTRIBUTES,
             "settings": self.settings,

@@ -37,6 +37,8 @@ _SINGULAR = {
     "start_actions": "start action",
     "boxes": "box",
     "webhooks": "webhook",
+    "retention": "retention rule",
+    "consents": "consent purpose",
 }
 
 _YAML_CODES = {"syntax": "E001", "empty": "E002", "unreadable": "E007", "duplicate_key": "E008"}

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from ..actions.effects import CallOut
 from ..config import AppSettings
+from ..delivery.lms.platform import LearningPlatform
 from .links import LinkSigner
 from .workflows import WorkflowRegistry
 
@@ -37,6 +38,9 @@ class Runtime:
     # Whether a planned outbound call can be made here (its performer is configured); the
     # composition decides, the services leave out the calls it refuses.
     accepts_call: Callable[[CallOut], bool] = field(default=lambda call: True)
+    # The learning platform a workflow's `lms:` connection reaches, built by the composition
+    # on the product's settings; None when the workflow has none or it is not configured.
+    platform_for: Callable[[str], LearningPlatform | None] = field(default=lambda workflow: None)
 
     @property
     def zone(self) -> ZoneInfo:

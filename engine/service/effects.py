@@ -45,6 +45,7 @@ _INLINER = css_inline.CSSInliner(load_remote_stylesheets=False)
 def inline_css(html: str) -> str:
     return _INLINER.inline(html) if html.strip() else html
 
+
 NO_RECIPIENT = "no recipient: the mail names no address and no user holds its roles"
 
 

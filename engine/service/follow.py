@@ -1,4 +1,4 @@
-""""Follow or cancel a request": the mail that gives an applicant the link to their requests.
+""" "Follow or cancel a request": the mail that gives an applicant the link to their requests.
 The same answer is given whether or not the address is known, and an address gets at most one
 such mail an hour, so the form cannot be used to flood a mailbox."""
 

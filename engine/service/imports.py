@@ -43,7 +43,18 @@ MAX_BYTES = 2_000_000
 MAX_LINES = 10_000
 DATE_FORMAT = "%d/%m/%Y %H:%M"
 SESSION_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-SESSION_COLUMNS = ("code", "title", "starts_at", "ends_at", "place", "capacity", "is_open")
+# `lms_course`: the learning platform's course (idnumber or shortname); a file without the
+# column leaves every session's course as it is, a blank cell removes it.
+SESSION_COLUMNS = (
+    "code",
+    "title",
+    "starts_at",
+    "ends_at",
+    "place",
+    "capacity",
+    "is_open",
+    "lms_course",
+)
 
 
 class ImportProblem(Exception):
@@ -416,6 +427,7 @@ SESSION_NAMES = {
     "place": "lieu",
     "capacity": "capacité",
     "is_open": "ouverte",
+    "lms_course": "cours",
 }
 
 
@@ -436,6 +448,7 @@ def export_sessions(db: Session, workflow_id: str, zone: ZoneInfo) -> str:
                 s.place,
                 s.capacity,
                 _yes_no(s.is_open),
+                s.lms_course or "",
             ]
             for s in rows
         ),

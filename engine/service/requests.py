@@ -26,6 +26,7 @@ from ..spec.process import ByRoles
 from ..store.models import Account, HistoryRow, RequestRow, TrainingSession
 from .accounts import prefill, remember_identity
 from .catalog import DbCatalog
+from .consent_records import record_consents
 from .context import Runtime
 from .effects import PreparedEffects, prepare_effects, write_effects
 from .numbering import format_reference, next_number
@@ -405,6 +406,7 @@ class RequestService:
             written.applicant_email = name.lower() if name is not None else None
             written.submitted_at = self.runtime.now()
             fill_queue_columns(written, compiled)
+            record_consents(self.db, compiled, written, written.submitted_at)
             if written.account_id is not None:
                 account = self.db.get(Account, written.account_id)
                 if account is not None:

@@ -152,6 +152,43 @@ class Webhook(SpecModel):
     description: Text | None = None
 
 
+class RetentionNotice(SpecModel):
+    """A mail telling the applicant, this long before, that their data will be erased."""
+
+    template: Identifier = Field(description="a folder of mail_templates/")
+    before: DurationOrSetting
+
+
+class RetentionRule(SpecModel):
+    """How long the personal data of requests in these states (or state categories) is kept,
+    counted from the request's last change. Then it is erased: the request stays, anonymised,
+    with its reference, state, session and dates, for counts and statistics."""
+
+    id: Identifier
+    states: tuple[Identifier, ...] = ()
+    categories: tuple[Identifier, ...] = ()
+    after: DurationOrSetting
+    notice: RetentionNotice | None = None
+    description: Text | None = None
+
+
+class ConsentPurpose(SpecModel):
+    """A purpose an applicant agrees to, or not, by answering a yes/no, checkbox or consent
+    field. Recorded at submission with the wording's version and the time, and exportable per
+    purpose and training session: the people who agreed, with the answers they agreed to
+    share (`shares`)."""
+
+    id: Identifier
+    label: Text
+    field: Identifier
+    version: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        description="the version of the wording agreed to (a consent field records its own)"
+    )
+    shares: tuple[Identifier, ...] = Field(
+        (), description="the fields whose answers the export gives (what the person shares)"
+    )
+
+
 class Workflow(SpecModel):
     id: Identifier
     title: Text
@@ -174,3 +211,9 @@ class Workflow(SpecModel):
     wizard: Wizard
     process: Process
     webhooks: tuple[Webhook, ...] = ()
+    consents: tuple[ConsentPurpose, ...] = Field(
+        (), description="purposes agreed to in the wizard, recorded and exportable"
+    )
+    retention: tuple[RetentionRule, ...] = Field(
+        (), description="how long personal data is kept, by state; erased by the worker"
+    )

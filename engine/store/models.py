@@ -251,6 +251,10 @@ class RequestRow(Base):
     applicant_name: Mapped[str | None] = mapped_column(String(400), nullable=True)
     search_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     facets: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Personal data lifecycle (migration 0012): when the applicant was told their data would
+    # be erased, and when it was (the request stays, anonymised, for counts and statistics).
+    retention_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     # The version column makes every UPDATE check that nobody changed the row meanwhile.
     __mapper_args__ = {"version_id_col": version}
@@ -491,3 +495,22 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+# -- Consents (migration 0013) -------------------------------------------------------------------
+
+
+class ConsentRecord(Base):
+    """What an applicant answered to a purpose the workflow declares (`consents:`), with the
+    version of the wording and the time: written at submission, read by the per-purpose export."""
+
+    __tablename__ = "consents"
+    __table_args__ = (Index("ix_consents_purpose", "workflow_id", "purpose", "request_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    workflow_id: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(64))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    version: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

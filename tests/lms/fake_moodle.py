@@ -112,6 +112,11 @@ class FakeMoodleState:
     faults: list[Callable[[str], tuple[int, bytes] | None]] = field(default_factory=list)
     next_id: int = 100
 
+    def __post_init__(self) -> None:
+        # Every Moodle has its front page as the course of id 1 (format "site"): listed by
+        # core_course_get_courses_by_field with no field, never a place to enrol anyone.
+        self.courses.setdefault(1, Course(1, "moodle", "Moodle", manual_enrolment=False))
+
     def new_id(self) -> int:
         self.next_id += 1
         return self.next_id
@@ -289,8 +294,11 @@ class FakeMoodle:
         value = str(params.get("value", ""))
         if field_name not in ("", "id", "ids", "shortname", "idnumber", "category"):
             raise invalid("Invalid parameter value detected (field)")
-        courses = list(self.state.courses.values())
-        if field_name:
+        courses = sorted(self.state.courses.values(), key=lambda c: c.id)
+        if field_name in ("ids", "id"):
+            wanted = {v.strip() for v in value.split(",")}
+            courses = [c for c in courses if str(c.id) in wanted]
+        elif field_name:
             courses = [c for c in courses if str(getattr(c, field_name, "")) == value]
         return {
             "courses": [
@@ -303,7 +311,8 @@ class FakeMoodle:
                     "startdate": c.startdate,
                     "enddate": c.enddate,
                     "visible": 1,
-                    "categoryid": 1,
+                    "categoryid": 0 if c.id == 1 else 1,
+                    "format": "site" if c.id == 1 else "topics",
                 }
                 for c in courses
             ],

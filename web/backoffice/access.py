@@ -64,6 +64,7 @@ MENU = (
     ("listes", "bo_lists", "manage"),
     ("pdf", "bo_pdf", "manage"),
     ("export", "bo_export", "manage"),
+    ("consentements", "bo_consents", "manage"),
     ("reglages", "bo_settings", "admin"),
     ("utilisateurs", "bo_users", "admin"),
     ("jetons-api", "bo_api_tokens", "admin"),
@@ -94,6 +95,13 @@ class Desk:
     def level(self) -> str:
         return self.staff.level_in(self.compiled)
 
+    def _declares(self, path: str) -> bool:
+        """Pages about what a workflow may not declare are in its menu only when it does."""
+        spec = self.compiled.spec
+        return {"webhooks": bool(spec.webhooks), "consentements": bool(spec.consents)}.get(
+            path, True
+        )
+
     def may(self, level: str) -> bool:
         return level_rank(self.level) >= level_rank(level)
 
@@ -108,7 +116,7 @@ class Desk:
         menu = [
             {"href": f"{self.base}/{path}", "label": words[key], "path": path}
             for path, key, level in MENU
-            if self.may(level) and (path != "webhooks" or self.compiled.spec.webhooks)
+            if self.may(level) and self._declares(path)
         ]
         roles = self.staff.roles_in(self.compiled)
         unread = unread_count(self.db, self.staff.account, roles)

@@ -54,6 +54,8 @@ def _actor_text(desk: Desk, say: Say, kind: str, name: str) -> str:
         return say["actor_link"]
     if kind == "timer":
         return say["actor_timer"]
+    if kind == "retention":
+        return say("actor_retention", rule=name)
     if kind == "event":
         return say["actor_event"]
     return name
@@ -159,6 +161,8 @@ def request_response(
             "role": roles.get(h.role or "", h.role or ""),
             "transition": compiled.text(transitions[h.transition].label, desk.locale)
             if h.transition in transitions
+            else say[f"h_{h.transition}"]
+            if f"h_{h.transition}" in WORDS["fr"]
             else h.transition,
             "from": versions.state_label(h.from_state, row.spec_hash),
             "to": versions.state_label(h.to_state, row.spec_hash),
@@ -260,6 +264,17 @@ def request_response(
         mails=mails,
         calls=calls,
         may_retry=desk.may("manage"),
+        privacy={
+            "may": desk.may("manage"),
+            "erased": say("privacy_erased", when=local_moment(desk, row.anonymised_at))
+            if row.anonymised_at is not None
+            else "",
+            "export_href": f"{request_href(desk, key)}/donnees-personnelles/export",
+            "erase_href": f"{request_href(desk, key)}/donnees-personnelles/effacer",
+            "typed_reason": (typed or {}).get("reason", ""),
+            "error_on": error_on if failed == "privacy" else None,
+            "error": error if failed == "privacy" else "",
+        },
         documents=documents,
         actions=actions,
         error=error,
@@ -308,7 +323,7 @@ def _calls_view(desk: Desk, say: Say, row: RequestRow, key: str) -> list[dict[st
     ]
 
 
-def _not_found(desk: Desk) -> HTMLResponse:
+def request_not_found(desk: Desk) -> HTMLResponse:
     say = say_for(desk)
     return desk.page(
         "backoffice/request.html",
@@ -325,7 +340,7 @@ def _not_found(desk: Desk) -> HTMLResponse:
 def request_page(desk: ProcessDesk, reference: Reference) -> HTMLResponse:
     row = request_detail.find_request(desk.db, desk.compiled.spec.id, reference)
     if row is None:
-        return _not_found(desk)
+        return request_not_found(desk)
     notice = desk.request.session.pop("bo_notice", None)
     return request_response(desk, row, notice=notice if isinstance(notice, str) else "")
 
@@ -347,13 +362,13 @@ def fire_transition(
     if not desk.csrf_ok(form):
         row = request_detail.find_request(db, workflow_id, reference)
         if row is None:
-            return _not_found(desk)
+            return request_not_found(desk)
         return request_response(desk, row, status=400, error=say["form_expired"])
     # Two people firing at once: the service writes only over the version the operator saw,
     # so the second one gets the conflict message.
     row = request_detail.find_request(db, workflow_id, reference)
     if row is None:
-        return _not_found(desk)
+        return request_not_found(desk)
     service = RequestService(db, desk.runtime)
     compiled = service.compiled_for(row)
     transition = compiled.process.transitions.get(transition_id)
@@ -405,7 +420,7 @@ def retry(desk: ManageDesk, reference: Reference, call_id: RowId, form: ActionFo
     say = say_for(desk)
     row = request_detail.find_request(desk.db, desk.compiled.spec.id, reference)
     if row is None:
-        return _not_found(desk)
+        return request_not_found(desk)
     if not desk.csrf_ok(form):
         return request_response(desk, row, status=400, error=say["form_expired"])
     call = next((c for c in calls_of(desk.db, row.id) if c.id == call_id), None)
@@ -431,7 +446,7 @@ def download_document(
     row = request_detail.find_request(desk.db, desk.compiled.spec.id, reference)
     document = request_detail.document_of(desk.db, row.id, document_row_id) if row else None
     if row is None or document is None:
-        return _not_found(desk)
+        return request_not_found(desk)
     filename = document.filename or f"{document.document_id}.pdf"
     fallback = re.sub(r"[^A-Za-z0-9._-]+", "_", filename) or "document.pdf"
     return Response(

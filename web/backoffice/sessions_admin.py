@@ -27,6 +27,15 @@ from engine.service.imports import (
     plan_sessions_import,
     read_session,
 )
+from engine.service.platform_sessions import (
+    CourseLine,
+    PlatformPlan,
+    PlatformSessionsConflict,
+    PlatformUnavailable,
+    apply_platform_sessions,
+    preview_platform_sessions,
+    read_defaults,
+)
 from engine.service.requests import RequestService
 from engine.service.seat_events import Waiting, session_line
 from engine.service.sessions import (
@@ -50,6 +59,7 @@ from .manage_pages import (
     flash,
     import_page,
     import_text,
+    import_token,
     import_token_ok,
     not_found,
     redirect,
@@ -124,6 +134,7 @@ def sessions(desk: ManageDesk) -> HTMLResponse:
     return desk.page(
         "backoffice/sessions_list.html",
         title="Sessions",
+        platform=desk.compiled.spec.lms is not None,
         sessions=rows,
         zone=zone.key,
         flash=take_flash(desk),
@@ -367,5 +378,141 @@ def import_sessions(desk: ManageDesk, form: ImportForm) -> Response:
         f"Import terminé : {len(plan.creates)} session(s) créée(s), "
         f"{len(plan.updates)} mise(s) à jour"
         + (f", {len(plan.rejected)} ligne(s) rejetée(s) ignorée(s)." if plan.rejected else "."),
+    )
+    return redirect(f"{desk.base}/sessions")
+
+
+# -- from the learning platform's courses -------------------------------------------------------
+
+ACTION_LABELS = {
+    "create": "nouvelle session",
+    "update": "mise à jour",
+    "same": "inchangée",
+    "skip": "ignoré",
+}
+
+
+def _effect(line: CourseLine) -> str:
+    if line.action == "update":
+        return f"mise à jour ({', '.join(line.changes)})"
+    if line.action == "skip":
+        return f"ignoré : {line.reason}"
+    return ACTION_LABELS[line.action]
+
+
+def _platform_page(
+    desk: Desk,
+    *,
+    plan: PlatformPlan | None = None,
+    problem: str = "",
+    problem_kind: str = "error",
+    chosen: set[int] | None = None,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    zone = desk.runtime.zone
+    action = f"{desk.base}/sessions/plateforme"
+    lines = [
+        {
+            "course_id": line.course_id,
+            "key": line.key,
+            "title": line.title,
+            "starts_at": format_moment(line.starts_at, zone) if line.starts_at else "—",
+            "ends_at": format_moment(line.ends_at, zone) if line.ends_at else "—",
+            "code": line.code,
+            "action": line.action,
+            "effect": _effect(line),
+            "checked": chosen is None or line.course_id in chosen,
+        }
+        for line in (plan.lines if plan is not None else [])
+    ]
+    lms = desk.compiled.spec.lms
+    name = desk.text(lms.title) if lms is not None and lms.title else "la plateforme"
+    return desk.page(
+        "backoffice/sessions_platform.html",
+        status=status,
+        title=f"Importer les sessions depuis {name}",
+        plan=plan,
+        lines=lines,
+        action=action,
+        token=import_token(desk, action, plan.digest) if plan is not None else "",
+        problem=problem,
+        problem_kind=problem_kind,
+        values=values or {"capacity": "", "place": ""},
+        errors=list((errors or {}).items()),
+        errors_by=errors or {},
+        zone=zone.key,
+        flash=take_flash(desk),
+    )
+
+
+def _unavailable(desk: Desk, problem: PlatformUnavailable) -> HTMLResponse:
+    """No platform configured: said plainly; the platform failing: a bad gateway."""
+    if not problem.configured:
+        return _platform_page(desk, problem=str(problem), problem_kind="warning", status=409)
+    return _platform_page(desk, problem=str(problem), status=502)
+
+
+@router.get("/sessions/plateforme", response_class=HTMLResponse)
+def platform_preview(desk: ManageDesk) -> HTMLResponse:
+    """The platform's courses and what importing each would do. The platform is asked with
+    no transaction open, from this handler's thread."""
+    try:
+        plan = preview_platform_sessions(desk.db, desk.runtime, desk.compiled.spec.id)
+    except PlatformUnavailable as problem:
+        return _unavailable(desk, problem)
+    return _platform_page(desk, plan=plan)
+
+
+@router.post("/sessions/plateforme", response_class=HTMLResponse)
+def platform_import(desk: ManageDesk, form: Form) -> Response:
+    if not desk.csrf_ok(form):
+        return expired_form(desk)
+    chosen: set[int] = set()
+    for value in form.getlist("course")[:10_000]:
+        if isinstance(value, str) and value.isdigit() and len(value) < 19:
+            chosen.add(int(value))
+    values = {"capacity": form_text(form, "capacity", 40), "place": form_text(form, "place", 400)}
+    try:
+        plan = preview_platform_sessions(desk.db, desk.runtime, desk.compiled.spec.id)
+    except PlatformUnavailable as problem:
+        return _unavailable(desk, problem)
+    page = {"plan": plan, "chosen": chosen, "values": values}
+    action = f"{desk.base}/sessions/plateforme"
+    if not import_token_ok(desk, action, plan.digest, form_text(form, "token", 600)):
+        return _platform_page(
+            desk,
+            **page,
+            problem="Les cours de la plateforme ou les sessions ont changé depuis l'aperçu (ou "
+            "l'aperçu a expiré) : vérifiez ce nouvel aperçu, puis confirmez.",
+            status=409,
+        )
+    picked = [
+        line
+        for line in plan.lines
+        if line.course_id in chosen and line.action in ("create", "update")
+    ]
+    needed = any(line.action == "create" for line in picked)
+    defaults = read_defaults(values["capacity"], values["place"], needed=needed)
+    errors = dict(defaults.errors)
+    if not picked:
+        errors["courses"] = "Cochez au moins un cours à créer ou à mettre à jour."
+    if errors:
+        return _platform_page(desk, **page, errors=errors, status=422)
+    try:
+        outcome = apply_platform_sessions(desk.db, desk.compiled.spec.id, plan, chosen, defaults)
+    except PlatformSessionsConflict:
+        return _platform_page(
+            desk,
+            **page,
+            problem="Les sessions ont changé pendant l'import : rien n'a été importé. "
+            "Vérifiez l'aperçu et recommencez.",
+            status=409,
+        )
+    flash(
+        desk,
+        f"Import depuis la plateforme terminé : {outcome.created} session(s) créée(s) "
+        f"(fermées aux inscriptions), {outcome.updated} mise(s) à jour.",
     )
     return redirect(f"{desk.base}/sessions")

@@ -276,6 +276,8 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
             back_url=v.base,
             email="",
             error="",
+            platform=v.platform_name,
+            new_request_url=v.base,
         )
 
     @router.post("/connexion", response_class=HTMLResponse)
@@ -306,6 +308,8 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
             back_url=v.base,
             email=email,
             error=error,
+            platform=v.platform_name,
+            new_request_url=v.base,
         )
 
     @router.get("/suivi", response_class=HTMLResponse)
