@@ -67,6 +67,10 @@ CODES: dict[str, str] = {
     "E067": "learning-platform action without a declared platform",
     "E068": "webhook incomplete",
     "E069": "unknown transition",
+    "E070": "unknown event",
+    "E071": "a seat event's transition neither gives a seat nor waits for one",
+    "E072": "a dated timer names both or neither of before and after",
+    "E073": "unknown timer date",
     "E075": "retention rule covers no state, or a state twice",
     "E076": "consent purpose read from a field that is not a yes/no, checkbox or consent",
 }
