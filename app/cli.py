@@ -18,7 +18,7 @@ from engine.check.loader import load_workflow
 from engine.compiled import CompiledWorkflow, SpecError, load_compiled
 from engine.diagram import mermaid
 from engine.logs import LEVELS
-from engine.samples import sample_mail, sample_snapshot
+from engine.samples import sample_mail, sample_session_context, sample_snapshot
 from engine.schema import SCHEMAS, schema_text
 from engine.simulate import simulate
 
@@ -87,7 +87,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_render_pdf(args: argparse.Namespace) -> int:
-    from engine.delivery.pdf import DocumentError, render_document  # fpdf2: see above
+    from engine.delivery.pdf import (  # fpdf2: see above
+        DocumentError,
+        render_context_document,
+        render_document,
+    )
 
     compiled = _load_or_report(args.workflow)
     if not isinstance(compiled, CompiledWorkflow):
@@ -96,8 +100,15 @@ def cmd_render_pdf(args: argparse.Namespace) -> int:
         known = ", ".join(sorted(compiled.layouts)) or "none"
         print(f"unknown PDF layout '{args.layout}' (known: {known})", file=sys.stderr)
         return 2
+    of_session = any(
+        d.layout == args.layout and d.of == "session" for d in compiled.spec.documents
+    )
     try:
-        data = render_document(compiled, args.layout, sample_snapshot(compiled))
+        data = (
+            render_context_document(compiled, args.layout, sample_session_context(compiled))
+            if of_session
+            else render_document(compiled, args.layout, sample_snapshot(compiled))
+        )
     except DocumentError as error:
         print(f"cannot render the PDF: {error}", file=sys.stderr)
         return 1

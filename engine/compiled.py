@@ -20,6 +20,7 @@ from .check.checker import check_workflow, has_errors
 from .check.diagnostics import Diagnostic
 from .check.loader import MAIL_LAYOUTS, LoadedWorkflow, load_workflow
 from .expr import Expression
+from .half_days import empty_attendance
 from .process.firing import ProcessRuntime, RequestSnapshot
 from .process.machine import build_machine
 from .spec.fields import BaseField, ReferenceChoiceField
@@ -47,7 +48,7 @@ class SpecError(Exception):
         self.diagnostics = diagnostics
 
 
-_CONDITION_ROOTS = ("session", "request", "settings", "entries")
+_CONDITION_ROOTS = ("session", "request", "settings", "entries", "attendance")
 
 
 class ConditionContext(Mapping[str, Any]):
@@ -77,6 +78,8 @@ class ConditionContext(Mapping[str, Any]):
                 found = snapshot.entries
             elif name == "settings":
                 found = self._settings_with(snapshot.settings)
+            elif name == "attendance":
+                found = snapshot.attendance or empty_attendance()
             else:
                 found = {"reference": snapshot.reference, "state": snapshot.state}
                 found.update(snapshot.extra)
@@ -215,6 +218,27 @@ class CompiledWorkflow:
                 "label": self.text(transition.label, locale) if transition else None,
                 "comment": comment,
             },
+            "attendance": dict(snapshot.attendance or empty_attendance()),
+        }
+
+    def session_template_context(
+        self,
+        session: Mapping[str, Any],
+        half_days: list[dict[str, Any]],
+        participants: list[dict[str, Any]],
+        settings: Mapping[str, Any] | None,
+        locale: str | None = None,
+    ) -> dict[str, Any]:
+        """What a training session's document (`of: session`) reads: the names listed in
+        `check/scope.py` (SESSION_DOCUMENT_ROOTS), never a request's."""
+        locale = locale or self.spec.locale
+        return {
+            "workflow": {"id": self.spec.id, "title": self.text(self.spec.title, locale)},
+            "organisation": dict(self.spec.organisation),
+            "session": dict(session),
+            "settings": self.settings_with(settings),
+            "half_days": list(half_days),
+            "participants": list(participants),
         }
 
     def _entries_for_templates(

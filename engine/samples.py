@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from .half_days import HalfDay, attendance_view, half_days
 from .process.firing import RequestSnapshot
 from .spec.field_kinds import FieldKindTable
 from .spec.fields import (
@@ -229,6 +231,57 @@ def sample_snapshot(compiled: Any, today: date | None = None) -> RequestSnapshot
         entries=sample_entries(compiled.spec, answers, SpecCatalog(compiled.spec)),
         links=links,
         locale=compiled.spec.locale,
+        attendance=sample_attendance(compiled.spec.locale),
+    )
+
+
+SAMPLE_PARTICIPANTS = (
+    ("Camille", "Martin", "camille.martin@example.org"),
+    ("Dominique", "Bernard", "dominique.bernard@example.org"),
+    ("Alix", "Petit", "alix.petit@example.org"),
+)
+
+
+def sample_half_days(locale: str) -> list[HalfDay]:
+    """The half-days of a two-day sample session (09:00 to 17:00)."""
+    start = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+    return half_days(start, start + timedelta(days=1, hours=8), ZoneInfo("UTC"))
+
+
+def sample_attendance(locale: str) -> dict[str, Any]:
+    """Present on every half-day but the last."""
+    days = sample_half_days(locale)
+    marks = {day.key: n < len(days) - 1 for n, day in enumerate(days)}
+    return attendance_view(days, marks, locale)
+
+
+def sample_session_context(compiled: Any) -> dict[str, Any]:
+    """A training session's document context with sample participants, for `render-pdf` and
+    the backoffice's document test page."""
+    locale = compiled.spec.locale
+    days = sample_half_days(locale)
+    first_state = next(
+        (s for s in compiled.spec.process.states if s.holds_seat), compiled.spec.process.states[0]
+    )
+    participants = [
+        {
+            "reference": f"{SAMPLE_SESSION_CODE}-{n:04d}",
+            "first_name": first,
+            "last_name": last,
+            "email": email,
+            "state": first_state.id,
+            "state_label": compiled.text(first_state.label, locale),
+            "present": len(days),
+            "absent": 0,
+        }
+        for n, (first, last, email) in enumerate(SAMPLE_PARTICIPANTS, start=1)
+    ]
+    session = sample_session()
+    session["starts_at"] = "2026-10-01T09:00:00+00:00"
+    session["ends_at"] = "2026-10-02T17:00:00+00:00"
+    session["dates"] = "Du jeudi 1er octobre 2026, 09:00 au vendredi 2 octobre 2026, 17:00"
+    return compiled.session_template_context(
+        session, [day.view(locale) for day in days], participants, None, locale
     )
 
 

@@ -73,6 +73,8 @@ CODES: dict[str, str] = {
     "E073": "unknown timer date",
     "E075": "retention rule covers no state, or a state twice",
     "E076": "consent purpose read from a field that is not a yes/no, checkbox or consent",
+    "E077": "a training session's document used as a request's document",
+    "E078": "table of a PDF layout read from an unknown list",
 }
 
 

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 
 from ..expr import ExpressionError, parse
 from ..spec.fields import BaseField
+from ..spec.layout import RowsBlock
 from ..spec.locate import Locator
 from ..spec.source import Position
 from .context import CheckContext, PathT
 from .diagnostics import Diagnostic
-from .scope import EXPRESSION_ROOTS
+from .scope import EXPRESSION_ROOTS, PROCESS_EXPRESSION_ROOTS
 from .shape import suggestion
 
 
@@ -35,8 +36,10 @@ def check_expression(
     max_step: int | None,
     locator: Locator | None = None,
     what: str = "condition",
+    roots: frozenset[str] = EXPRESSION_ROOTS,
 ) -> None:
-    """`max_step`: the last step whose fields may be read (None: any step)."""
+    """`max_step`: the last step whose fields may be read (None: any step); `roots`: the names
+    besides fields (the process's conditions also read `attendance`)."""
     locator = locator or ctx.locator
     try:
         expression = parse(source)
@@ -52,7 +55,7 @@ def check_expression(
     for name in sorted(expression.names):
         parts = name.split(".")
         root = parts[0]
-        if root in EXPRESSION_ROOTS:
+        if root in roots:
             problem = ctx.scope.unknown_in_path(parts)
             if problem is not None:
                 ctx.report(
@@ -61,7 +64,7 @@ def check_expression(
             continue
         field = ctx.scope.fields.get(root)
         if field is None or not field.has_answer:
-            known = sorted(ctx.scope.answer_fields() | EXPRESSION_ROOTS)
+            known = sorted(ctx.scope.answer_fields() | roots)
             ctx.report(
                 "E041",
                 f"{what} reads an undeclared name '{root}'{suggestion(root, known)}",
@@ -103,10 +106,22 @@ def check_expressions(ctx: CheckContext) -> None:
     for i, transition in enumerate(ctx.workflow.process.transitions):
         path = ("process", "transitions", i)
         if transition.condition is not None:
-            check_expression(ctx, transition.condition, (*path, "condition"), max_step=None)
+            check_expression(
+                ctx,
+                transition.condition,
+                (*path, "condition"),
+                max_step=None,
+                roots=PROCESS_EXPRESSION_ROOTS,
+            )
         for j, action in enumerate(transition.actions):
             if action.when is not None:
-                check_expression(ctx, action.when, (*path, "actions", j, "when"), max_step=None)
+                check_expression(
+                    ctx,
+                    action.when,
+                    (*path, "actions", j, "when"),
+                    max_step=None,
+                    roots=PROCESS_EXPRESSION_ROOTS,
+                )
     for layout in ctx.loaded.layouts.values():
         if layout.model is None:
             continue
@@ -115,7 +130,7 @@ def check_expressions(ctx: CheckContext) -> None:
                 check_expression(
                     ctx, block.when, ("blocks", i, "when"), max_step=None, locator=layout.locator
                 )
-            for j, row in enumerate(getattr(block, "rows", ())):
+            for j, row in enumerate(block.rows if isinstance(block, RowsBlock) else ()):
                 if row.when is not None:
                     check_expression(
                         ctx,

@@ -111,9 +111,18 @@ def _check_reference(ctx: CheckContext, ref: Reference, base: PathT) -> None:
                 "body.txt and body.html",
             )
     elif ref.kind == "document":
-        documents = {d.id for d in wf.documents}
+        documents = {d.id: d for d in wf.documents}
         if ref.name not in documents:
             ctx.unknown("E018", "document", ref.name, documents, path)
+        elif documents[ref.name].of != "request":
+            ctx.report(
+                "E077",
+                f"document '{ref.name}' is a training session's document (of: session), "
+                "not a request's,",
+                path,
+                "a transition generates or attaches only documents of: request; a session's "
+                "documents are made from the session's page in the backoffice",
+            )
     elif ref.kind == "role":
         roles = {r.id for r in wf.roles}
         if ref.name not in roles:

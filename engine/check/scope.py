@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from ..half_days import ATTENDANCE_ATTRIBUTES, ATTENDED_HALF_DAY_ATTRIBUTES, HALF_DAY_ATTRIBUTES
 from ..spec.fields import BaseField
 from ..spec.workflow import Workflow
 
@@ -48,6 +49,8 @@ ENTRY_ATTRIBUTES = frozenset({"id", "label", "status", "status_label", "is_new"}
 
 # Roots of expressions besides field ids; a field may not take one of these ids.
 EXPRESSION_ROOTS = frozenset({"session", "request", "settings", "entries"})
+# The conditions of the process's transitions and actions also read the request's attendance.
+PROCESS_EXPRESSION_ROOTS = EXPRESSION_ROOTS | {"attendance"}
 TEMPLATE_ROOTS = frozenset(
     {
         "workflow",
@@ -62,8 +65,23 @@ TEMPLATE_ROOTS = frozenset(
         "account",
         "platform_account",
         "transition",
+        "attendance",
     }
 )
+# A training session's documents (`of: session`) read the session, not a request: its
+# half-days and its participants (the requests holding a seat, their data not erased).
+PARTICIPANT_ATTRIBUTES = frozenset(
+    {"reference", "first_name", "last_name", "email", "state", "state_label", "present", "absent"}
+)
+SESSION_DOCUMENT_ROOTS = frozenset(
+    {"workflow", "organisation", "session", "settings", "half_days", "participants"}
+)
+# The lists a table of a layout may take its rows (or its signature columns) from, with the
+# attributes of their items, by the kind of document.
+TABLE_LISTS = {
+    "request": {"attendance.half_days": ATTENDED_HALF_DAY_ATTRIBUTES},
+    "session": {"half_days": HALF_DAY_ATTRIBUTES, "participants": PARTICIPANT_ATTRIBUTES},
+}
 # Templates read answers as `answers.<id>`, and Jinja looks up attributes before keys: a field
 # named like a method of a mapping would print the method instead of the answer.
 MAPPING_METHODS = frozenset(name for name in dir(dict) if not name.startswith("_"))
@@ -121,6 +139,7 @@ class Scope:
             "platform_account": PLATFORM_ACCOUNT_ATTRIBUTES,
             "transition": TRANSITION_ATTRIBUTES,
             "workflow": WORKFLOW_ATTRIBUTES,
+            "attendance": ATTENDANCE_ATTRIBUTES,
             "settings": self.settings,
             "links": self.links,
             "organisation": self.organisation,

@@ -37,6 +37,9 @@ class RequestSnapshot:
     links: Mapping[str, str] = field(default_factory=dict)
     locale: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)  # created_at, submitted_at...
+    # Presence per half-day of the session (`engine/half_days.attendance_view`); None: none
+    # recorded, or not looked up.
+    attendance: Mapping[str, Any] | None = None
 
 
 class CompiledView(Protocol):

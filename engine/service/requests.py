@@ -25,6 +25,7 @@ from ..spec.fields import SessionField
 from ..spec.process import ByRoles
 from ..store.models import Account, HistoryRow, RequestRow, TrainingSession
 from .accounts import prefill, remember_identity
+from .attendance_marks import attendance_of
 from .catalog import DbCatalog
 from .consent_records import record_consents
 from .context import Runtime
@@ -344,12 +345,14 @@ class RequestService:
     def snapshot(
         self, row: RequestRow, compiled: CompiledWorkflow, *, with_links: bool = False
     ) -> RequestSnapshot:
+        session = self.session_of(row, compiled)
+        submitted = row.submitted_at is not None
         return RequestSnapshot(
             state=row.state,
             answers=dict(row.answers),
             version=row.version,
             reference=row.reference,
-            session=self.session_of(row, compiled),
+            session=session,
             entries=self.entries(compiled, row.answers),
             settings=self.settings_of(compiled),
             links=self.links(row, compiled) if with_links else {},
@@ -358,6 +361,12 @@ class RequestService:
                 "created_at": row.created_at.isoformat() if row.created_at else None,
                 "submitted_at": row.submitted_at.isoformat() if row.submitted_at else None,
             },
+            # Drafts have no attendance: their pages are not slowed by a lookup.
+            attendance=attendance_of(
+                self.db, row.id, session, self.runtime.zone, row.locale or compiled.spec.locale
+            )
+            if submitted
+            else None,
         )
 
     # -- submission and firing ----------------------------------------------------------------

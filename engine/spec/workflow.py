@@ -53,12 +53,21 @@ class Link(SpecModel):
 
 
 class Document(SpecModel):
-    """A generated document: a PDF layout and a file name (a template)."""
+    """A generated document: a PDF layout and a file name (a template).
+
+    A request's document (`of: request`, the default) is made for one request, by
+    `generate_document`, a mail's attachments or an operator, and stored with it. A training
+    session's document (`of: session`) is made on demand from the session's page in the
+    backoffice, never stored: its templates read the session, its `half_days` and its
+    `participants` (the requests holding a seat), not a request."""
 
     id: Identifier
     layout: Identifier = Field(description="a file of pdf_layouts/, without .yaml")
     filename: str = Field(min_length=1)
     title: Text | None = None
+    of: Literal["request", "session"] = Field(
+        "request", description="what the document is made for: one request, or one session"
+    )
 
 
 class StartAction(SpecModel):

@@ -514,3 +514,22 @@ class ConsentRecord(Base):
     granted: Mapped[bool] = mapped_column(Boolean)
     version: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# -- Attendance (migration 0014) -----------------------------------------------------------------
+
+
+class AttendanceMark(Base):
+    """Whether a request's participant was there for one half-day of its training session
+    (`engine/half_days.py` keys half-days `YYYY-MM-DD:am|pm`), with who recorded it and when.
+    No row: not recorded."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("request_id", "half_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
+    half_day: Mapped[str] = mapped_column(String(16))
+    present: Mapped[bool] = mapped_column(Boolean)
+    recorded_by: Mapped[str] = mapped_column(String(320))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -307,7 +307,8 @@ def test_unknown_layout_is_named_with_the_known_ones(
     onboarding: CompiledWorkflow, catalog: SpecCatalog
 ) -> None:
     request = snapshot(onboarding, catalog, fill_wizard(onboarding, catalog), "draft")
-    with pytest.raises(UnknownLayout, match="known layouts: registration_form"):
+    known = "known layouts: attendance_certificate, attendance_sheet, registration_form"
+    with pytest.raises(UnknownLayout, match=known):
         render_document(onboarding, "nope", request)
     assert issubclass(UnknownLayout, DocumentError)
 

@@ -60,6 +60,7 @@ MENU = (
     ("vue-ensemble", "bo_overview", "process"),
     ("courriels", "bo_mails", "process"),
     ("webhooks", "bo_webhooks", "process"),
+    ("presence", "bo_attendance", "process"),
     ("sessions", "bo_sessions", "manage"),
     ("listes", "bo_lists", "manage"),
     ("pdf", "bo_pdf", "manage"),

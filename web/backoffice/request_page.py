@@ -17,6 +17,12 @@ from engine.process.firing import (
     FireError,
 )
 from engine.service import request_detail
+from engine.service.attendance import (
+    DocumentFailed,
+    NotARequestDocument,
+    make_request_document,
+    request_documents,
+)
 from engine.service.calls import calls_of, retry_call
 from engine.service.request_columns import applicant_name
 from engine.service.requests import Conflict, RequestService
@@ -202,6 +208,18 @@ def request_response(
         }
         for d in request_detail.documents_of(db, row.id)
     ]
+    makeable = (
+        [
+            {
+                "id": document_id,
+                "label": say("make_document", title=title),
+                "href": f"{request_href(desk, key)}/documents/{document_id}/generer",
+            }
+            for document_id, title in request_documents(compiled).items()
+        ]
+        if row.anonymised_at is None and row.submitted_at is not None
+        else []
+    )
     actions = []
     typed = typed or {}
     for available in service.available(row, compiled, actor_for(desk)):
@@ -229,6 +247,7 @@ def request_response(
         )
     state_spec = compiled.states.get(row.state)
     session = service.session_of(row, compiled)
+    attendance = service.snapshot(row, compiled).attendance if row.submitted_at else None
     title = say("request_title", reference=row.reference) if row.reference else say["draft_title"]
     target = f"{error_on}-{failed}" if error and error_on and failed else None
     return desk.page(
@@ -276,6 +295,16 @@ def request_response(
             "error": error if failed == "privacy" else "",
         },
         documents=documents,
+        makeable=makeable,
+        attendance=attendance if attendance and attendance.get("planned") else None,
+        attendance_summary=say("attendance_summary", **{
+            k: attendance.get(k, 0) for k in ("present", "planned", "absent", "unrecorded")
+        })
+        if attendance
+        else "",
+        attendance_href=f"{desk.base}/presence/{quote(row.session_code, safe='')}"
+        if row.session_code
+        else "",
         actions=actions,
         error=error,
         notice=notice,
@@ -434,6 +463,37 @@ def retry(desk: ManageDesk, reference: Reference, call_id: RowId, form: ActionFo
     if call is None or not retry_call(desk.db, call_id, row.id, note, now):
         return request_response(desk, row, status=409, error=say["call_not_failed"])
     desk.request.session["bo_notice"] = say["call_requeued"]
+    return RedirectResponse(request_href(desk, reference), status_code=303)
+
+
+@router.post("/demandes/{reference}/documents/{document_id}/generer", response_model=None)
+def make_document(
+    desk: ProcessDesk, reference: Reference, document_id: SpecId, form: ActionForm
+) -> Response:
+    """Makes one of the request's documents now (a certificate on demand), stored with it."""
+    say = say_for(desk)
+    row = request_detail.find_request(desk.db, desk.compiled.spec.id, reference)
+    if row is None:
+        return request_not_found(desk)
+    if not desk.csrf_ok(form):
+        return request_response(desk, row, status=400, error=say["form_expired"])
+    if row.anonymised_at is not None or row.submitted_at is None:
+        return request_response(desk, row, status=409, error=say["unknown_document"])
+    service = RequestService(desk.db, desk.runtime)
+    try:
+        made = make_request_document(
+            service, row, document_id, desk.staff.account.email, None
+        )
+    except NotARequestDocument:
+        return request_response(desk, row, status=404, error=say["unknown_document"])
+    except DocumentFailed as error:
+        return request_response(
+            desk, row, status=422, error=say("document_failed", error=str(error))
+        )
+    titles = request_documents(service.compiled_for(row))
+    desk.request.session["bo_notice"] = say(
+        "document_made", title=titles.get(made.document_id, made.filename)
+    )
     return RedirectResponse(request_href(desk, reference), status_code=303)
 
 

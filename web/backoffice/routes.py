@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from . import (
     api_tokens,
+    attendance,
     auth,
     bulk_actions,
     consents,
@@ -37,6 +38,7 @@ def backoffice_router() -> APIRouter:
         overview,
         mails,
         sessions_admin,
+        attendance,
         reference,
         pdf_test,
         export,

@@ -171,6 +171,16 @@ def _session_page(
             "capacity": session.capacity,
             "taken": taken,
             "waiting": waiting,
+            "attendance_href": f"{desk.base}/presence/{quote(session.code, safe='')}",
+            "documents": [
+                {
+                    "title": f"{desk.text(d.title) or d.id} (PDF)",
+                    "href": f"{desk.base}/presence/{quote(session.code, safe='')}"
+                    f"/documents/{d.id}",
+                }
+                for d in desk.compiled.spec.documents
+                if d.of == "session"
+            ],
         }
         line = session_line(desk.db, desk.runtime, desk.compiled, session.code)
         zone = desk.runtime.zone

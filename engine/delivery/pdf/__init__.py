@@ -13,7 +13,7 @@ strings, and control characters are removed before anything is laid out.
 """
 
 from .fonts import FONT_DIR, preload_fonts
-from .renderer import DocumentError, UnknownLayout, render_document
+from .renderer import DocumentError, UnknownLayout, render_context_document, render_document
 from .text import clean_text
 
 __all__ = [
@@ -22,5 +22,6 @@ __all__ = [
     "UnknownLayout",
     "clean_text",
     "preload_fonts",
+    "render_context_document",
     "render_document",
 ]

@@ -16,6 +16,9 @@ from .styles import (
     MUTED,
     ROW_PAD_MM,
     RULE,
+    TABLE_CELL_MAX_MM,
+    TABLE_DATA_SHARE,
+    TABLE_HEAD,
     TITLE,
     Style,
 )
@@ -177,3 +180,113 @@ class PageSpacer(PageBlock):
 
     def draw(self, pdf: PdfDocument, following: PageBlock | None) -> None:
         pdf.space(self.height)
+
+
+class PageTable(PageBlock):
+    """A table with a header row and borders: the columns filled from the list's items take the
+    room their texts need (up to half the width when there are columns to sign), the columns to
+    sign share the rest. A row is never cut; the header is repeated on every page."""
+
+    def __init__(
+        self,
+        title: str | None,
+        headers: list[str],
+        cells: list[list[str]],
+        signature_headers: list[str],
+        row_height: float,
+        empty: str | None,
+    ) -> None:
+        self.title = PageText(title, TITLE, before=0, after=1, heading=True) if title else None
+        self.headers = headers
+        self.cells = cells
+        self.signature_headers = signature_headers
+        self.row_height = row_height
+        self.empty = PageText(empty, BODY, before=1, after=1, heading=False) if empty else None
+        self._widths: list[float] | None = None
+
+    def _column_widths(self, pdf: PdfDocument) -> list[float]:
+        if self._widths is not None:
+            return self._widths
+        padding = 2 * pdf.c_margin + 0.5
+        natural = []
+        for n, header in enumerate(self.headers):
+            pdf.use(TABLE_HEAD)
+            widest = max((pdf.width_of(word) for word in header.split(" ")), default=0.0)
+            pdf.use(BODY)
+            for row in self.cells:
+                widest = max(widest, pdf.width_of(row[n]))
+            natural.append(min(widest + padding, TABLE_CELL_MAX_MM))
+        signing = len(self.signature_headers)
+        room = pdf.epw * (TABLE_DATA_SHARE if signing else 1.0)
+        total = sum(natural) or 1.0
+        if signing:
+            data = [w * min(1.0, room / total) for w in natural]
+            rest = (pdf.epw - sum(data)) / signing
+            self._widths = data + [rest] * signing
+        else:
+            self._widths = [w * room / total for w in natural]
+        return self._widths
+
+    def _head_lines(self, pdf: PdfDocument) -> list[list[str]]:
+        pdf.use(TABLE_HEAD)
+        widths = self._column_widths(pdf)
+        return [
+            pdf.wrap(text, width)
+            for text, width in zip(self.headers + self.signature_headers, widths, strict=True)
+        ]
+
+    def _head_height(self, pdf: PdfDocument) -> float:
+        lines = max((len(c) for c in self._head_lines(pdf)), default=1)
+        return lines * TABLE_HEAD.line_mm + 2 * ROW_PAD_MM
+
+    def _row_lines(self, pdf: PdfDocument, row: list[str]) -> list[list[str]]:
+        pdf.use(BODY)
+        widths = self._column_widths(pdf)
+        return [pdf.wrap(text, width) for text, width in zip(row, widths, strict=False)]
+
+    def _row_height(self, lines: list[list[str]]) -> float:
+        count = max((len(c) for c in lines), default=1)
+        return max(self.row_height, count * BODY.line_mm + 2 * ROW_PAD_MM)
+
+    def lead(self, pdf: PdfDocument) -> float:
+        title = self.title.lead(pdf) if self.title else 0.0
+        if not self.cells:
+            return title + (self.empty.lead(pdf) if self.empty else 0.0)
+        first = self._row_height(self._row_lines(pdf, self.cells[0]))
+        return title + self._head_height(pdf) + first
+
+    def draw(self, pdf: PdfDocument, following: PageBlock | None) -> None:
+        pdf.space(4 if self.title else 1)
+        pdf.ensure(self.lead(pdf))
+        if self.title:
+            self.title.draw(pdf, None)
+        if not self.cells:
+            if self.empty:
+                self.empty.draw(pdf, following)
+            return
+        self._head(pdf)
+        for row in self.cells:
+            lines = self._row_lines(pdf, row)
+            height = self._row_height(lines)
+            if pdf.y + height > pdf.page_break_trigger + EPSILON:
+                pdf.add_page()
+                self._head(pdf)
+            self._cells(pdf, lines, height, BODY)
+        pdf.set_y(pdf.y + 1)
+
+    def _head(self, pdf: PdfDocument) -> None:
+        self._cells(pdf, self._head_lines(pdf), self._head_height(pdf), TABLE_HEAD)
+
+    def _cells(self, pdf: PdfDocument, lines: list[list[str]], height: float, style: Style) -> None:
+        top = pdf.y
+        x = pdf.l_margin
+        pdf.set_draw_color(*MUTED)
+        pdf.set_line_width(0.2)
+        for n, width in enumerate(self._column_widths(pdf)):
+            pdf.rect(x, top, width, height)
+            pdf.use(style)
+            for i, line in enumerate(lines[n] if n < len(lines) else []):
+                pdf.set_xy(x, top + ROW_PAD_MM + i * style.line_mm)
+                pdf.cell(width, style.line_mm, line)
+            x += width
+        pdf.set_xy(pdf.l_margin, top + height)

@@ -21,7 +21,11 @@ class PdfDocument(FPDF):
     def __init__(
         self, layout: PdfLayout, header: list[str] | None, footer: list[str] | None
     ) -> None:
-        super().__init__(orientation="P", unit="mm", format=layout.page.size)
+        super().__init__(
+            orientation="L" if layout.page.orientation == "landscape" else "P",
+            unit="mm",
+            format=layout.page.size,
+        )
         self.margin = layout.page.margin_mm
         self.header_parts = header
         self.footer_parts = footer

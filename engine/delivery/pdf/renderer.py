@@ -5,9 +5,10 @@ Rendering is deterministic: the same layout, snapshot and `created_at` give the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 
 from jinja2 import TemplateError
 
@@ -22,9 +23,10 @@ from ...spec.layout import (
     RowsBlock,
     SignaturesBlock,
     SpacerBlock,
+    TableBlock,
 )
 from ...spec_types import Text
-from .blocks import PageBlock, PageRows, PageSignatures, PageSpacer, PageText
+from .blocks import PageBlock, PageRows, PageSignatures, PageSpacer, PageTable, PageText
 from .document import PdfDocument
 from .styles import BODY, HEADING
 from .text import PAGE_MARK, PAGES_MARK, clean_data, clean_text, page_parts
@@ -53,21 +55,31 @@ class _Renderer:
         compiled: CompiledWorkflow,
         layout_id: str,
         layout: PdfLayout,
-        snapshot: RequestSnapshot,
+        locale: str,
+        context: Mapping[str, Any],
+        conditions: Mapping[str, Any],
     ) -> None:
         self.compiled = compiled
         self.layout_id = layout_id
         self.layout = layout
-        self.locale = snapshot.locale or compiled.spec.locale
-        self.context = clean_data(compiled.template_context(snapshot))
-        self.conditions = compiled.condition_context(snapshot)
+        self.locale = locale
+        self.context = clean_data(context)
+        self.conditions = conditions
 
     # -- texts and conditions
 
-    def render(self, text: Text, where: str, *, multiline: bool = False) -> str:
+    def render(
+        self,
+        text: Text,
+        where: str,
+        *,
+        multiline: bool = False,
+        local: Mapping[str, Any] | None = None,
+    ) -> str:
         source = self.compiled.text(text, self.locale)
+        context = {**self.context, **local} if local else self.context
         try:
-            rendered = self.compiled.render_string(source, self.context)
+            rendered = self.compiled.render_string(source, context)
         except TemplateError as error:
             raise DocumentError(f"layout '{self.layout_id}', {where}: {error}") from error
         return clean_text(rendered, multiline=multiline)
@@ -140,8 +152,44 @@ class _Renderer:
                 self.render(box.label, f"{where} box {j + 1}") for j, box in enumerate(block.boxes)
             ]
             return PageSignatures(title, labels, block.height_mm)
+        if isinstance(block, TableBlock):
+            return self.table(block, where)
         assert isinstance(block, SpacerBlock)
         return PageSpacer(block.height_mm)
+
+    def items(self, path: str, where: str) -> list[Any]:
+        """The list a table names (`participants`, `attendance.half_days`)."""
+        found: Any = self.context
+        for part in path.split("."):
+            found = found.get(part) if isinstance(found, Mapping) else None
+        if not isinstance(found, list | tuple):
+            raise DocumentError(f"layout '{self.layout_id}', {where}: no list '{path}' here")
+        return list(found)
+
+    def table(self, block: TableBlock, where: str) -> PageTable:
+        title = self.render(block.title, f"{where} title") if block.title else None
+        headers = [
+            self.render(c.header, f"{where} column {j + 1} header")
+            for j, c in enumerate(block.columns)
+        ]
+        cells = [
+            [
+                self.render(c.value, f"{where} column {j + 1} value", local={"row": item})
+                for j, c in enumerate(block.columns)
+            ]
+            for item in self.items(block.rows, f"{where} rows")
+        ]
+        signing = block.signature_columns
+        signature_headers = (
+            [
+                self.render(signing.header, f"{where} signature columns", local={"column": item})
+                for item in self.items(signing.each, f"{where} signature columns")
+            ]
+            if signing is not None
+            else []
+        )
+        empty = self.render(block.empty, f"{where} empty") if block.empty else None
+        return PageTable(title, headers, cells, signature_headers, block.row_height_mm, empty)
 
 
 def render_document(
@@ -160,4 +208,29 @@ def render_document(
     layout = compiled.layouts.get(layout_id)
     if layout is None:
         raise UnknownLayout(layout_id, list(compiled.layouts))
-    return _Renderer(compiled, layout_id, layout, snapshot).document(created_at)
+    return _Renderer(
+        compiled,
+        layout_id,
+        layout,
+        snapshot.locale or compiled.spec.locale,
+        compiled.template_context(snapshot),
+        compiled.condition_context(snapshot),
+    ).document(created_at)
+
+
+def render_context_document(
+    compiled: CompiledWorkflow,
+    layout_id: str,
+    context: Mapping[str, Any],
+    *,
+    locale: str | None = None,
+    created_at: datetime | None = None,
+) -> bytes:
+    """The PDF of a layout filled with `context` rather than a request's: a training session's
+    document (its session, half-days and participants). Its conditions read the same names."""
+    layout = compiled.layouts.get(layout_id)
+    if layout is None:
+        raise UnknownLayout(layout_id, list(compiled.layouts))
+    return _Renderer(
+        compiled, layout_id, layout, locale or compiled.spec.locale, context, context
+    ).document(created_at)
