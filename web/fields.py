@@ -160,6 +160,7 @@ def _notice(b: FieldBuilder, spec: NoticeField, view: FieldView, subform_open: b
 @VIEWS.register(TextField)
 def _text(b: FieldBuilder, spec: TextField, view: FieldView, subform_open: bool) -> None:
     view.extra["max_length"] = spec.max_length
+    view.extra["placeholder"] = b.text(spec.placeholder) if spec.placeholder else ""
 
 
 @VIEWS.register(LongTextField)

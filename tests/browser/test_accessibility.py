@@ -141,8 +141,8 @@ def test_every_backoffice_page(app: ServedApp, new_page: NewPage, width: int) ->
         for link in page.locator(".bo-nav a").all()
     ]
     assert [label.split()[0] for label, _ in menu] == [
-        "Demandes", "Notifications", "Vue", "Courriels", "Sessions", "Listes", "Test", "Export",
-        "Réglages", "Utilisateurs",
+        "Demandes", "Notifications", "Vue", "Courriels", "Webhooks", "Sessions", "Listes", "Test",
+        "Export", "Consentements", "Réglages", "Utilisateurs", "Jetons",
     ]  # fmt: skip
     for label, href in menu:
         page.goto(href)
@@ -177,6 +177,7 @@ def test_every_backoffice_page(app: ServedApp, new_page: NewPage, width: int) ->
         ("/sessions/nouvelle", "new session"),
         ("/sessions/26C03S1/modifier", "session edit"),
         ("/sessions/import", "session import"),
+        ("/consentements?objet=participants_list&session=26C03S1", "a consent list"),
     ]:
         page.goto(backoffice.DESK + path)
         expect(page.locator("h1")).to_be_visible()

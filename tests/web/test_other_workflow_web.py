@@ -166,6 +166,7 @@ def test_the_loan_going_abroad_asks_for_the_destination(site: Any) -> None:
     page = browser.submit({**LOAN_ANSWERS["purpose"], "abroad": "yes"})
     assert "destination" in page.visible_fields()
     assert "New fields appeared" in page.text
+    assert page.soup.select_one("#destination")["placeholder"] == "e.g. Belgium, Switzerland"
     page = browser.submit({"destination": ""})
     assert page.status == 422
     assert error_of(page, "destination") == "This field is required."

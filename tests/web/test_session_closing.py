@@ -16,7 +16,7 @@ from .backoffice import manager
 from .browser import Page
 from .conftest import PROJECT, Site
 from .journey import ANSWERS, CODE, START, fill_until, requests, step_of
-from .test_backoffice_reference import submit_to
+from .test_backoffice_reference import rows_of, submit_to
 
 # The demo session starts on 2 October 2026 at 11:00 in Paris (09:00 UTC); the onboarding
 # workflow closes registration two days before (its `registration_closing_delay` setting).
@@ -138,8 +138,13 @@ def test_a_closing_date_of_its_own_is_checked_and_used(site: Site) -> None:
     )
     assert "Modifications enregistrées." in page.text
     assert "26C04S2" in listed(site)
+    row = {r[0]: r for r in rows_of(staff.get("/backoffice/onboarding/sessions"), "table")}
+    assert row["26C04S2"][8].startswith("Ouvertes jusqu'au 01/09/2026 10:30")
+    assert row[CODE][8].startswith("Ouvertes jusqu'au 30/09/2026 11:00")
     site.clock.advance(minutes=31)
     assert "26C04S2" not in listed(site)
+    row = {r[0]: r for r in rows_of(staff.get("/backoffice/onboarding/sessions"), "table")}
+    assert row["26C04S2"][8].startswith("Closes le 01/09/2026 10:30")
     assert CODE in listed(site)  # the default delay still applies to the others
 
 

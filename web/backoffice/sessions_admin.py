@@ -36,11 +36,14 @@ from engine.service.platform_sessions import (
     preview_platform_sessions,
     read_defaults,
 )
+from engine.service.requests import RequestService
 from engine.service.seat_events import Waiting, session_line
 from engine.service.sessions import (
     add_session,
     find_session,
+    registration_closes_at,
     set_session_open,
+    takes_registrations,
     update_session,
 )
 from engine.store.models import TrainingSession
@@ -103,6 +106,8 @@ def _tally(desk: Desk, by_state: dict[str, int]) -> tuple[int, int]:
 def sessions(desk: ManageDesk) -> HTMLResponse:
     zone = desk.runtime.zone
     counts = session_counts(desk)
+    now = desk.runtime.now()
+    delay = RequestService(desk.db, desk.runtime).closing_delay(desk.compiled)
     rows = []
     for s in desk.db.execute(
         select(TrainingSession)
@@ -119,6 +124,8 @@ def sessions(desk: ManageDesk) -> HTMLResponse:
                 "place": s.place,
                 "capacity": s.capacity,
                 "is_open": s.is_open,
+                "taking": takes_registrations(s, now, delay),
+                "closes": format_moment(registration_closes_at(s, delay), zone),
                 "taken": taken,
                 "waiting": waiting,
                 "full": taken >= s.capacity,
