@@ -141,7 +141,8 @@ def test_every_backoffice_page(app: ServedApp, new_page: NewPage, width: int) ->
         for link in page.locator(".bo-nav a").all()
     ]
     assert [label.split()[0] for label, _ in menu] == [
-        "Demandes", "Notifications", "Vue", "Courriels", "Webhooks", "Sessions", "Listes", "Test",
+        "Demandes", "Notifications", "Vue", "Courriels", "Webhooks", "Présence", "Sessions",
+        "Listes", "Test",
         "Export", "Consentements", "Réglages", "Utilisateurs", "Jetons",
     ]  # fmt: skip
     for label, href in menu:
@@ -178,6 +179,7 @@ def test_every_backoffice_page(app: ServedApp, new_page: NewPage, width: int) ->
         ("/sessions/26C03S1/modifier", "session edit"),
         ("/sessions/import", "session import"),
         ("/consentements?objet=participants_list&session=26C03S1", "a consent list"),
+        ("/presence/26C03S1", "a session's attendance grid"),
     ]:
         page.goto(backoffice.DESK + path)
         expect(page.locator("h1")).to_be_visible()
