@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..store.models import (
     Account,
+    AttendanceMark,
     ConsentRecord,
     DocumentRow,
     FollowLink,
@@ -97,19 +98,7 @@ def anonymise(db: Session, row: RequestRow, *, reason: str, by: Eraser, now: dat
             .values(payload={}, result=None, last_error=None)
         )
         db.execute(update(Notification).where(Notification.request_id == row.id).values(message=""))
-        db.add(
-            HistoryRow(
-                request_id=row.id,
-                transition=ERASED,
-                from_state=row.state,
-                to_state=row.state,
-                actor_kind=by.kind,
-                actor_name=by.name,
-                role=by.role,
-                comment=reason,
-                at=now,
-            )
-        )
+        db.add(_history_line(row, ERASED, by, reason, now))
         if email:
             _forget_person(db, row.workflow_id, email, account_id)
 
@@ -156,6 +145,11 @@ def export(
     ).scalars()
     calls = db.execute(
         select(OutboxCall).where(OutboxCall.request_id == row.id).order_by(OutboxCall.id)
+    ).scalars()
+    marks = db.execute(
+        select(AttendanceMark)
+        .where(AttendanceMark.request_id == row.id)
+        .order_by(AttendanceMark.half_day)
     ).scalars()
     consents = db.execute(
         select(ConsentRecord).where(ConsentRecord.request_id == row.id).order_by(ConsentRecord.id)
@@ -211,6 +205,7 @@ def export(
             }
             for c in calls
         ],
+        "attendance": [{"half_day": m.half_day, "present": m.present} for m in marks],
         "consents": [
             {"purpose": c.purpose, "granted": c.granted, "version": c.version, "at": _when(c.at)}
             for c in consents
@@ -226,20 +221,25 @@ def export(
         for document in documents:
             archive.writestr(f"documents/{document.id}-{document.filename}", document.content)
     with writing(db):
-        db.add(
-            HistoryRow(
-                request_id=row.id,
-                transition=EXPORTED,
-                from_state=row.state,
-                to_state=row.state,
-                actor_kind=by.kind,
-                actor_name=by.name,
-                role=by.role,
-                comment=None,
-                at=now,
-            )
-        )
+        db.add(_history_line(row, EXPORTED, by, None, now))
     return buffer.getvalue()
+
+
+def _history_line(
+    row: RequestRow, act: str, by: Eraser, comment: str | None, now: datetime
+) -> HistoryRow:
+    """An act on the person's data in the request's history: no state changes."""
+    return HistoryRow(
+        request_id=row.id,
+        transition=act,
+        from_state=row.state,
+        to_state=row.state,
+        actor_kind=by.kind,
+        actor_name=by.name,
+        role=by.role,
+        comment=comment,
+        at=now,
+    )
 
 
 def _when(value: datetime | None) -> str | None:

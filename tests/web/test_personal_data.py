@@ -233,6 +233,8 @@ def test_the_export_holds_everything_and_is_written_in_the_history(site: Site) -
     assert held["answers_as_shown"]["funding_method"]
     assert [h["transition"] for h in held["history"]][:2] == ["submit", "confirm_email"]
     assert any(m["subject"].startswith("Confirmez") for m in held["mails"])
+    assert held["attendance"] == []  # nothing recorded before the session
+    assert {c["purpose"] for c in held["consents"]} >= {"participants_list", "terms"}
     [document] = held["documents"]
     assert archive.read(document).startswith(b"%PDF")
     page = browser.get(f"/backoffice/onboarding/demandes/{reference}")
