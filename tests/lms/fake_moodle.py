@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import uvicorn
+from starlette.requests import Request
 
 from tests.serving import free_port
 
@@ -173,12 +174,7 @@ class FakeMoodle:
                 elif message["type"] == "lifespan.shutdown":
                     await send({"type": "lifespan.shutdown.complete"})
                     return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await Request(scope, receive).body()
         if scope["path"] != ENDPOINT or scope["method"] != "POST":
             status, payload = 404, b"<html>Not found</html>"
         else:

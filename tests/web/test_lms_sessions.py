@@ -6,10 +6,8 @@ and change nothing. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
 from pydantic import SecretStr
 from sqlalchemy import select, text, update
 
@@ -21,19 +19,12 @@ from .backoffice import manager, staff_browser
 from .browser import Page
 from .conftest import Site
 from .test_backoffice_reference import rows_of, submit_to
-from .test_lms_calls import ALLOWED, TOKEN
+from .test_lms_calls import TOKEN, moodle
+
+__all__ = ["moodle"]  # the fixture, shared
 
 BASE = "/backoffice/onboarding/sessions"
 PLATFORM = f"{BASE}/plateforme"
-
-
-@pytest.fixture
-def moodle() -> Iterator[ServedMoodle]:
-    served = ServedMoodle()
-    served.state.tokens[TOKEN] = ALLOWED
-    served.start()
-    yield served
-    served.stop()
 
 
 def configure(site: Site, moodle: ServedMoodle, token: str = TOKEN) -> None:

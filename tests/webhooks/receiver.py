@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import uvicorn
+from starlette.requests import Request
 
 from tests.serving import free_port, wait_until
 
@@ -34,12 +35,7 @@ class Receiver:
     async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await Request(scope, receive).body()
         headers = {key.decode().lower(): value.decode() for key, value in scope["headers"]}
         status = self.answer
         if scope["method"] == "POST":
