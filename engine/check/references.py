@@ -287,7 +287,7 @@ def check_workflow_references(ctx: CheckContext) -> None:
                         (*path, "not_found", "status"),
                     )
     for i, document in enumerate(wf.documents):
-        if document.layout not in ctx.loaded.layouts:
+        if document.layout is not None and document.layout not in ctx.loaded.layouts:
             ctx.unknown(
                 "E016",
                 "PDF layout",
