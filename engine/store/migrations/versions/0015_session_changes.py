@@ -37,9 +37,7 @@ def upgrade() -> None:
             ["request_id"], ["requests.id"], name=op.f("fk_session_changes_request_id_requests")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_session_changes")),
-        sa.UniqueConstraint(
-            "request_id", "revision", name=op.f("uq_session_changes_request_id")
-        ),
+        sa.UniqueConstraint("request_id", "revision", name=op.f("uq_session_changes_request_id")),
     )
     op.create_index(
         "ix_session_changes_pending", "session_changes", ["done_at", "id"], unique=False
