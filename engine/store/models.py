@@ -550,16 +550,16 @@ add_mapped_attribute(
 )
 
 
-class SessionChange(Base):
+class SessionChangeNotice(Base):
     """A request that held a seat in a training session when its dates or place changed, to be
     told: written in the change's transaction, one row per request and revision, and closed
     (`done_at`) once the worker fired the request's `session_changed` transition, or found it
     had none to fire any more."""
 
-    __tablename__ = "session_changes"
+    __tablename__ = "session_change_notices"
     __table_args__ = (
         UniqueConstraint("request_id", "revision"),
-        Index("ix_session_changes_pending", "done_at", "id"),
+        Index("ix_session_change_notices_pending", "done_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

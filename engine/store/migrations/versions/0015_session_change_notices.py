@@ -25,7 +25,7 @@ def upgrade() -> None:
     )
     op.add_column("documents", sa.Column("content_type", sa.String(length=100), nullable=True))
     op.create_table(
-        "session_changes",
+        "session_change_notices",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("request_id", sa.Integer(), nullable=False),
         sa.Column("workflow_id", sa.String(length=64), nullable=False),
@@ -34,19 +34,26 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["request_id"], ["requests.id"], name=op.f("fk_session_changes_request_id_requests")
+            ["request_id"],
+            ["requests.id"],
+            name=op.f("fk_session_change_notices_request_id_requests"),
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_session_changes")),
-        sa.UniqueConstraint("request_id", "revision", name=op.f("uq_session_changes_request_id")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_session_change_notices")),
+        sa.UniqueConstraint(
+            "request_id", "revision", name=op.f("uq_session_change_notices_request_id")
+        ),
     )
     op.create_index(
-        "ix_session_changes_pending", "session_changes", ["done_at", "id"], unique=False
+        "ix_session_change_notices_pending",
+        "session_change_notices",
+        ["done_at", "id"],
+        unique=False,
     )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_session_changes_pending", table_name="session_changes")
-    op.drop_table("session_changes")
+    op.drop_index("ix_session_change_notices_pending", table_name="session_change_notices")
+    op.drop_table("session_change_notices")
     with op.batch_alter_table("documents") as batch:
         batch.drop_column("content_type")
     with op.batch_alter_table("training_sessions") as batch:
