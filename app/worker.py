@@ -22,6 +22,7 @@ from engine.service.context import Runtime
 from engine.service.platform_mails import mail_platform_accounts
 from engine.service.retention import apply_retention
 from engine.service.seat_events import fire_seat_events
+from engine.service.session_changes import fire_session_changes
 from engine.service.timers import fire_due_timers
 
 from .factory import make_performers, make_runtime
@@ -36,6 +37,7 @@ RETENTION_EVERY = timedelta(hours=1)
 class RoundResult:
     timers: int = 0
     seats: int = 0  # seats given to waiting requests (`seat_freed`)
+    changes: int = 0  # requests told of their session's new dates or place (`session_changed`)
     claimed: int = 0
     sent: int = 0
     retried: int = 0
@@ -88,11 +90,12 @@ class Worker:
 
     def run_once(self, max_batches: int = 100) -> RoundResult:
         """Due timers, then the seats left given to waiting requests (a timer may free one),
-        the retention rules (once an hour), then batches of mails until none is due, then of
-        calls (each up to `max_batches`)."""
+        the requests told of their session's change, the retention rules (once an hour),
+        then batches of mails until none is due, then of calls (each up to `max_batches`)."""
         result = RoundResult(
             timers=fire_due_timers(self.runtime, self.sessions, self.runtime.now),
             seats=fire_seat_events(self.runtime, self.sessions, self.runtime.now),
+            changes=fire_session_changes(self.runtime, self.sessions, self.runtime.now),
         )
         now = self.runtime.now()
         if self.retention_due_at is None or now >= self.retention_due_at:
@@ -130,6 +133,7 @@ class Worker:
                     outcome.claimed
                     or outcome.timers
                     or outcome.seats
+                    or outcome.changes
                     or outcome.calls
                     or outcome.erased
                 ):

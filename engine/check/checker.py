@@ -6,7 +6,7 @@ from .consents import check_consents
 from .context import CheckContext
 from .diagnostics import Diagnostic, Severity, sort_key
 from .expressions import check_expressions
-from .graph import check_graph, check_seat_events
+from .graph import check_graph, check_seat_events, check_session_change_events
 from .loader import LoadedWorkflow
 from .names import check_names
 from .references import check_process_references, check_workflow_references
@@ -23,6 +23,7 @@ CHECKS = (
     check_process_references,
     check_graph,
     check_seat_events,
+    check_session_change_events,
     check_expressions,
     check_field_rules,
     check_values,

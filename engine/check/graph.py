@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..spec.fields import SessionField
-from ..spec.process import SEAT_FREED, ByEvent, ByLink, ByTimer
+from ..spec.process import SEAT_FREED, SESSION_CHANGED, ByEvent, ByLink, ByTimer
 from .context import CheckContext
 
 
@@ -41,6 +41,38 @@ def check_seat_events(ctx: CheckContext) -> None:
                     f"fired when a seat frees from state '{source}', which already holds one",
                     (*path, "from", j),
                     "fire it from a waiting state (one without 'holds_seat')",
+                )
+
+
+def check_session_change_events(ctx: CheckContext) -> None:
+    """The worker raises `session_changed` for the requests that held a seat when their
+    session's dates or place changed: a transition listening to it leaves states that hold
+    one, in a workflow whose requests have a session."""
+    process = ctx.workflow.process
+    states = {s.id: s for s in process.states}
+    has_sessions = any(isinstance(f, SessionField) for f in ctx.scope.fields.values())
+    for i, transition in enumerate(process.transitions):
+        by = transition.by
+        if not isinstance(by, ByEvent) or by.event != SESSION_CHANGED:
+            continue
+        path = ("process", "transitions", i)
+        if not has_sessions:
+            ctx.report(
+                "E080",
+                "fired when a session changes, but the wizard has no session field",
+                (*path, "by", "event"),
+                "add a field of type session, or fire the transition otherwise",
+            )
+            continue
+        for j, source in enumerate(transition.source):
+            state = states.get(source)
+            if state is not None and not state.holds_seat:
+                ctx.report(
+                    "E080",
+                    f"fired when a session changes from state '{source}', which holds no "
+                    "seat: its requests are never told",
+                    (*path, "from", j),
+                    "list only states with 'holds_seat: true' in 'from'",
                 )
 
 

@@ -225,7 +225,7 @@ def _load_referenced_files(loaded: LoadedWorkflow, reader: _Reader) -> None:
             if form is not None:
                 _load_form(loaded, reader, form)
     for document in workflow.documents:
-        if document.layout in loaded.layouts:
+        if document.layout is None or document.layout in loaded.layouts:
             continue
         layout = _load_yaml_document(
             reader,

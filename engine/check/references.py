@@ -6,8 +6,46 @@ from ..actions.builtin import default_registry
 from ..actions.registry import Reference
 from ..spec.fields import ReferenceChoiceField, SessionField
 from ..spec.process import EVENTS, TIMER_DATES, ByEvent, ByLink, ByRoles, ByTimer, DatedTimer
+from ..spec.workflow import Document
 from ..spec_types import is_duration
 from .context import CheckContext, PathT
+
+
+def _check_document_kind(
+    ctx: CheckContext, document: Document, path: PathT, has_sessions: bool
+) -> None:
+    """A PDF needs its layout; a calendar is made from a request's training session alone."""
+    if document.kind == "pdf":
+        if document.layout is None:
+            ctx.report(
+                "E004",
+                "a PDF document names its layout",
+                path,
+                "add `layout: <a file of pdf_layouts/>`, or write `kind: calendar`",
+            )
+        return
+    if document.layout is not None:
+        ctx.report(
+            "E079",
+            "a calendar document has no layout",
+            (*path, "layout"),
+            "a calendar is made from the request's training session: remove `layout`",
+        )
+    if document.of != "request":
+        ctx.report(
+            "E079",
+            "a calendar document is made for a request, not for a session",
+            (*path, "of"),
+            "a calendar is one request's event in its session: remove `of: session`",
+        )
+    if not has_sessions:
+        ctx.report(
+            "E079",
+            "a calendar document needs the request's training session, and the wizard has no "
+            "session field",
+            (*path, "kind"),
+            "add a field of type session to the wizard",
+        )
 
 
 def _check_duration(ctx: CheckContext, value: str, path: PathT) -> None:
@@ -286,8 +324,10 @@ def check_workflow_references(ctx: CheckContext) -> None:
                         statuses,
                         (*path, "not_found", "status"),
                     )
+    has_sessions = any(isinstance(f, SessionField) for f in ctx.scope.fields.values())
     for i, document in enumerate(wf.documents):
-        if document.layout not in ctx.loaded.layouts:
+        _check_document_kind(ctx, document, ("documents", i), has_sessions)
+        if document.layout is not None and document.layout not in ctx.loaded.layouts:
             ctx.unknown(
                 "E016",
                 "PDF layout",

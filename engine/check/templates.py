@@ -244,7 +244,8 @@ def check_layouts(ctx: CheckContext) -> None:
     names of mails, a session's documents the session, its half-days and its participants."""
     kinds: dict[str, set[str]] = {}
     for document in ctx.workflow.documents:
-        kinds.setdefault(document.layout, set()).add(document.of)
+        if document.layout is not None and document.kind == "pdf":
+            kinds.setdefault(document.layout, set()).add(document.of)
     for layout in ctx.loaded.layouts.values():
         if layout.model is None:
             continue

@@ -97,7 +97,7 @@ def build_message(envelope: Envelope) -> emails.Message:
             data=document.content,
             filename=document.filename,
             content_disposition="attachment",
-            mime_type="application/pdf",
+            mime_type=document.content_type or "application/pdf",
         )
     return message
 

@@ -189,7 +189,7 @@ class _Planner:
         return self.snapshot.answers.get(field_id) if field_id else None
 
     def layout_of(self, document_id: str) -> str:
-        return self.compiled.documents[document_id].layout
+        return self.compiled.documents[document_id].layout or ""
 
     @property
     def session_code(self) -> str | None:

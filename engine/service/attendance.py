@@ -262,7 +262,11 @@ def session_document(
     try:
         filename = " ".join(compiled.render_string(document.filename, context).split())
         content = render_context_document(
-            compiled, document.layout, context, locale=locale, created_at=service.runtime.now()
+            compiled,
+            document.layout or "",
+            context,
+            locale=locale,
+            created_at=service.runtime.now(),
         )
     except (DocumentError, TemplateError) as error:
         raise DocumentFailed(str(error)) from error
@@ -277,7 +281,7 @@ def make_request_document(
     transitions make, and written in its history."""
     compiled = service.compiled_for(row)
     document = compiled.documents.get(document_id)
-    if document is None or document.of != "request":
+    if document is None or document.of != "request" or document.kind != "pdf":
         raise NotARequestDocument(document_id)
     snapshot = service.snapshot(row, compiled)
     context = compiled.template_context(snapshot)
@@ -320,5 +324,5 @@ def request_documents(compiled: CompiledWorkflow) -> Mapping[str, str]:
     return {
         d.id: compiled.text(d.title) if d.title else d.id
         for d in compiled.spec.documents
-        if d.of == "request"
+        if d.of == "request" and d.kind == "pdf"
     }

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.utils import make_msgid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import css_inline
 from sqlalchemy import select
@@ -36,6 +37,7 @@ from ..store.models import (
 )
 from ..store.reads import role_members
 from .accounts import find_account
+from .sessions import find_session
 
 # Mail clients ignore <style> blocks more often than not: styles go into each element. Never
 # fetch a stylesheet from the network while rendering.
@@ -120,6 +122,22 @@ class PreparedDocument:
     filename: str = ""
     content: bytes = b""
     stored_id: int | None = None
+    content_type: str | None = None  # None: a PDF
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarPlace:
+    """What a calendar document reads besides the request's snapshot: the database (its
+    training session, with the revision that is the event's SEQUENCE), the host that makes the
+    event's UID unique to this installation, and the organisation's time zone."""
+
+    db: Session
+    host: str
+    zone: ZoneInfo
+
+
+class CalendarUnavailable(Exception):
+    """A calendar document asked for a request that has no training session (any more)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +168,9 @@ def render_document(
     snapshot: RequestSnapshot,
     context: Mapping[str, Any],
     now: datetime,
+    *,
+    request: RequestRow | None = None,
+    calendar: CalendarPlace | None = None,
 ) -> PreparedDocument:
     # Imported when a document is first made, not with the services: fpdf2, fontTools and
     # Pillow take longer to import than the rest of the web application.
@@ -157,10 +178,66 @@ def render_document(
 
     document = compiled.documents[document_id]
     filename = " ".join(compiled.render_string(document.filename, context).split())
+    if document.kind == "calendar":
+        if request is None or calendar is None:
+            raise CalendarUnavailable(f"document '{document_id}' is made for a request")
+        return render_calendar_document(
+            compiled, document_id, filename, snapshot, request, calendar, now
+        )
     return PreparedDocument(
         document_id,
         filename=filename or f"{document_id}.pdf",
         content=render_pdf(compiled, document.layout, snapshot, created_at=now),
+    )
+
+
+def render_calendar_document(
+    compiled: CompiledWorkflow,
+    document_id: str,
+    filename: str,
+    snapshot: RequestSnapshot,
+    request: RequestRow,
+    place: CalendarPlace,
+    now: datetime,
+) -> PreparedDocument:
+    """The .ics of the request's training session as it is now: UID
+    `<request's public id>-<session code>@<host>`, SEQUENCE the session's revision."""
+    # Imported with the first calendar made, not with the services (see render_document).
+    from ..delivery.calendar import CONTENT_TYPE, CalendarEvent, render_calendar
+
+    code = request.session_code
+    session = find_session(place.db, compiled.spec.id, code) if code else None
+    if session is None:
+        raise CalendarUnavailable(f"request {request.public_id} has no training session")
+    organisation = compiled.spec.organisation
+    applicant = compiled.spec.applicant
+    names = (applicant.first_name, applicant.last_name)
+    attendee = " ".join(
+        str(snapshot.answers.get(n) or "").strip() for n in names if n is not None
+    ).strip()
+    event = CalendarEvent(
+        uid=f"{request.public_id}-{session.code}@{place.host}",
+        sequence=session.revision or 0,
+        summary=session.title,
+        location=session.place,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        zone=place.zone,
+        stamp=now,
+        description=(
+            f"{session.title} ({session.code})"
+            + (f" — {snapshot.reference}" if snapshot.reference else "")
+        ),
+        organizer_email=organisation.get("email", ""),
+        organizer_name=organisation.get("full_name") or organisation.get("name", ""),
+        attendee_email=str(snapshot.answers.get(applicant.email) or ""),
+        attendee_name=attendee,
+    )
+    return PreparedDocument(
+        document_id,
+        filename=filename or f"{document_id}.ics",
+        content=render_calendar(event),
+        content_type=CONTENT_TYPE,
     )
 
 
@@ -183,6 +260,7 @@ def prepare_effects(
     snapshot: RequestSnapshot,
     mail_context: Mapping[str, Any],
     now: datetime,
+    calendar: CalendarPlace | None = None,
     accepts_call: Callable[[CallOut], bool] = lambda call: True,
 ) -> PreparedEffects:
     """Renders and addresses the effects; reads the database, never writes to it. `firing`
@@ -199,18 +277,34 @@ def prepare_effects(
             context["account"] = {"login": effect.email, "email": effect.email}
         elif isinstance(effect, GenerateDocument) and effect.fresh:
             prepared.documents[effect.document] = render_document(
-                compiled, effect.document, snapshot, context, now
+                compiled,
+                effect.document,
+                snapshot,
+                context,
+                now,
+                request=request,
+                calendar=calendar,
             )
 
     def attach(document_id: str) -> str:
         """Generated once in a firing; a mail of a later firing attaches the last one made
-        (a reminder sends the very form the institution received)."""
+        (a reminder sends the very form the institution received). A calendar is made anew
+        for each firing: it carries the session as it is now."""
         if document_id not in prepared.documents:
-            found = latest_document(db, request, document_id) if request.id else None
+            fresh = compiled.documents[document_id].kind == "calendar"
+            found = latest_document(db, request, document_id) if request.id and not fresh else None
             prepared.documents[document_id] = (
                 PreparedDocument(document_id, stored_id=found.id)
                 if found is not None
-                else render_document(compiled, document_id, snapshot, context, now)
+                else render_document(
+                    compiled,
+                    document_id,
+                    snapshot,
+                    context,
+                    now,
+                    request=request,
+                    calendar=calendar,
+                )
             )
         return document_id
 
@@ -262,6 +356,7 @@ def write_effects(
             document_id=document_id,
             filename=document.filename,
             content=document.content,
+            content_type=document.content_type,
             created_at=now,
         )
         db.add(row)

@@ -29,7 +29,7 @@ from .attendance_marks import attendance_of
 from .catalog import DbCatalog
 from .consent_records import record_consents
 from .context import Runtime
-from .effects import PreparedEffects, prepare_effects, write_effects
+from .effects import CalendarPlace, PreparedEffects, prepare_effects, write_effects
 from .numbering import format_reference, next_number
 from .request_columns import fill_queue_columns
 from .sessions import (
@@ -481,6 +481,9 @@ class RequestService:
                     snapshot, transition=transition, comment=result.comment, state=result.target
                 ),
                 now=now,
+                calendar=CalendarPlace(
+                    self.db, self.runtime.settings.mail_domain, self.runtime.zone
+                ),
                 accepts_call=self.runtime.accepts_call,
             )
             try:

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from ..compiled import CompiledWorkflow
 from ..spec.fields import SessionField
-from ..store.models import RequestRow, TrainingSession
-from .transaction import writing
+from ..store.models import RequestRow, SessionChangeNotice, TrainingSession
+from .transaction import lock_training_session, writing
 
 _PATTERN = "EEEE d MMMM y, HH:mm"
 _RANGE = {"fr": "Du {start} au {end}", "en": "From {start} to {end}"}
@@ -43,9 +43,7 @@ def closing_delay(compiled: CompiledWorkflow, settings: dict[str, Any] | None) -
     return compiled.duration(field.closes_before_start, settings) or timedelta(0)
 
 
-def registration_closes_at(
-    session: TrainingSession | Row[Any], delay: timedelta
-) -> datetime:
+def registration_closes_at(session: TrainingSession | Row[Any], delay: timedelta) -> datetime:
     """When the session stops taking registrations: its own date, or `delay` before its start;
     never after its start."""
     own = session.registration_closes_at
@@ -170,10 +168,52 @@ def add_session(db: Session, workflow_id: str, values: dict[str, Any]) -> Traini
     return session
 
 
-def update_session(db: Session, session: TrainingSession, values: dict[str, Any]) -> None:
+# What a participant is told of when it changes (`session_changed`): where and when.
+WATCHED = ("starts_at", "ends_at", "place")
+
+
+def update_session(
+    db: Session,
+    compiled: CompiledWorkflow,
+    session: TrainingSession,
+    values: dict[str, Any],
+    now: datetime,
+) -> int:
+    """Writes the session's new values. When its dates or place change, its revision goes up
+    (the SEQUENCE of its calendar events) and every request holding a seat in it then is
+    noted, in the same transaction, to be told by the worker (`session_changed`). Under the
+    session's row lock, like the firings that give its seats: a request is either counted
+    among the seat holders or confirmed after the change. Returns how many are to be told."""
     with writing(db):
+        lock_training_session(db, compiled.spec.id, session.code)
+        db.refresh(session)
+        changed = any(name in values and values[name] != getattr(session, name) for name in WATCHED)
         for name, value in values.items():
             setattr(session, name, value)
+        if not changed:
+            return 0
+        session.revision = (session.revision or 0) + 1
+        holders = db.execute(
+            select(RequestRow.id).where(
+                RequestRow.workflow_id == compiled.spec.id,
+                RequestRow.session_code == session.code,
+                RequestRow.state.in_(seat_states(compiled)),
+                RequestRow.submitted_at.is_not(None),
+            )
+        ).scalars()
+        told = 0
+        for request_id in holders:
+            db.add(
+                SessionChangeNotice(
+                    request_id=request_id,
+                    workflow_id=compiled.spec.id,
+                    session_code=session.code,
+                    revision=session.revision,
+                    created_at=now,
+                )
+            )
+            told += 1
+        return told
 
 
 def set_session_open(db: Session, session: TrainingSession, is_open: bool) -> None:

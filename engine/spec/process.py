@@ -87,10 +87,14 @@ class ByTimer(SpecModel):
 
 # The events the engine raises, and what each means; a transition listens with `by: {event}`.
 SEAT_FREED = "seat_freed"
+SESSION_CHANGED = "session_changed"
 EVENTS = {
     SEAT_FREED: "a seat of the request's training session is free: fired by the worker, "
     "request after request in the order they entered the `from` state (the first arrived "
     "first), while the session has a seat left; the transition leads to a state that holds one",
+    SESSION_CHANGED: "the dates or the place of the request's training session were changed "
+    "while the request held a seat: fired by the worker, once per change, for each request "
+    "then in a state that holds a seat (its `from` states hold one)",
 }
 
 

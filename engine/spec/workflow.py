@@ -53,16 +53,27 @@ class Link(SpecModel):
 
 
 class Document(SpecModel):
-    """A generated document: a PDF layout and a file name (a template).
+    """A generated document: a PDF layout (or a calendar entry) and a file name (a template).
 
     A request's document (`of: request`, the default) is made for one request, by
     `generate_document`, a mail's attachments or an operator, and stored with it. A training
     session's document (`of: session`) is made on demand from the session's page in the
     backoffice, never stored: its templates read the session, its `half_days` and its
-    `participants` (the requests holding a seat), not a request."""
+    `participants` (the requests holding a seat), not a request.
+
+    A `calendar` document is an iCalendar file (RFC 5545) of the request's training session,
+    not a PDF: its title, place, start and end in the organisation's time zone, one event per
+    request and session whose UID never changes and whose SEQUENCE grows each time the
+    session's dates or place change, so that a calendar replaces the earlier copy. It has no
+    layout, and is made anew for every mail that attaches it."""
 
     id: Identifier
-    layout: Identifier = Field(description="a file of pdf_layouts/, without .yaml")
+    kind: Literal["pdf", "calendar"] = Field(
+        "pdf", description="`pdf`: rendered from a layout; `calendar`: an .ics of the session"
+    )
+    layout: Identifier | None = Field(
+        None, description="a file of pdf_layouts/, without .yaml (pdf documents only)"
+    )
     filename: str = Field(min_length=1)
     title: Text | None = None
     of: Literal["request", "session"] = Field(

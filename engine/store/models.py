@@ -533,3 +533,39 @@ class AttendanceMark(Base):
     present: Mapped[bool] = mapped_column(Boolean)
     recorded_by: Mapped[str] = mapped_column(String(320))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# -- Calendars and changed sessions (migration 0015) ---------------------------------------------
+
+# How many times the session's dates or place changed: the SEQUENCE of the calendar events sent
+# for it, so that an updated event replaces the earlier one in its recipients' calendars.
+add_mapped_attribute(
+    TrainingSession,
+    "revision",
+    mapped_column("revision", Integer, default=0, server_default="0"),
+)
+# The document's media type; None: a PDF (every document made before calendars were).
+add_mapped_attribute(
+    DocumentRow, "content_type", mapped_column("content_type", String(100), nullable=True)
+)
+
+
+class SessionChangeNotice(Base):
+    """A request that held a seat in a training session when its dates or place changed, to be
+    told: written in the change's transaction, one row per request and revision, and closed
+    (`done_at`) once the worker fired the request's `session_changed` transition, or found it
+    had none to fire any more."""
+
+    __tablename__ = "session_change_notices"
+    __table_args__ = (
+        UniqueConstraint("request_id", "revision"),
+        Index("ix_session_change_notices_pending", "done_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
+    workflow_id: Mapped[str] = mapped_column(String(64))
+    session_code: Mapped[str] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

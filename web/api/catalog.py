@@ -326,7 +326,10 @@ def change_session(
         }
         data = _read(raw, request, with_code=False)
         names = ("title", "starts_at", "ends_at", "place", "capacity")
-        update_session(db, session, {name: data.values[name] for name in names})
+        runtime = request.app.state.runtime
+        update_session(
+            db, compiled, session, {name: data.values[name] for name in names}, runtime.now()
+        )
     if body.is_open is not None and body.is_open != session.is_open:
         set_session_open(db, session, body.is_open)
     db.refresh(session)

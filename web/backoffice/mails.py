@@ -213,7 +213,7 @@ def attachment(desk: ProcessDesk, mail_id: RowId, document_id: RowId) -> Respons
         raise HTTPException(status_code=404)
     return Response(
         document.content,
-        media_type="application/pdf",
+        media_type=document.content_type or "application/pdf",
         headers=download_headers(document.filename),
     )
 

@@ -31,6 +31,7 @@ def _page(
             "sample_href": f"{desk.base}/pdf/{d.id}",
         }
         for d in desk.compiled.spec.documents
+        if d.kind == "pdf"
     ]
     return desk.page(
         "backoffice/pdf.html",
@@ -54,7 +55,7 @@ def pdf_file(
 ) -> Response:
     """The PDF with sample data, or for the request `?reference=...`."""
     spec_document = desk.compiled.documents.get(document_id)
-    if spec_document is None:
+    if spec_document is None or spec_document.layout is None:
         raise HTTPException(status_code=404)
     reference = reference.strip()
     compiled = desk.compiled
@@ -99,7 +100,7 @@ def pdf_file(
 
     try:
         content = render_document(
-            compiled, spec_document.layout, snapshot, created_at=desk.runtime.now()
+            compiled, spec_document.layout or "", snapshot, created_at=desk.runtime.now()
         )
     except DocumentError as error:
         return _page(

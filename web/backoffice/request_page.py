@@ -511,7 +511,7 @@ def download_document(
     fallback = re.sub(r"[^A-Za-z0-9._-]+", "_", filename) or "document.pdf"
     return Response(
         document.content,
-        media_type="application/pdf",
+        media_type=document.content_type or "application/pdf",
         headers={
             "Content-Disposition": (
                 f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"

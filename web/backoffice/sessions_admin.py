@@ -221,6 +221,13 @@ def _session_page(
     )
 
 
+def told_text(told: int) -> str:
+    """What operators read after changing the dates or place of a session with participants."""
+    if told == 1:
+        return "La personne inscrite en sera informée par courriel."
+    return f"Les {told} personnes inscrites en seront informées par courriel."
+
+
 def _posted(form: FormData) -> dict[str, str]:
     return {name: form_text(form, name, 400) for name, _, _ in FIELDS}
 
@@ -293,10 +300,14 @@ def edit_session(desk: ManageDesk, code: SessionCode, form: Form) -> Response:
         "capacity",
         "lms_course",
     )
-    update_session(
-        desk.db, session, {name: data.values[name] for name in names if name in data.values}
+    told = update_session(
+        desk.db,
+        desk.compiled,
+        session,
+        {name: data.values[name] for name in names if name in data.values},
+        desk.runtime.now(),
     )
-    flash(desk, "Modifications enregistrées.")
+    flash(desk, "Modifications enregistrées." + (f" {told_text(told)}" if told else ""))
     return redirect(f"{desk.base}/sessions/{session.code}/modifier")
 
 
