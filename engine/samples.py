@@ -20,6 +20,7 @@ from .spec.fields import (
     ConsentField,
     DateField,
     EmailField,
+    GivenField,
     IntegerField,
     LongTextField,
     MultiChoiceField,
@@ -120,7 +121,7 @@ def _one(value: str | list[str]) -> Sample:
     return sample
 
 
-SAMPLES.register(TextField)(_one("Exemple"))
+SAMPLES.register(TextField, GivenField)(_one("Exemple"))
 SAMPLES.register(LongTextField)(_one("Texte d'exemple."))
 SAMPLES.register(PhoneField)(_one("06 12 34 56 78"))
 SAMPLES.register(PostalCodeField)(_one("75001"))

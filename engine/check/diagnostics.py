@@ -75,6 +75,8 @@ CODES: dict[str, str] = {
     "E076": "consent purpose read from a field that is not a yes/no, checkbox or consent",
     "E077": "a training session's document used as a request's document",
     "E078": "table of a PDF layout read from an unknown list",
+    "E085": "unknown invited workflow",
+    "E086": "an invitation's answer is not a given field of the invited workflow",
 }
 
 
