@@ -86,7 +86,7 @@ def test_the_questionnaire_is_mailed_once_answered_once_and_summarised(site: Sit
     trainee = site.browser()
     page = trainee.get(invitation_link(site))
     assert page.status == 200
-    assert "Votre avis sur la session" in page.heading
+    assert "Votre avis sur la session" in page.heading()
     assert "26C03S1" in page.text and reference in page.text
     # What the form says of the given answers is ignored.
     page = trainee.submit({**ANSWERS, "session_code": "AUTRE", "registration": "X"})
