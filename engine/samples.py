@@ -298,4 +298,8 @@ def sample_mail(compiled: Any, template: str) -> Any:
         "created": True,
         "password_help_url": "https://formation.example.org/login/forgot_password.php",
     }
+    context["invitation"] = {
+        "url": "https://formation.example.org/formulaire/reprendre/exemple",
+        "title": "Formulaire",
+    }
     return compiled.render_mail(template, context)
