@@ -84,6 +84,7 @@ def make_runtime(settings: AppSettings, registry: WorkflowRegistry | None = None
         signer=LinkSigner(settings.resolved_secret()),
         link_url=default_link_url(base),
         requests_link_url=lambda workflow_id, token: f"{base}/mes-demandes/{workflow_id}/{token}",
+        draft_url=lambda path, token: f"{base}/{path}/reprendre/{token}",
         accepts_call=accepts_call(settings),
     )
     runtime.platform_for = platform_for(runtime)

@@ -179,6 +179,7 @@ class CompiledWorkflow:
         state: str | None = None,
         account: Mapping[str, Any] | None = None,
         platform_account: Mapping[str, Any] | None = None,
+        invitation: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         locale = snapshot.locale or self.spec.locale
         state_id = state or snapshot.state
@@ -213,6 +214,8 @@ class CompiledWorkflow:
                 name: (platform_account or {}).get(name)
                 for name in ("username", "created", "password_help_url")
             },
+            # Filled in the mail of an `invite` action: the link to the invited draft.
+            "invitation": {name: (invitation or {}).get(name) for name in ("url", "title")},
             "transition": {
                 "id": transition.id if transition else None,
                 "label": self.text(transition.label, locale) if transition else None,

@@ -20,6 +20,7 @@ from .spec.fields import (
     ConsentField,
     DateField,
     EmailField,
+    GivenField,
     IntegerField,
     LongTextField,
     MultiChoiceField,
@@ -120,7 +121,7 @@ def _one(value: str | list[str]) -> Sample:
     return sample
 
 
-SAMPLES.register(TextField)(_one("Exemple"))
+SAMPLES.register(TextField, GivenField)(_one("Exemple"))
 SAMPLES.register(LongTextField)(_one("Texte d'exemple."))
 SAMPLES.register(PhoneField)(_one("06 12 34 56 78"))
 SAMPLES.register(PostalCodeField)(_one("75001"))
@@ -296,5 +297,9 @@ def sample_mail(compiled: Any, template: str) -> Any:
         "username": "camille.martin@example.org",
         "created": True,
         "password_help_url": "https://formation.example.org/login/forgot_password.php",
+    }
+    context["invitation"] = {
+        "url": "https://formation.example.org/formulaire/reprendre/exemple",
+        "title": "Formulaire",
     }
     return compiled.render_mail(template, context)

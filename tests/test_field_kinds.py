@@ -44,7 +44,7 @@ class RatingField(InputField):
 
 def test_the_kinds_are_those_of_the_spec_union() -> None:
     assert list(FIELD_KINDS)[:3] == ["text", "long_text", "email"]
-    assert len(FIELD_KINDS) == 16
+    assert len(FIELD_KINDS) == 17
     assert all(cls.kind == kind for kind, cls in FIELD_KINDS.items())
     assert TextField(id="x", type="text", label="X").kind == "text"
     assert RatingField.kind == "rating"

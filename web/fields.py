@@ -21,6 +21,7 @@ from engine.spec.fields import (
     ConsentField,
     DateField,
     EmailField,
+    GivenField,
     InputField,
     IntegerField,
     LongTextField,
@@ -161,6 +162,11 @@ def _notice(b: FieldBuilder, spec: NoticeField, view: FieldView, subform_open: b
 def _text(b: FieldBuilder, spec: TextField, view: FieldView, subform_open: bool) -> None:
     view.extra["max_length"] = spec.max_length
     view.extra["placeholder"] = b.text(spec.placeholder) if spec.placeholder else ""
+
+
+@VIEWS.register(GivenField)
+def _given(b: FieldBuilder, spec: GivenField, view: FieldView, subform_open: bool) -> None:
+    view.extra["given"] = True
 
 
 @VIEWS.register(LongTextField)

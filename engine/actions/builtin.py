@@ -17,8 +17,9 @@ from .effects import (
     Notify,
     SendMail,
 )
+from .invitations import register_invitation_actions
 from .lms import register_lms_actions
-from .recipients import FieldRecipient, Recipient, RoleRecipient, SettingRecipient
+from .recipients import Recipient, recipient_references
 from .registry import ActionKind, ActionRegistry, PlanContext, Reference
 
 
@@ -42,29 +43,10 @@ class NoParams(SpecModel):
     """For kinds that take nothing: `- create_account: {}` or `- create_account:`."""
 
 
-def _recipient_references(recipients: Iterable[Any], key: str) -> Iterator[Reference]:
-    for index, recipient in enumerate(recipients):
-        path: tuple[str | int, ...] = (key, index)
-        if isinstance(recipient, RoleRecipient):
-            yield Reference("role", recipient.role, (*path, "role"))
-        elif isinstance(recipient, FieldRecipient):
-            kind = "email_field" if recipient.attribute is None else "reference_field"
-            name = (
-                recipient.field
-                if recipient.attribute is None
-                else (f"{recipient.field}.{recipient.attribute}")
-            )
-            yield Reference(kind, name, (*path, "field"))
-        elif isinstance(recipient, SettingRecipient):
-            yield Reference("email_setting", recipient.setting, (*path, "setting"))
-        elif recipient == "applicant":
-            yield Reference("applicant", "email", path)
-
-
 def _send_mail_references(params: SendMailParams) -> Iterator[Reference]:
     yield Reference("template", params.template, ("template",))
-    yield from _recipient_references(params.to, "to")
-    yield from _recipient_references(params.cc, "cc")
+    yield from recipient_references(params.to, "to")
+    yield from recipient_references(params.cc, "cc")
     for index, document in enumerate(params.attachments):
         yield Reference("document", document, ("attachments", index))
 
@@ -82,9 +64,7 @@ def _plan_send_mail(params: SendMailParams, ctx: PlanContext, key: str) -> Itera
     # Documents are attached from the request's stored copy, generated once, so the operator's
     # copy of a mail carries the same bytes as the institution's.
     for document in params.attachments:
-        yield GenerateDocument(
-            f"{key}:{document}", document, ctx.layout_of(document), fresh=False
-        )
+        yield GenerateDocument(f"{key}:{document}", document, ctx.layout_of(document), fresh=False)
     yield SendMail(key, params.template, to, cc, params.attachments)
 
 
@@ -171,4 +151,5 @@ def default_registry() -> ActionRegistry:
     registry = ActionRegistry()
     register_builtin_actions(registry)
     register_lms_actions(registry)
+    register_invitation_actions(registry)
     return registry

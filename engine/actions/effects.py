@@ -80,3 +80,14 @@ class CallOut(Effect):
     operation: str
     target: str
     payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Invite(Effect):
+    """A draft made (or made again reachable) in another workflow, its given answers filled
+    in, and a mail to the recipients with the link that opens it (`invitation.url`)."""
+
+    workflow: str
+    answers: Mapping[str, str]
+    template: str
+    to: tuple[Addressee, ...]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, EmailStr, Tag
 
 from ..spec_types import Identifier, SpecModel
+from .registry import Reference
 
 
 class RoleRecipient(SpecModel):
@@ -52,3 +54,22 @@ Recipient = Annotated[
     | Annotated[AddressRecipient, Tag("address")],
     Discriminator(_recipient_kind),
 ]
+
+
+def recipient_references(recipients: Iterable[Any], key: str) -> Iterator[Reference]:
+    for index, recipient in enumerate(recipients):
+        path: tuple[str | int, ...] = (key, index)
+        if isinstance(recipient, RoleRecipient):
+            yield Reference("role", recipient.role, (*path, "role"))
+        elif isinstance(recipient, FieldRecipient):
+            kind = "email_field" if recipient.attribute is None else "reference_field"
+            name = (
+                recipient.field
+                if recipient.attribute is None
+                else (f"{recipient.field}.{recipient.attribute}")
+            )
+            yield Reference(kind, name, (*path, "field"))
+        elif isinstance(recipient, SettingRecipient):
+            yield Reference("email_setting", recipient.setting, (*path, "setting"))
+        elif recipient == "applicant":
+            yield Reference("applicant", "email", path)

@@ -77,6 +77,8 @@ CODES: dict[str, str] = {
     "E078": "table of a PDF layout read from an unknown list",
     "E079": "a calendar document that cannot be made",
     "E080": "a session change event's transition from a state that holds no seat",
+    "E085": "unknown invited workflow",
+    "E086": "an invitation's answer is not a given field of the invited workflow",
 }
 
 

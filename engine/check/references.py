@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from ..actions.builtin import default_registry
 from ..actions.registry import Reference
-from ..spec.fields import ReferenceChoiceField, SessionField
+from ..spec.fields import GivenField, ReferenceChoiceField, SessionField
 from ..spec.process import EVENTS, TIMER_DATES, ByEvent, ByLink, ByRoles, ByTimer, DatedTimer
 from ..spec.workflow import Document
 from ..spec_types import is_duration
 from .context import CheckContext, PathT
+from .loader import load_workflow
 
 
 def _check_document_kind(
@@ -207,6 +208,12 @@ def _check_reference(ctx: CheckContext, ref: Reference, base: PathT) -> None:
                 path,
                 "declare the connection at the top level: `lms: {connector: <name>}`",
             )
+    elif ref.kind == "workflow":
+        known = _on_disk(ctx, "workflows", directories=False)
+        if ref.name not in known:
+            ctx.unknown("E085", "invited workflow", ref.name, known, path)
+    elif ref.kind == "invited_field":
+        _check_invited_field(ctx, ref, path)
     elif ref.kind == "email_setting":
         settings = {s.id: s for s in wf.settings}
         setting = settings.get(ref.name)
@@ -214,6 +221,33 @@ def _check_reference(ctx: CheckContext, ref: Reference, base: PathT) -> None:
             ctx.unknown("E017", "setting", ref.name, settings, path)
         elif setting.type != "email":
             ctx.report("E023", f"setting '{ref.name}' is not of type email", path)
+
+
+def _check_invited_field(ctx: CheckContext, ref: Reference, path: PathT) -> None:
+    """An invitation's answer goes to a field of type given of the invited workflow (an
+    unknown workflow is reported on its name; one that does not load, when it is checked)."""
+    workflow_id, field_id = ref.name.split(".", 1)
+    file = ctx.loaded.root / "workflows" / f"{workflow_id}.yaml"
+    if not file.is_file():
+        return
+    invited = load_workflow(file).workflow
+    if invited is None:
+        return
+    given = sorted(
+        item.id
+        for step in invited.wizard.steps
+        for item in step.fields
+        if isinstance(item, GivenField)
+    )
+    if field_id not in given:
+        ctx.report(
+            "E086",
+            f"'{field_id}' is not a field of type given of workflow '{workflow_id}'",
+            path,
+            "an invitation fills only the fields of `type: given` of the invited workflow"
+            + (f" (declared: {', '.join(given)})" if given else ": it declares none"),
+            key=True,
+        )
 
 
 def _check_links_and_start_actions(ctx: CheckContext) -> None:

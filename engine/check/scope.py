@@ -43,6 +43,8 @@ ACCOUNT_ATTRIBUTES = frozenset({"login", "email"})
 # The applicant's account on the learning platform, known once the `lms_user` call is made:
 # filled in the mail that call's success sends (`lms_user: {mail: ...}`), empty elsewhere.
 PLATFORM_ACCOUNT_ATTRIBUTES = frozenset({"username", "created", "password_help_url"})
+# The link an `invite` action's mail gives (`invitation.url`), and the invited workflow's title.
+INVITATION_ATTRIBUTES = frozenset({"url", "title"})
 TRANSITION_ATTRIBUTES = frozenset({"id", "label", "comment"})
 WORKFLOW_ATTRIBUTES = frozenset({"id", "title"})
 ENTRY_ATTRIBUTES = frozenset({"id", "label", "status", "status_label", "is_new"})
@@ -64,6 +66,7 @@ TEMPLATE_ROOTS = frozenset(
         "settings",
         "account",
         "platform_account",
+        "invitation",
         "transition",
         "attendance",
     }
@@ -137,6 +140,7 @@ class Scope:
             "request": REQUEST_ATTRIBUTES,
             "account": ACCOUNT_ATTRIBUTES,
             "platform_account": PLATFORM_ACCOUNT_ATTRIBUTES,
+            "invitation": INVITATION_ATTRIBUTES,
             "transition": TRANSITION_ATTRIBUTES,
             "workflow": WORKFLOW_ATTRIBUTES,
             "attendance": ATTENDANCE_ATTRIBUTES,

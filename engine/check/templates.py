@@ -165,6 +165,24 @@ def check_workflow_texts(ctx: CheckContext) -> None:
         )
     for i, transition in enumerate(ctx.workflow.process.transitions):
         for j, action in enumerate(transition.actions):
+            answers = getattr(action.params, "answers", None)
+            if isinstance(answers, dict):
+                for field_id, text in answers.items():
+                    check_text(
+                        ctx,
+                        text,
+                        (
+                            "process",
+                            "transitions",
+                            i,
+                            "actions",
+                            j,
+                            action.kind,
+                            "answers",
+                            field_id,
+                        ),
+                        f"answer '{field_id}' of transition '{transition.id}'",
+                    )
             message = getattr(action.params, "message", None)
             if message is not None:
                 check_text(

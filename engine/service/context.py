@@ -35,6 +35,8 @@ class Runtime:
     # How a mailed link is written; the web layer owns the URL's shape.
     link_url: Callable[[str, str], str] = field(default=lambda link_id, token: "")
     requests_link_url: Callable[[str, str], str] = field(default=lambda workflow, token: "")
+    # A draft's resume link, by the wizard's path and the draft's token (invitations).
+    draft_url: Callable[[str, str], str] = field(default=lambda path, token: "")
     # Whether a planned outbound call can be made here (its performer is configured); the
     # composition decides, the services leave out the calls it refuses.
     accepts_call: Callable[[CallOut], bool] = field(default=lambda call: True)

@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..compiled import CompiledWorkflow
 from ..process.firing import FireError
+from ..spec.fields import GivenField
 from ..store.models import Account, RequestRow
 from ..wizard.plan import CompiledStep, StepResult
 from ..wizard.values import NEW_ENTRY_SUFFIX, Inputs
@@ -50,6 +51,17 @@ class StepOutcome:
     appeared: bool = False  # fields appeared that the page did not show yet
     message: str = ""
     status: int = 200
+
+
+def given_inputs(step: CompiledStep, inputs: Inputs, answers: dict[str, Any]) -> Inputs:
+    """The inputs with the step's given answers (made with the draft) in place of whatever
+    the form posted for them: an applicant cannot change them."""
+    given = {f.id for f in step.fields if isinstance(f.spec, GivenField)}
+    if not given:
+        return inputs
+    kept = {k: v for k, v in inputs.items() if field_of(k) not in given}
+    kept.update({k: str(answers[k]) for k in given if answers.get(k) is not None})
+    return kept
 
 
 def field_of(input_name: str) -> str:
@@ -104,6 +116,7 @@ class Drafts:
         locale: str,
     ) -> StepResult:
         service = self.requests
+        inputs = given_inputs(step, inputs, row.answers if row is not None else {})
         if row is not None:
             answers, extras = dict(row.answers), service.extras(row, compiled)
         else:

@@ -22,6 +22,7 @@ from ..actions.effects import (
     CreateAccount,
     Effect,
     GenerateDocument,
+    Invite,
     Notify,
     SendMail,
 )
@@ -160,6 +161,8 @@ class PreparedEffects:
     mails: list[PreparedMail] = field(default_factory=list)
     notifications: list[tuple[str, Notify]] = field(default_factory=list)
     calls: list[CallOut] = field(default_factory=list)
+    # Invited drafts of other workflows (`invite`), written by the caller, which knows them.
+    invitations: list[Any] = field(default_factory=list)
 
 
 def render_document(
@@ -262,12 +265,15 @@ def prepare_effects(
     now: datetime,
     calendar: CalendarPlace | None = None,
     accepts_call: Callable[[CallOut], bool] = lambda call: True,
+    invitation: Callable[[Invite], Any] | None = None,
 ) -> PreparedEffects:
     """Renders and addresses the effects; reads the database, never writes to it. `firing`
     identifies this firing of this request (its version before the change), so a replay of
     the same firing hits the unique keys instead of queueing mails twice. `accepts_call` says
     whether the application can make a planned call (its performer is configured): a call it
-    refuses is left out, so a workflow runs as well without the system it would call."""
+    refuses is left out, so a workflow runs as well without the system it would call.
+    `invitation` prepares an `invite`'s draft of another workflow; its mail reads
+    `invitation.url` (and `invitation.title`)."""
     effects = list(effects)
     prepared = PreparedEffects()
     context = dict(mail_context)
@@ -320,6 +326,22 @@ def prepare_effects(
                     to=resolve(db, effect.to),
                     cc=resolve(db, effect.cc),
                     attachments=tuple(attach(d) for d in effect.attachments),
+                )
+            )
+        elif isinstance(effect, Invite) and invitation is not None:
+            invited = invitation(effect)
+            rendered = compiled.render_mail(
+                effect.template, {**context, "invitation": invited.mail_context()}
+            )
+            prepared.invitations.append(invited)
+            prepared.mails.append(
+                PreparedMail(
+                    key=key,
+                    template=effect.template,
+                    rendered=replace(rendered, html=inline_css(rendered.html)),
+                    to=resolve(db, effect.to),
+                    cc=[],
+                    attachments=(),
                 )
             )
         elif isinstance(effect, Notify):

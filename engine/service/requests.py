@@ -30,6 +30,7 @@ from .catalog import DbCatalog
 from .consent_records import record_consents
 from .context import Runtime
 from .effects import CalendarPlace, PreparedEffects, prepare_effects, write_effects
+from .invitations import prepare_invitation, write_invitation
 from .numbering import format_reference, next_number
 from .request_columns import fill_queue_columns
 from .sessions import (
@@ -485,6 +486,7 @@ class RequestService:
                     self.db, self.runtime.settings.mail_domain, self.runtime.zone
                 ),
                 accepts_call=self.runtime.accepts_call,
+                invitation=lambda invite: prepare_invitation(self.runtime, invite, row),
             )
             try:
                 with writing(self.db):
@@ -543,6 +545,8 @@ class RequestService:
             mail_domain=self.runtime.settings.mail_domain,
             now=now,
         )
+        for invitation in prepared.invitations:
+            write_invitation(self.db, self.runtime, invitation, now)
 
     def choose_alternative(
         self, snapshot: RequestSnapshot, compiled: CompiledWorkflow, pressed: str, actor: Actor

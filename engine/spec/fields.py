@@ -225,6 +225,21 @@ class NoticeField(BaseField):
     has_answer: ClassVar[bool] = False
 
 
+class GivenField(InputField):
+    """An answer given when the draft is made (by an invitation from another workflow's
+    request), shown on its step and never typed: what a form posts for it is ignored."""
+
+    type: Literal["given"]
+    max_length: int = Field(default=200, ge=1, le=10_000)
+    email: bool = Field(
+        False, description="the given answer is an email address (the applicant's, to mail)"
+    )
+
+    @property  # type: ignore[override]
+    def answer_is_email(self) -> bool:  # a given address, copied from the inviting request
+        return self.email
+
+
 class IncludeItem(SpecModel):
     """`- include: form_id` inserts the fields of `forms/form_id.yaml` here."""
 
@@ -247,7 +262,8 @@ AnyField = Annotated[
     | Annotated[ConsentField, Tag("consent")]
     | Annotated[ReferenceChoiceField, Tag("reference_choice")]
     | Annotated[SessionField, Tag("session")]
-    | Annotated[NoticeField, Tag("notice")],
+    | Annotated[NoticeField, Tag("notice")]
+    | Annotated[GivenField, Tag("given")],
     Field(discriminator="type"),
 ]
 

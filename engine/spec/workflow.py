@@ -110,6 +110,13 @@ class Wizard(SpecModel):
     start_actions: tuple[StartAction, ...] = ()
     submit_label: Text = {"fr": "Envoyer ma demande", "en": "Send my request"}
     submitted_message: Text | None = None
+    invitation_only: bool = Field(
+        False,
+        description=(
+            "the wizard opens only from an invitation's link (another workflow's `invite`): "
+            "no new request from its address, and it is not listed on the home page"
+        ),
+    )
     steps: tuple[Step, ...] = Field(min_length=1)
 
 

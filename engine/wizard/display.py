@@ -20,6 +20,7 @@ from ..spec.fields import (
     ConsentField,
     DateField,
     EmailField,
+    GivenField,
     IntegerField,
     LongTextField,
     MultiChoiceField,
@@ -90,6 +91,7 @@ def display_value(
     IntegerField,
     SessionField,
     NoticeField,
+    GivenField,
 )
 def _as_typed(spec: BaseField, value: Any, showing: Showing, entry: Entry) -> str:
     return "" if value is None else str(value)

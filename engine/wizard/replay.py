@@ -18,6 +18,7 @@ from ..spec.fields import (
     ConsentField,
     DateField,
     EmailField,
+    GivenField,
     IntegerField,
     LongTextField,
     MultiChoiceField,
@@ -68,6 +69,7 @@ def field_inputs(spec: BaseField, value: Any, forms: Forms) -> FormInputs:
     ChoiceField,
     SessionField,
     NoticeField,
+    GivenField,
 )
 def _as_typed(spec: BaseField, value: Any, forms: Forms) -> FormInputs:
     return {spec.id: str(value)}

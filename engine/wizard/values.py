@@ -26,6 +26,7 @@ from ..spec.fields import (
     ConsentField,
     DateField,
     EmailField,
+    GivenField,
     IntegerField,
     LongTextField,
     MultiChoiceField,
@@ -171,6 +172,13 @@ def _read_text(spec: TextField, inputs: Inputs, ctx: ReadContext) -> Reading:
             else ctx.say("pattern")
         )
     return Reading(text, {spec.id: problem} if problem else {})
+
+
+@READERS.register(GivenField)
+def _read_given(spec: GivenField, inputs: Inputs, ctx: ReadContext) -> Reading:
+    # The inputs hold the stored answer (the drafts put it there, whatever was posted).
+    text = clean_text(_raw(inputs, spec.id), multiline=False)[: spec.max_length]
+    return Reading(text or None)
 
 
 @READERS.register(LongTextField)

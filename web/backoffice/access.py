@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from engine.compiled import CompiledWorkflow
+from engine.service.answer_summary import group_field
 from engine.service.context import Runtime
 from engine.service.notifications import UNREAD_CAP, unread_count
 from engine.service.staff import LEVELS, Staff, level_rank
@@ -58,6 +59,7 @@ MENU = (
     ("demandes", "bo_requests", "process"),
     ("notifications", "bo_notifications", "process"),
     ("vue-ensemble", "bo_overview", "process"),
+    ("synthese", "bo_summary", "process"),
     ("courriels", "bo_mails", "process"),
     ("webhooks", "bo_webhooks", "process"),
     ("presence", "bo_attendance", "process"),
@@ -99,9 +101,11 @@ class Desk:
     def _declares(self, path: str) -> bool:
         """Pages about what a workflow may not declare are in its menu only when it does."""
         spec = self.compiled.spec
-        return {"webhooks": bool(spec.webhooks), "consentements": bool(spec.consents)}.get(
-            path, True
-        )
+        return {
+            "webhooks": bool(spec.webhooks),
+            "consentements": bool(spec.consents),
+            "synthese": group_field(self.compiled) is not None,
+        }.get(path, True)
 
     def may(self, level: str) -> bool:
         return level_rank(self.level) >= level_rank(level)

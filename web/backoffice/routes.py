@@ -21,6 +21,7 @@ from . import (
     request_page,
     sessions_admin,
     settings_page,
+    summary,
     users,
     webhooks,
 )
@@ -36,6 +37,7 @@ def backoffice_router() -> APIRouter:
         personal_data,
         notifications,
         overview,
+        summary,
         mails,
         sessions_admin,
         attendance,

@@ -26,6 +26,8 @@ def home(request: Request, db: HandlerDb) -> HTMLResponse:
     groups: list[dict[str, Any]] = []
     workflows = list(runtime.registry.current.values())
     for compiled in workflows:
+        if compiled.spec.wizard.invitation_only:
+            continue  # opened from the links its invitations mail
         path = compiled.spec.wizard.path
         group: dict[str, Any] = {
             "lang": compiled.spec.locale,

@@ -42,6 +42,8 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
     @router.get("", response_class=HTMLResponse)
     def start(request: Request, db: HandlerDb, code: str | None = code_param) -> Response:
         v = visit(request, db, code)
+        if v.current.spec.wizard.invitation_only:
+            return _invitation_only(v)
         if not v.session_is_open():
             row = v.find_request()
             return v.session_closed(row if row is not None and v.is_draft(row) else None)
@@ -59,6 +61,8 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         request: Request, db: HandlerDb, form: Form, code: str | None = code_param
     ) -> Response:
         v = visit(request, db, code)
+        if v.current.spec.wizard.invitation_only:
+            return _invitation_only(v)
         if not v.session_is_open():
             return v.session_closed()
         action = form_text(form, "_action", 32) or "new_request"
@@ -333,6 +337,18 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         return _follow(v, email="", error="", sent=True)
 
     return router
+
+
+def _invitation_only(v: WizardVisit) -> Response:
+    """A wizard opened by invitations alone: no request is started from its address."""
+    return message_page(
+        v.request,
+        v.words["invitation_only_title"],
+        v.words["invitation_only"],
+        status=403,
+        locale=v.locale,
+        kind="warning",
+    )
 
 
 def _with_session(v: WizardVisit, inputs: Inputs) -> Inputs:
