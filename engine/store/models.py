@@ -542,7 +542,7 @@ class AttendanceMark(Base):
 add_mapped_attribute(
     TrainingSession,
     "revision",
-    mapped_column("revision", Integer, default=0, server_default="0"),
+    mapped_column("revision", Integer, default=0, server_default="0", nullable=False),
 )
 # The document's media type; None: a PDF (every document made before calendars were).
 add_mapped_attribute(

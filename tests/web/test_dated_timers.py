@@ -1,5 +1,6 @@
-"""Timers counted from a date of the session: the onboarding workflow's reminder a week before
-the session starts and its follow-up two days after it ends, each fired once by the worker."""
+"""Timers counted from a date of the session: the onboarding workflow's convocation a week
+before the session starts and its follow-up two days after it ends, each fired once by the
+worker (tests/web/test_convocations.py reads the convocation's calendar and the reminder)."""
 
 from __future__ import annotations
 
@@ -15,27 +16,27 @@ WEEK_BEFORE = datetime(2026, 9, 25, 9, 0, tzinfo=UTC)
 TWO_DAYS_AFTER = datetime(2026, 10, 4, 10, 15, tzinfo=UTC)
 
 
-def test_the_reminder_goes_once_a_week_before_the_start(site: Site) -> None:
+def test_the_convocation_goes_once_a_week_before_the_start(site: Site) -> None:
     request_id = submitted(site)
     confirm(site, request_id)
-    not_confirmed = submitted(site)  # its address never confirmed: no reminder
+    not_confirmed = submitted(site)  # its address never confirmed: no convocation
     site.clock.moment = WEEK_BEFORE.replace(hour=8)  # an hour early
     # Due by then: the institution's reminder (10 days) and the other request's expiry (7).
     assert timer_round(site) == 2
-    assert [m.template for m in mails(site, "session_reminder")] == []
+    assert [m.template for m in mails(site, "convocation")] == []
     site.clock.moment = WEEK_BEFORE
     assert timer_round(site) == 1
-    [reminder] = mails(site, "session_reminder")
-    assert reminder.subject == "Rappel : votre session 26C03S1 commence dans une semaine"
-    assert reminder.request_id == request_id  # not to `not_confirmed`, expired meanwhile
+    [convocation] = mails(site, "convocation")
+    assert convocation.subject.startswith("Convocation : session 26C03S1, ")
+    assert convocation.request_id == request_id  # not to `not_confirmed`, expired meanwhile
     assert not_confirmed != request_id
     # Once per request, even after the request changes state.
     fire(site, request_id, "validate_institution", OPERATOR)
     site.clock.advance(hours=1)
     timer_round(site)
-    assert len(mails(site, "session_reminder")) == 1
-    assert [h for h in history(site) if h[0] == "remind_session"] == [
-        ("remind_session", "email_confirmed", "email_confirmed", "timer")
+    assert len(mails(site, "convocation")) == 1
+    assert [h for h in history(site) if h[0] == "send_convocation"] == [
+        ("send_convocation", "email_confirmed", "email_confirmed", "timer")
     ]
 
 
