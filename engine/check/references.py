@@ -8,7 +8,6 @@ from ..spec.fields import GivenField, ReferenceChoiceField, SessionField
 from ..spec.process import EVENTS, TIMER_DATES, ByEvent, ByLink, ByRoles, ByTimer, DatedTimer
 from ..spec_types import is_duration
 from .context import CheckContext, PathT
-from .loader import load_workflow
 
 
 def _check_duration(ctx: CheckContext, value: str, path: PathT) -> None:
@@ -171,8 +170,8 @@ def _check_reference(ctx: CheckContext, ref: Reference, base: PathT) -> None:
                 "declare the connection at the top level: `lms: {connector: <name>}`",
             )
     elif ref.kind == "workflow":
-        known = _on_disk(ctx, "workflows", directories=False)
-        if ref.name not in known:
+        if ref.name not in ctx.loaded.invited:
+            known = _on_disk(ctx, "workflows", directories=False)
             ctx.unknown("E085", "invited workflow", ref.name, known, path)
     elif ref.kind == "invited_field":
         _check_invited_field(ctx, ref, path)
@@ -189,10 +188,8 @@ def _check_invited_field(ctx: CheckContext, ref: Reference, path: PathT) -> None
     """An invitation's answer goes to a field of type given of the invited workflow (an
     unknown workflow is reported on its name; one that does not load, when it is checked)."""
     workflow_id, field_id = ref.name.split(".", 1)
-    file = ctx.loaded.root / "workflows" / f"{workflow_id}.yaml"
-    if not file.is_file():
-        return
-    invited = load_workflow(file).workflow
+    document = ctx.loaded.invited.get(workflow_id)
+    invited = document.model if document is not None else None
     if invited is None:
         return
     given = sorted(
