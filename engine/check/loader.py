@@ -67,6 +67,9 @@ class LoadedWorkflow:
     mails: dict[str, MailSource] = field(default_factory=dict)
     # Shared frames that mails extend (`{% extends "_layouts/base.html" %}`), by file name.
     mail_layouts: dict[str, str] = field(default_factory=dict)
+    # The workflows its actions invite to (`invite: {workflow: ...}`), by id: read with the
+    # workflow's own files (the checker reads their given fields), absent when no file.
+    invited: dict[str, LoadedDocument[Workflow]] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # A version restored from the database to serve the requests pinned to it: its own files
@@ -248,6 +251,19 @@ def _load_referenced_files(loaded: LoadedWorkflow, reader: _Reader) -> None:
                 template = getattr(action.params, name, None)
                 if isinstance(template, str) and template not in loaded.mails:
                     _load_mail(loaded, reader, template)
+            invited = getattr(action.params, "workflow", None)
+            if isinstance(invited, str) and invited not in loaded.invited:
+                # Its own problems are reported when it is checked, not here.
+                document = _load_yaml_document(
+                    reader,
+                    loaded.root / "workflows" / f"{invited}.yaml",
+                    invited,
+                    Workflow,
+                    "workflow",
+                    [],
+                )
+                if document is not None:
+                    loaded.invited[invited] = document
     for start in workflow.wizard.start_actions:
         if start.mail is not None and start.mail not in loaded.mails:
             _load_mail(loaded, reader, start.mail)

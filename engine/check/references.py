@@ -9,7 +9,6 @@ from ..spec.process import EVENTS, TIMER_DATES, ByEvent, ByLink, ByRoles, ByTime
 from ..spec.workflow import Document
 from ..spec_types import is_duration
 from .context import CheckContext, PathT
-from .loader import load_workflow
 
 
 def _check_document_kind(
@@ -211,8 +210,8 @@ def _check_reference(ctx: CheckContext, ref: Reference, base: PathT) -> None:
     elif ref.kind in ("workflow", "invited_field") and ctx.loaded.restored:
         return  # other workflows are the project's, checked when this version was current
     elif ref.kind == "workflow":
-        known = _on_disk(ctx, "workflows", directories=False)
-        if ref.name not in known:
+        if ref.name not in ctx.loaded.invited:
+            known = _on_disk(ctx, "workflows", directories=False)
             ctx.unknown("E085", "invited workflow", ref.name, known, path)
     elif ref.kind == "invited_field":
         _check_invited_field(ctx, ref, path)
@@ -229,10 +228,8 @@ def _check_invited_field(ctx: CheckContext, ref: Reference, path: PathT) -> None
     """An invitation's answer goes to a field of type given of the invited workflow (an
     unknown workflow is reported on its name; one that does not load, when it is checked)."""
     workflow_id, field_id = ref.name.split(".", 1)
-    file = ctx.loaded.root / "workflows" / f"{workflow_id}.yaml"
-    if not file.is_file():
-        return
-    invited = load_workflow(file).workflow
+    document = ctx.loaded.invited.get(workflow_id)
+    invited = document.model if document is not None else None
     if invited is None:
         return
     given = sorted(
