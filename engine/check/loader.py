@@ -72,9 +72,6 @@ class LoadedWorkflow:
     invited: dict[str, LoadedDocument[Workflow]] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    # A version restored from the database to serve the requests pinned to it: its own files
-    # only, not the project's other workflows (it was checked against them when it was current).
-    restored: bool = False
 
     @property
     def content_hash(self) -> str:

@@ -207,8 +207,6 @@ def _check_reference(ctx: CheckContext, ref: Reference, base: PathT) -> None:
                 path,
                 "declare the connection at the top level: `lms: {connector: <name>}`",
             )
-    elif ref.kind in ("workflow", "invited_field") and ctx.loaded.restored:
-        return  # other workflows are the project's, checked when this version was current
     elif ref.kind == "workflow":
         if ref.name not in ctx.loaded.invited:
             known = _on_disk(ctx, "workflows", directories=False)

@@ -101,6 +101,4 @@ def _compile_files(workflow_id: str, files: dict[str, str]) -> CompiledWorkflow:
         path = next((p for p in candidates if p is not None and p.exists()), None)
         if path is None:
             raise UnknownVersion(workflow_id)
-        loaded = load_workflow(path)
-        loaded.restored = True
-        return compile_loaded(loaded)
+        return compile_loaded(load_workflow(path))
