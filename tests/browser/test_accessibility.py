@@ -189,6 +189,10 @@ def test_every_backoffice_page(app: ServedApp, new_page: NewPage, width: int) ->
         page.locator("table a").first.click()
     inspection.check(page, "an establishment")
 
+    page.goto("/backoffice/satisfaction/synthese")
+    expect(page.locator("h1")).to_be_visible()
+    inspection.check(page, "the questionnaire's summary")
+
     page.goto("/backoffice/")
     inspection.check(page, "backoffice home")
     inspection.assert_clean()
