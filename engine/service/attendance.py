@@ -23,7 +23,7 @@ from ..store.models import AttendanceMark, DocumentRow, HistoryRow, RequestRow, 
 from .attendance_marks import marks_of
 from .effects import render_document
 from .requests import RequestService
-from .sessions import find_session, format_dates, seat_states
+from .sessions import find_session, seat_states, session_view
 from .transaction import lock_training_session, writing
 
 # The history's `transition` of a document an operator made (no state changes).
@@ -161,9 +161,7 @@ def record_attendance(
             raise GridRefused("participant")
         holding = set(seat_states(compiled))
         seated = [
-            row
-            for row in rows.values()
-            if row.state in holding and row.anonymised_at is None
+            row for row in rows.values() if row.state in holding and row.anonymised_at is None
         ]
         existing = {
             (mark.request_id, mark.half_day): mark
@@ -221,21 +219,7 @@ def session_document(
     session = grid.session
     zone = service.runtime.zone
     seats = len(grid.participants)
-    view = {
-        "code": session.code,
-        "title": session.title,
-        "starts_at": session.starts_at.astimezone(zone).isoformat(),
-        "ends_at": session.ends_at.astimezone(zone).isoformat(),
-        "dates": format_dates(session.starts_at, session.ends_at, zone, locale),
-        "place": session.place,
-        "capacity": session.capacity,
-        "seats_taken": seats,
-        "seats_left": max(session.capacity - seats, 0),
-        "is_open": session.is_open,
-        "registration_closes_at": None
-        if session.registration_closes_at is None
-        else session.registration_closes_at.astimezone(zone).isoformat(),
-    }
+    view = session_view(session, zone, locale, seats)
     states = compiled.states
     participants = [
         {

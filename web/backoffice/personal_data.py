@@ -6,13 +6,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from engine.service import request_detail
 from engine.service.personal_data import AlreadyErased, Eraser, anonymise, export_request
+from engine.store.models import RequestRow
 
 from ..forms import form_text
 from ..params import Reference
 from .access import ManageDesk
-from .request_page import request_not_found, request_response
+from .request_page import posted_to_request, request_response
 from .request_words import ActionForm, request_href, say_for
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
@@ -28,11 +28,9 @@ def _by(desk: ManageDesk) -> Eraser:
 @router.post("/demandes/{reference}/donnees-personnelles/export")
 def export_personal_data(desk: ManageDesk, reference: Reference, form: ActionForm) -> Response:
     say = say_for(desk)
-    row = request_detail.find_request(desk.db, desk.compiled.spec.id, reference)
-    if row is None:
-        return request_not_found(desk)
-    if not desk.csrf_ok(form):
-        return request_response(desk, row, status=400, error=say["form_expired"])
+    row = posted_to_request(desk, reference, form)
+    if not isinstance(row, RequestRow):
+        return row
     if row.anonymised_at is not None:
         return request_response(
             desk, row, status=409, error=say["privacy_already"], failed="privacy"
@@ -49,11 +47,9 @@ def export_personal_data(desk: ManageDesk, reference: Reference, form: ActionFor
 @router.post("/demandes/{reference}/donnees-personnelles/effacer", response_class=HTMLResponse)
 def erase_personal_data(desk: ManageDesk, reference: Reference, form: ActionForm) -> Response:
     say = say_for(desk)
-    row = request_detail.find_request(desk.db, desk.compiled.spec.id, reference)
-    if row is None:
-        return request_not_found(desk)
-    if not desk.csrf_ok(form):
-        return request_response(desk, row, status=400, error=say["form_expired"])
+    row = posted_to_request(desk, reference, form)
+    if not isinstance(row, RequestRow):
+        return row
     reason = form_text(form, "reason", MAX_REASON).strip()
     typed = {"reason": reason}
     if not reason:

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from engine.compiled import CompiledWorkflow
 from engine.process.actors import may_fire
@@ -297,9 +298,10 @@ def request_response(
         documents=documents,
         makeable=makeable,
         attendance=attendance if attendance and attendance.get("planned") else None,
-        attendance_summary=say("attendance_summary", **{
-            k: attendance.get(k, 0) for k in ("present", "planned", "absent", "unrecorded")
-        })
+        attendance_summary=say(
+            "attendance_summary",
+            **{k: attendance.get(k, 0) for k in ("present", "planned", "absent", "unrecorded")},
+        )
         if attendance
         else "",
         attendance_href=f"{desk.base}/presence/{quote(row.session_code, safe='')}"
@@ -363,6 +365,17 @@ def request_not_found(desk: Desk) -> HTMLResponse:
         missing=True,
         back=f"{desk.base}/demandes",
     )
+
+
+def posted_to_request(desk: Desk, reference: str, form: FormData) -> RequestRow | Response:
+    """The request a backoffice form acts on, or the page that refuses the post: 404 for an
+    unknown request, 400 with the request's page when the form's token has expired."""
+    row = request_detail.find_request(desk.db, desk.compiled.spec.id, reference)
+    if row is None:
+        return request_not_found(desk)
+    if not desk.csrf_ok(form):
+        return request_response(desk, row, status=400, error=say_for(desk)["form_expired"])
+    return row
 
 
 @router.get("/demandes/{reference}", response_class=HTMLResponse)
@@ -447,11 +460,9 @@ def fire_transition(
 def retry(desk: ManageDesk, reference: Reference, call_id: RowId, form: ActionForm) -> Response:
     """Puts a failed outbound call of the request back in the queue."""
     say = say_for(desk)
-    row = request_detail.find_request(desk.db, desk.compiled.spec.id, reference)
-    if row is None:
-        return request_not_found(desk)
-    if not desk.csrf_ok(form):
-        return request_response(desk, row, status=400, error=say["form_expired"])
+    row = posted_to_request(desk, reference, form)
+    if not isinstance(row, RequestRow):
+        return row
     call = next((c for c in calls_of(desk.db, row.id) if c.id == call_id), None)
     now = desk.runtime.now()
     note = (
@@ -472,18 +483,14 @@ def make_document(
 ) -> Response:
     """Makes one of the request's documents now (a certificate on demand), stored with it."""
     say = say_for(desk)
-    row = request_detail.find_request(desk.db, desk.compiled.spec.id, reference)
-    if row is None:
-        return request_not_found(desk)
-    if not desk.csrf_ok(form):
-        return request_response(desk, row, status=400, error=say["form_expired"])
+    row = posted_to_request(desk, reference, form)
+    if not isinstance(row, RequestRow):
+        return row
     if row.anonymised_at is not None or row.submitted_at is None:
         return request_response(desk, row, status=409, error=say["unknown_document"])
     service = RequestService(desk.db, desk.runtime)
     try:
-        made = make_request_document(
-            service, row, document_id, desk.staff.account.email, None
-        )
+        made = make_request_document(service, row, document_id, desk.staff.account.email, None)
     except NotARequestDocument:
         return request_response(desk, row, status=404, error=say["unknown_document"])
     except DocumentFailed as error:
