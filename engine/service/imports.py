@@ -35,6 +35,7 @@ from .reference_admin import (
     unique_id,
     update_entry,
 )
+from .sessions import change_session
 from .transaction import writing
 
 DELIMITER = ";"
@@ -482,7 +483,13 @@ def plan_sessions_import(db: Session, workflow_id: str, zone: ZoneInfo, text: st
     return plan
 
 
-def apply_sessions_import(db: Session, workflow_id: str, plan: ImportPlan) -> None:
+def apply_sessions_import(
+    db: Session, compiled: CompiledWorkflow, plan: ImportPlan, now: datetime
+) -> int:
+    """Writes the planned sessions; a session whose dates or place change tells its
+    participants, as when it is changed on its page. Returns how many are to be told."""
+    workflow_id = compiled.spec.id
+    told = 0
     for planned in plan.planned:
         values = dict(planned.data)
         is_open = values.pop("is_open", None)
@@ -498,12 +505,12 @@ def apply_sessions_import(db: Session, workflow_id: str, plan: ImportPlan) -> No
                 TrainingSession.workflow_id == workflow_id, TrainingSession.code == planned.key
             )
         ).scalar_one()
-        for name, value in values.items():
-            if name != "code":
-                setattr(row, name, value)
+        values.pop("code", None)
+        told += change_session(db, compiled, row, values, now)
         if is_open is not None:
             row.is_open = is_open
     db.flush()
+    return told
 
 
 def import_list(
@@ -514,6 +521,10 @@ def import_list(
         apply_list_import(db, compiled, ref, plan)
 
 
-def import_training_sessions(db: Session, workflow_id: str, plan: ImportPlan) -> None:
+def import_training_sessions(
+    db: Session, compiled: CompiledWorkflow, plan: ImportPlan, now: datetime
+) -> int:
+    """Writes a whole sessions import in one transaction; returns how many participants are
+    to be told of their session's change."""
     with writing(db):
-        apply_sessions_import(db, workflow_id, plan)
+        return apply_sessions_import(db, compiled, plan, now)

@@ -27,10 +27,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..compiled import CompiledWorkflow
 from ..delivery.lms.platform import PlatformCourse, PlatformError
 from ..store.models import TrainingSession
 from ..wizard.values import clean_text
 from .context import Runtime
+from .sessions import change_session
 from .transaction import writing
 
 CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -292,18 +294,23 @@ def preview_platform_sessions(db: Session, runtime: Runtime, workflow_id: str) -
 class PlatformImportOutcome:
     created: int
     updated: int
+    told: int = 0  # participants to be told that their session's dates changed
 
 
 def apply_platform_sessions(
     db: Session,
-    workflow_id: str,
+    compiled: CompiledWorkflow,
     plan: PlatformPlan,
     chosen: Collection[int],
     defaults: NewSessionDefaults,
+    now: datetime,
 ) -> PlatformImportOutcome:
     """Creates and refreshes the chosen courses' sessions, in one transaction: all or none.
     What the plan was decided on is read again inside it; a change since then raises
-    PlatformSessionsConflict and writes nothing."""
+    PlatformSessionsConflict and writes nothing. A refreshed session whose dates moved tells
+    its participants (`change_session`)."""
+    workflow_id = compiled.spec.id
+    told = 0
     lines = [
         line
         for line in plan.lines
@@ -349,11 +356,13 @@ def apply_platform_sessions(
                     line.shortname.strip(),
                 ):
                     raise PlatformSessionsConflict(line.code)
-                existing.title = line.title
+                values: dict[str, object] = {"title": line.title}
                 if line.starts_at is not None and line.ends_at is not None:
-                    existing.starts_at = line.starts_at
-                    existing.ends_at = line.ends_at
+                    values.update(starts_at=line.starts_at, ends_at=line.ends_at)
+                told += change_session(db, compiled, existing, values, now)
             db.flush()
     except IntegrityError as error:
         raise PlatformSessionsConflict(str(error.orig)) from None
-    return PlatformImportOutcome(created=len(creates), updated=len(lines) - len(creates))
+    return PlatformImportOutcome(
+        created=len(creates), updated=len(lines) - len(creates), told=told
+    )

@@ -179,41 +179,55 @@ def update_session(
     values: dict[str, Any],
     now: datetime,
 ) -> int:
-    """Writes the session's new values. When its dates or place change, its revision goes up
-    (the SEQUENCE of its calendar events) and every request holding a seat in it then is
-    noted, in the same transaction, to be told by the worker (`session_changed`). Under the
-    session's row lock, like the firings that give its seats: a request is either counted
-    among the seat holders or confirmed after the change. Returns how many are to be told."""
+    """Writes the session's new values in a transaction of its own (see `change_session`).
+    Returns how many participants are to be told of the change."""
     with writing(db):
-        lock_training_session(db, compiled.spec.id, session.code)
-        db.refresh(session)
-        changed = any(name in values and values[name] != getattr(session, name) for name in WATCHED)
-        for name, value in values.items():
-            setattr(session, name, value)
-        if not changed:
-            return 0
-        session.revision = (session.revision or 0) + 1
-        holders = db.execute(
-            select(RequestRow.id).where(
-                RequestRow.workflow_id == compiled.spec.id,
-                RequestRow.session_code == session.code,
-                RequestRow.state.in_(seat_states(compiled)),
-                RequestRow.submitted_at.is_not(None),
+        return change_session(db, compiled, session, values, now)
+
+
+def change_session(
+    db: Session,
+    compiled: CompiledWorkflow,
+    session: TrainingSession,
+    values: dict[str, Any],
+    now: datetime,
+) -> int:
+    """Inside a write transaction: sets the session's new values. When its dates or place
+    change, its revision goes up (the SEQUENCE of its calendar events) and every request
+    holding a seat in it then is noted, in the same transaction, to be told by the worker
+    (`session_changed`). Under the session's row lock, like the firings that give its seats: a
+    request is either counted among the seat holders or confirmed after the change. Every way
+    of changing a session (its page, the API, a CSV import, the learning platform's courses)
+    goes through here, so that no participant misses an update. Returns how many are told."""
+    lock_training_session(db, compiled.spec.id, session.code)
+    db.refresh(session)
+    changed = any(name in values and values[name] != getattr(session, name) for name in WATCHED)
+    for name, value in values.items():
+        setattr(session, name, value)
+    if not changed:
+        return 0
+    session.revision = (session.revision or 0) + 1
+    holders = db.execute(
+        select(RequestRow.id).where(
+            RequestRow.workflow_id == compiled.spec.id,
+            RequestRow.session_code == session.code,
+            RequestRow.state.in_(seat_states(compiled)),
+            RequestRow.submitted_at.is_not(None),
+        )
+    ).scalars()
+    told = 0
+    for request_id in holders:
+        db.add(
+            SessionChangeNotice(
+                request_id=request_id,
+                workflow_id=compiled.spec.id,
+                session_code=session.code,
+                revision=session.revision,
+                created_at=now,
             )
-        ).scalars()
-        told = 0
-        for request_id in holders:
-            db.add(
-                SessionChangeNotice(
-                    request_id=request_id,
-                    workflow_id=compiled.spec.id,
-                    session_code=session.code,
-                    revision=session.revision,
-                    created_at=now,
-                )
-            )
-            told += 1
-        return told
+        )
+        told += 1
+    return told
 
 
 def set_session_open(db: Session, session: TrainingSession, is_open: bool) -> None:

@@ -20,7 +20,7 @@ from .backoffice import manager
 from .conftest import Site
 from .journey import CODE, mails
 from .smtp import MailServer, Received
-from .test_backoffice_reference import submit_to
+from .test_backoffice_reference import preview, submit_to
 from .test_delivery import OPERATOR, confirm, fire, smtp, submitted, worker
 from .test_waiting_list import timer_round
 
@@ -208,3 +208,35 @@ def test_a_request_that_lost_its_seat_before_the_round_is_not_told(site: Site) -
 
 def work_round(site: Site) -> int:
     return fire_session_changes(site.runtime, make_session_factory(site.engine), site.clock.now)
+
+
+def test_a_session_moved_by_a_csv_import_tells_its_seat_holders(
+    site: Site, smtp: MailServer
+) -> None:
+    """An import goes through the same change as the session's page: nobody misses a move."""
+    camille = submitted(site)
+    confirm(site, camille)
+    browser = manager(site)
+    base = "/backoffice/onboarding/sessions"
+    export = browser.client.get(f"{base}/export.csv").content.decode("utf-8")
+    [line] = [row for row in export.splitlines() if row.startswith(f"{CODE};")]
+    moved = line.replace("02/10/2026 11:00", "09/10/2026 11:00").replace(
+        "02/10/2026 12:15", "09/10/2026 12:15"
+    )
+    assert moved != line
+    header = export.splitlines()[0].lstrip("\ufeff")
+    preview(browser, f"{base}/import", f"{header}\n{moved}\n")
+    page = submit_to(browser, f"{base}/import", nav="tout")
+    text = " ".join(page.text.split())
+    assert "0 session(s) créée(s), 1 mise(s) à jour" in text
+    assert "La personne inscrite en sera informée par courriel." in text
+    assert session_row(site).revision == 1
+    worker(site, smtp).run_once()
+    [update] = sent(smtp, "session_changed")
+    assert update.recipients == [CAMILLE]
+    assert "vendredi 9 octobre 2026, 11:00" in update.text
+    # The same file again changes nothing: nobody is told twice.
+    preview(browser, f"{base}/import", f"{header}\n{moved}\n")
+    page = submit_to(browser, f"{base}/import", nav="tout")
+    assert "informée" not in page.text
+    assert session_row(site).revision == 1

@@ -12,13 +12,14 @@ from pydantic import SecretStr
 from sqlalchemy import select, text, update
 
 from app.factory import accepts_call
-from engine.store.models import TrainingSession
+from engine.store.models import SessionChangeNotice, TrainingSession
 from tests.lms.fake_moodle import ServedMoodle
 
 from .backoffice import manager, staff_browser
 from .browser import Page
 from .conftest import Site
 from .test_backoffice_reference import rows_of, submit_to
+from .test_delivery import confirm, submitted
 from .test_lms_calls import TOKEN, moodle
 
 __all__ = ["moodle"]  # the fixture, shared
@@ -188,6 +189,23 @@ def test_the_chosen_courses_are_created_and_refreshed(site: Site, moodle: Served
     found = effects(browser.get(PLATFORM))
     assert found["ELUS-26C03"] == found["ELUS-27A01"] == "inchangée"
     assert found["Finances locales"] == "nouvelle session"
+
+
+def test_a_refresh_that_moves_a_session_tells_its_seat_holders(
+    site: Site, moodle: ServedMoodle
+) -> None:
+    camille = submitted(site)
+    confirm(site, camille)
+    ids = arrange(site, moodle)
+    configure(site, moodle)
+    browser = manager(site)
+    browser.get(PLATFORM)
+    page = submit_to(browser, "/sessions/plateforme", {"course": [str(ids["changed"])]})
+    text = " ".join(page.text.split())
+    assert "1 mise(s) à jour. La personne inscrite en sera informée par courriel." in text
+    with site.db() as db:
+        [notice] = db.execute(select(SessionChangeNotice)).scalars().all()
+    assert (notice.request_id, notice.session_code, notice.revision) == (camille, "26C03S1", 1)
 
 
 def test_a_refresh_alone_needs_no_capacity(site: Site, moodle: ServedMoodle) -> None:

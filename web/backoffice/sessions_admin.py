@@ -384,7 +384,7 @@ def import_sessions(desk: ManageDesk, form: ImportForm) -> Response:
             status=422,
         )
     try:
-        import_training_sessions(desk.db, workflow_id, plan)
+        told = import_training_sessions(desk.db, desk.compiled, plan, desk.runtime.now())
     except SQLAlchemyError:
         return _import_page(
             desk,
@@ -398,7 +398,8 @@ def import_sessions(desk: ManageDesk, form: ImportForm) -> Response:
         desk,
         f"Import terminé : {len(plan.creates)} session(s) créée(s), "
         f"{len(plan.updates)} mise(s) à jour"
-        + (f", {len(plan.rejected)} ligne(s) rejetée(s) ignorée(s)." if plan.rejected else "."),
+        + (f", {len(plan.rejected)} ligne(s) rejetée(s) ignorée(s)." if plan.rejected else ".")
+        + (f" {told_text(told)}" if told else ""),
     )
     return redirect(f"{desk.base}/sessions")
 
@@ -522,7 +523,9 @@ def platform_import(desk: ManageDesk, form: Form) -> Response:
     if errors:
         return _platform_page(desk, **page, errors=errors, status=422)
     try:
-        outcome = apply_platform_sessions(desk.db, desk.compiled.spec.id, plan, chosen, defaults)
+        outcome = apply_platform_sessions(
+            desk.db, desk.compiled, plan, chosen, defaults, desk.runtime.now()
+        )
     except PlatformSessionsConflict:
         return _platform_page(
             desk,
@@ -534,6 +537,7 @@ def platform_import(desk: ManageDesk, form: Form) -> Response:
     flash(
         desk,
         f"Import depuis la plateforme terminé : {outcome.created} session(s) créée(s) "
-        f"(fermées aux inscriptions), {outcome.updated} mise(s) à jour.",
+        f"(fermées aux inscriptions), {outcome.updated} mise(s) à jour."
+        + (f" {told_text(outcome.told)}" if outcome.told else ""),
     )
     return redirect(f"{desk.base}/sessions")
