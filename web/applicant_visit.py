@@ -16,6 +16,8 @@ from engine.compiled import CompiledWorkflow
 from engine.process.firing import RequestSnapshot
 from engine.service.context import Runtime
 from engine.service.drafts import Drafts, Go
+from engine.service.late_registration import LatePass, read_pass
+from engine.service.links import LinkError
 from engine.service.requests import session_field
 from engine.service.sessions import (
     format_moment,
@@ -73,6 +75,9 @@ class WizardVisit:
         self.base = f"/{path}/{code}" if code else f"/{path}"
         self.locale = current.spec.locale
         self.words = Words(self.locale)
+        self.late = self._late_pass()
+        if self.late is not None:
+            self.service.admit(self.late)
 
     @property
     def platform_name(self) -> str:
@@ -105,15 +110,49 @@ class WizardVisit:
             return None
         return self.service.session_by_code(compiled, self.code, self.locale) or None
 
+    @property
+    def late_cookie_name(self) -> str:
+        return f"late_{self.current.spec.id}_{self.code}"
+
+    def _late_pass(self) -> LatePass | None:
+        """The operator's late-registration link this browser followed for this session, if
+        it still holds."""
+        token = self.request.cookies.get(self.late_cookie_name) if self.code else None
+        if not token or self.code is None:
+            return None
+        try:
+            return read_pass(
+                self.runtime.signer, token, self.current.spec.id, self.code, self.runtime.now()
+            )
+        except LinkError:
+            return None
+
+    def set_late_cookie(self, response: Response, token: str, late: LatePass) -> None:
+        response.set_cookie(
+            self.late_cookie_name,
+            token,
+            max_age=max(1, int((late.until - self.runtime.now()).total_seconds())),
+            path=self.base,
+            httponly=True,
+            samesite="lax",
+            secure=self.runtime.settings.secure_cookies,
+        )
+
+    def _open_to_everyone(self) -> bool:
+        """Whether the session takes registrations from everyone, link or not."""
+        row = self.session_row()
+        delay = self.service.closing_delay(self.current)
+        return row is not None and takes_registrations(row, self.runtime.now(), delay)
+
     def session_is_open(self) -> bool:
-        """Whether the session takes registrations now (open, before its closing moment)."""
+        """Whether the session takes registrations now (open, before its closing moment), or
+        this visitor was let in by an operator's late-registration link."""
         if session_field(self.current) is None:
             return True
         row = self.session_row()
         if row is None:
             return False
-        delay = self.service.closing_delay(self.current)
-        return takes_registrations(row, self.runtime.now(), delay)
+        return self.late is not None or self._open_to_everyone()
 
     def account(self) -> Account | None:
         return logged_in(self.request, self.db, Audience.APPLICANT)
@@ -217,6 +256,9 @@ class WizardVisit:
     def render_step(
         self, row: RequestRow | None, compiled: CompiledWorkflow, screen: StepScreen
     ) -> HTMLResponse:
+        if self.late is not None and not self._open_to_everyone():
+            until = format_moment(self.late.until, self.runtime.zone, self.locale)
+            screen.notices.insert(0, ("info", self.words("late_admitted", until=until)))
         catalog = self.service.catalog(compiled)
         answers = dict(row.answers) if row is not None else self.initial_answers(compiled)
         builder = FieldBuilder(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -106,8 +106,12 @@ class DbCatalog:
         *,
         now: datetime | None = None,
         closing: timedelta = timedelta(0),
+        admitted: Container[str] = (),
     ) -> None:
         self.shared = shared
+        # Sessions this visitor may register to although they are closed: an operator gave
+        # them a late-registration link (late_registration.py).
+        self.admitted = admitted
         # Whether a session takes registrations depends on the time, which no counter tracks:
         # what is kept is the session's row, the moment is compared on each call.
         self.now = now if now is not None else datetime.now(UTC)
@@ -162,8 +166,8 @@ class DbCatalog:
 
             key = ("open", self.workflow_id, code)
             record = load() if self.shared is None else self.shared.get(Kind.SESSIONS, key, load)
-            found = self._sessions[code] = record is not None and takes_registrations(
-                record, self.now, self.closing
+            found = self._sessions[code] = record is not None and (
+                code in self.admitted or takes_registrations(record, self.now, self.closing)
             )
         return found
 

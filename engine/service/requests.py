@@ -31,12 +31,14 @@ from .consent_records import record_consents
 from .context import Runtime
 from .effects import CalendarPlace, PreparedEffects, prepare_effects, write_effects
 from .invitations import prepare_invitation, write_invitation
+from .late_registration import LatePass
 from .numbering import format_reference, next_number
 from .request_columns import fill_queue_columns
 from .sessions import (
     closing_delay,
     registration_closes_at,
     seats_taken,
+    session_record,
     session_view,
     session_with_seats,
     takes_registrations,
@@ -107,6 +109,8 @@ class RequestService:
         # Sessions, entries and settings as the database's counters say they are, kept by
         # the process between requests (shared_lookups.py).
         self.shared = RequestLookups(db)
+        # Closed sessions this visitor was let into by an operator's link, by code.
+        self.late_passes: dict[str, LatePass] = {}
 
     def settings_of(self, compiled: CompiledWorkflow) -> dict[str, Any]:
         """The workflow's settings with the values operators changed."""
@@ -127,6 +131,7 @@ class RequestService:
                 self.shared,
                 now=self.runtime.now(),
                 closing=self.closing_delay(compiled),
+                admitted=self.late_passes,
             )
         return found
 
@@ -422,13 +427,31 @@ class RequestService:
                 if account is not None:
                     remember_identity(compiled, account, dict(written.answers))
 
+        late = self.late_passes.get(row.session_code or "")
         return self.fire(
             row,
             compiled,
             self.submit_transition(compiled),
             Actor.applicant(name),
+            late.history_comment()
+            if late is not None and not self.takes_registrations(row, compiled)
+            else None,
             expected_version=row.version,
             on_write=on_write,
+        )
+
+    def admit(self, late: LatePass) -> None:
+        """Lets this visitor register to a closed session (an operator's link)."""
+        self.late_passes[late.code] = late
+        self.forget_lookups()
+
+    def takes_registrations(self, row: RequestRow, compiled: CompiledWorkflow) -> bool:
+        """Whether the request's session takes registrations now, for everyone."""
+        if row.session_code is None:
+            return True
+        record = session_record(self.db, row.workflow_id, row.session_code)
+        return record is not None and takes_registrations(
+            record, self.runtime.now(), self.closing_delay(compiled)
         )
 
     def fire(

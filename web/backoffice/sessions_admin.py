@@ -24,8 +24,15 @@ from engine.service.imports import (
     export_sessions,
     format_moment,
     import_training_sessions,
+    parse_moment,
     plan_sessions_import,
     read_session,
+)
+from engine.service.late_registration import (
+    DEFAULT_LIFETIME,
+    MAX_LIFETIME,
+    LateLinkTooLong,
+    grant,
 )
 from engine.service.platform_sessions import (
     CourseLine,
@@ -45,6 +52,9 @@ from engine.service.sessions import (
     set_session_open,
     takes_registrations,
     update_session,
+)
+from engine.service.sessions import (
+    format_moment as said_moment,
 )
 from engine.store.models import TrainingSession
 
@@ -148,6 +158,7 @@ def _session_page(
     values: dict[str, str],
     errors: dict[str, str],
     status: int = 200,
+    late: dict[str, str] | None = None,
 ) -> HTMLResponse:
     fields = [
         {
@@ -175,8 +186,7 @@ def _session_page(
             "documents": [
                 {
                     "title": f"{desk.text(d.title) or d.id} (PDF)",
-                    "href": f"{desk.base}/presence/{quote(session.code, safe='')}"
-                    f"/documents/{d.id}",
+                    "href": f"{desk.base}/presence/{quote(session.code, safe='')}/documents/{d.id}",
                 }
                 for d in desk.compiled.spec.documents
                 if d.of == "session"
@@ -197,6 +207,17 @@ def _session_page(
                 else w.state,
             }
 
+        now = desk.runtime.now()
+        context["late"] = {
+            "until": format_moment(now + DEFAULT_LIFETIME, zone),
+            "link": "",
+            "until_said": "",
+            "error": "",
+            "closed": not takes_registrations(
+                session, now, RequestService(desk.db, desk.runtime).closing_delay(desk.compiled)
+            ),
+            **(late or {}),
+        }
         context["waiting_line"] = [person(w, i) for i, w in enumerate(line.waiting, start=1)]
         context["offers"] = [person(w) for w in line.offered]
         context["states"] = [
@@ -263,8 +284,13 @@ def show_session(desk: ManageDesk, code: SessionCode) -> HTMLResponse:
     session = find_session(desk.db, desk.compiled.spec.id, code)
     if session is None:
         return not_found(desk, "Cette session")
+    return _session_page(desk, session=session, values=_values(desk, session), errors={})
+
+
+def _values(desk: Desk, session: TrainingSession) -> dict[str, str]:
+    """The session's values as its form shows them."""
     zone = desk.runtime.zone
-    values = {
+    return {
         "code": session.code,
         "title": session.title,
         "starts_at": format_moment(session.starts_at, zone),
@@ -276,7 +302,6 @@ def show_session(desk: ManageDesk, code: SessionCode) -> HTMLResponse:
         "capacity": str(session.capacity),
         "lms_course": session.lms_course or "",
     }
-    return _session_page(desk, session=session, values=values, errors={})
 
 
 @router.post("/sessions/{code}/modifier", response_class=HTMLResponse)
@@ -309,6 +334,46 @@ def edit_session(desk: ManageDesk, code: SessionCode, form: Form) -> Response:
     )
     flash(desk, "Modifications enregistrées." + (f" {told_text(told)}" if told else ""))
     return redirect(f"{desk.base}/sessions/{session.code}/modifier")
+
+
+@router.post("/sessions/{code}/lien-hors-delai", response_class=HTMLResponse)
+def late_registration_link(desk: ManageDesk, code: SessionCode, form: Form) -> Response:
+    """A link that lets its holder register although the session is closed (see
+    engine/service/late_registration.py), shown once on the session's page to be sent or
+    opened; nothing is stored."""
+    session = find_session(desk.db, desk.compiled.spec.id, code)
+    if session is None:
+        return not_found(desk, "Cette session")
+    if not desk.csrf_ok(form):
+        return expired_form(desk)
+    zone = desk.runtime.zone
+    typed = form_text(form, "late_until", 40)
+    until = parse_moment(typed, zone)
+    late = {"until": typed}
+    try:
+        if until is None:
+            raise LateLinkTooLong(typed)
+        token = grant(
+            desk.runtime.signer,
+            desk.compiled.spec.id,
+            session.code,
+            until,
+            desk.staff.account.email,
+            desk.runtime.now(),
+        )
+    except LateLinkTooLong:
+        late["error"] = (
+            "Indiquez une date de fin de validité à venir, au format jj/mm/aaaa hh:mm, "
+            f"dans les {MAX_LIFETIME.days} jours."
+        )
+        return _session_page(
+            desk, session=session, values=_values(desk, session), errors={}, status=422, late=late
+        )
+    base = desk.runtime.settings.base_url.rstrip("/")
+    wizard = desk.compiled.spec.wizard.path
+    late["link"] = f"{base}/{wizard}/{quote(session.code, safe='')}/hors-delai/{token}"
+    late["until_said"] = said_moment(until, zone, desk.locale)
+    return _session_page(desk, session=session, values=_values(desk, session), errors={}, late=late)
 
 
 @router.post("/sessions/{code}/{action}", response_class=HTMLResponse)

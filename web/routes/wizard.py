@@ -13,7 +13,8 @@ from starlette.datastructures import FormData
 from engine.compiled import CompiledWorkflow
 from engine.service.catalog import DbCatalog
 from engine.service.follow import send_follow_mail
-from engine.service.links import LinkError
+from engine.service.late_registration import read_pass
+from engine.service.links import LinkError, LinkProblem
 from engine.service.requests import session_field
 from engine.service.sign_in import LoginProblem, log_in
 from engine.spec.fields import ReferenceChoiceField
@@ -198,6 +199,34 @@ def wizard_router(compiled: CompiledWorkflow) -> APIRouter:
         response = see_other(v.step_url(row.current_step or "") + "?repris=1")
         v.set_draft_cookie(response, token)
         return response
+
+    if with_sessions:
+
+        @router.get("/hors-delai/{token}", response_class=HTMLResponse)
+        def late_registration(
+            request: Request, db: HandlerDb, token: Token, code: str | None = code_param
+        ) -> Response:
+            """An operator's link into a closed session: kept in a cookie for the wizard's
+            pages, then on to the wizard (a draft in progress resumes)."""
+            v = visit(request, db, code)
+            assert code is not None
+            try:
+                late = read_pass(v.runtime.signer, token, workflow_id, code, v.runtime.now())
+            except LinkError as error:
+                expired = error.problem is LinkProblem.EXPIRED
+                return message_page(
+                    request,
+                    v.words["link_expired_title" if expired else "link_invalid_title"],
+                    v.words["late_link_expired" if expired else "late_link_invalid"],
+                    status=410 if expired else 400,
+                    locale=v.locale,
+                    kind="warning",
+                )
+            if v.session_row() is None:
+                return v.session_closed()
+            response = see_other(v.base)
+            v.set_late_cookie(response, token, late)
+            return response
 
     @router.get("/envoyee/{token}", response_class=HTMLResponse)
     def submitted(
