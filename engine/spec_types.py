@@ -5,8 +5,6 @@ those kinds declare their parameters with the same types."""
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
 from typing import Annotated, Any
 
 from pydantic import (
@@ -19,6 +17,8 @@ from pydantic import (
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
+
+from .durations import parse_duration
 
 IDENTIFIER_PATTERN = r"^[a-z][a-z0-9_]*$"
 
@@ -48,18 +48,6 @@ def localized(text: Text, locale: str, default_locale: str) -> str:
     if isinstance(text, str):
         return text
     return text.get(locale) or text.get(default_locale) or next(iter(text.values()), "")
-
-
-_DURATION = re.compile(r"^\s*(\d+)\s*(w|d|h|min|s)\s*$")
-_UNIT_SECONDS = {"w": 604_800, "d": 86_400, "h": 3_600, "min": 60, "s": 1}
-
-
-def parse_duration(value: str) -> timedelta | None:
-    """`"7d"`, `"48h"`, `"30min"`, `"2w"`, `"45s"` → timedelta; anything else → None."""
-    match = _DURATION.match(value)
-    if match is None:
-        return None
-    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
 
 
 def is_duration(value: str) -> bool:

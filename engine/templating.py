@@ -8,18 +8,47 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from jinja2 import BaseLoader, StrictUndefined, nodes, select_autoescape
+from babel.units import format_unit
+from jinja2 import BaseLoader, StrictUndefined, nodes, pass_context, select_autoescape
 from jinja2.meta import find_undeclared_variables
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
+
+from .durations import duration_parts
 
 
 def make_environment(loader: BaseLoader | None = None) -> SandboxedEnvironment:
-    return SandboxedEnvironment(
+    environment = SandboxedEnvironment(
         loader=loader,
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         keep_trailing_newline=False,
     )
+    environment.filters["duration"] = say_duration
+    return environment
+
+
+_DURATION_UNITS = {
+    "w": "duration-week",
+    "d": "duration-day",
+    "h": "duration-hour",
+    "min": "duration-minute",
+    "s": "duration-second",
+}
+
+
+@pass_context
+def say_duration(context: Context, value: object) -> str:
+    """`{{ settings.seat_offer_lifetime | duration }}` → "3 jours": a duration written as in
+    the spec (`3d`, `36h`), said in words in the request's language, in the unit it was written
+    in (36 hours stay 36 hours, not "2 days"). Anything else is shown as it is."""
+    parts = duration_parts(str(value))
+    if parts is None:
+        return str(value)
+    request = context.get("request")
+    locale = request.get("locale") if isinstance(request, dict) else None
+    amount, unit = parts
+    return str(format_unit(amount, _DURATION_UNITS[unit], length="long", locale=locale or "fr"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ lapse passes it to the next; operators see the line and can still promote by han
 
 from __future__ import annotations
 
+from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from engine.process.actors import Actor
@@ -118,6 +119,9 @@ def test_a_cancellation_offers_the_seat_to_the_first_waiting_who_accepts_it(site
     [mail] = offer_mails(site)
     assert mail.to == [email("chloe")]
     assert mail.subject == f"Une place s'est libérée dans la session {CODE} : répondez vite"
+    # How long the seat is held, said in words from the setting operators change.
+    assert "La place vous est réservée pendant 3\xa0jours" in mail.text
+    assert "réservée pendant 3\xa0jours" in BeautifulSoup(mail.html, "html.parser").get_text()
     # The offered seat is held: a second round offers nothing more, and a newcomer waits.
     assert seat_round(site) == 0
     applicant(site, "fanny")
