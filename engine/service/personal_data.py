@@ -258,3 +258,68 @@ def export_request(db: Session, runtime: Runtime, row: RequestRow, by: Eraser) -
         service.entries(compiled, row.answers),
     )
     return export(db, row, display=dict(display), by=by, now=runtime.now())
+
+
+# -- a person: every request of theirs in a workflow ---------------------------------------------
+
+
+def same_person(db: Session, row: RequestRow) -> list[RequestRow]:
+    """The requests of the request's applicant in its workflow, oldest first, itself included:
+    the same address or the same applicant account. Erased requests hold neither, so they are
+    not found again (nor need to be)."""
+    alike = []
+    if row.applicant_email:
+        alike.append(RequestRow.applicant_email == row.applicant_email)
+    if row.account_id is not None:
+        alike.append(RequestRow.account_id == row.account_id)
+    if not alike:
+        return [row]
+    found = db.execute(
+        select(RequestRow)
+        .where(
+            RequestRow.workflow_id == row.workflow_id,
+            RequestRow.anonymised_at.is_(None),
+            or_(*alike),
+        )
+        .order_by(RequestRow.created_at, RequestRow.id)
+    ).scalars()
+    rows = list(found)
+    return rows if any(r.id == row.id for r in rows) else [row, *rows]
+
+
+def export_person(db: Session, runtime: Runtime, rows: list[RequestRow], by: Eraser) -> bytes:
+    """One ZIP for the person: each request's export in a folder named by its reference, and
+    `person.json` listing them. Each export is written in its request's history."""
+    buffer = io.BytesIO()
+    listed = []
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for row in rows:
+            folder = row.reference or row.public_id
+            listed.append({"reference": folder, "folder": f"{folder}/"})
+            inner = zipfile.ZipFile(io.BytesIO(export_request(db, runtime, row, by)))
+            for name in inner.namelist():
+                archive.writestr(f"{folder}/{name}", inner.read(name))
+        archive.writestr(
+            "person.json",
+            json.dumps(
+                {"requests": listed, "exported_at": _when(runtime.now())},
+                ensure_ascii=False,
+                indent=2,
+            ),
+        )
+    return buffer.getvalue()
+
+
+def erase_person(
+    db: Session, rows: list[RequestRow], *, reason: str, by: Eraser, now: datetime
+) -> int:
+    """Erases every request of the person, each in its own transaction (`anonymise`); one
+    erased meanwhile is skipped. Returns how many were erased now."""
+    erased = 0
+    for row in rows:
+        try:
+            anonymise(db, row, reason=reason, by=by, now=now)
+        except AlreadyErased:
+            continue
+        erased += 1
+    return erased

@@ -366,3 +366,74 @@ def test_consents_are_kept_with_their_version_and_listed_per_session(site: Site)
         f"/backoffice/onboarding/consentements?objet=participants_list&session={CODE}"
     )
     assert page.soup.select("#agreements tbody tr") == []
+
+
+LEA = {
+    "trainee": {
+        "first_name": "Léa",
+        "last_name": "Roux",
+        "email": "lea.roux@example.org",
+        "email__confirm": "lea.roux@example.org",
+    }
+}
+
+
+def test_a_persons_page_exports_and_erases_all_their_requests_together(site: Site) -> None:
+    first, second = submitted(site), submitted(site)
+    lea = submitted(site, LEA)
+    with site.db() as db:
+        references = {i: db.get(RequestRow, i).reference for i in (first, second, lea)}
+    browser = manager(site)
+    page = browser.get(f"/backoffice/onboarding/demandes/{references[first]}")
+    person = str(page.soup.select_one("#person-link")["href"])
+    page = browser.get(person)
+    assert page.status == 200
+    assert "camille.martin@example.org" in page.text
+    listed = [
+        row.select_one("th a").get_text() for row in page.soup.select("#person-requests tbody tr")
+    ]
+    assert listed == [references[first], references[second]]  # not Léa's
+
+    response = browser.client.post(f"{person}/export", data={"_csrf": browser.csrf()})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    summary = json.loads(archive.read("person.json"))
+    assert [r["reference"] for r in summary["requests"]] == listed
+    for reference in listed:
+        held = json.loads(archive.read(f"{reference}/request.json"))
+        assert held["reference"] == reference
+        assert held["email"] == "camille.martin@example.org"
+    assert not any(
+        "Roux" in archive.read(name).decode("utf-8", "replace")
+        for name in archive.namelist()
+        if name.endswith(".json")
+    )
+    with site.db() as db:
+        exported = db.execute(
+            select(HistoryRow.request_id).where(HistoryRow.transition == "export_personal_data")
+        ).scalars()
+        assert sorted(exported) == sorted([first, second])
+
+    missing = browser.post(f"{person}/effacer", {"_csrf": browser.csrf(), "reason": ""})
+    assert missing.status == 422 and "Indiquez le motif" in missing.text
+    unconfirmed = browser.post(f"{person}/effacer", {"_csrf": browser.csrf(), "reason": "Écrit"})
+    assert unconfirmed.status == 422 and "Cochez la case" in unconfirmed.text
+    done = browser.post(
+        f"{person}/effacer",
+        {"_csrf": browser.csrf(), "reason": "Courriel du 3/12", "_confirme": "oui"},
+    )
+    assert done.status == 200
+    assert "Les données personnelles de 2 demandes de cette personne ont été effacées." in done.text
+    assert traces_of_the_person(site, first) == traces_of_the_person(site, second) == []
+    with site.db() as db:
+        assert db.get(RequestRow, lea).anonymised_at is None
+        assert db.get(RequestRow, lea).applicant_email == "lea.roux@example.org"
+    again = browser.post(
+        f"{person}/effacer", {"_csrf": browser.csrf(), "reason": "x", "_confirme": "oui"}
+    )
+    assert again.status == 409
+    forged = browser.client.post(f"{person}/export", data={"_csrf": "forged"})
+    assert forged.status_code == 400
+    clerk = staff_browser(site, "accueil@hgi.example", ["tester"])
+    assert clerk.get(f"/backoffice/onboarding/demandes/{references[lea]}/personne").status == 403

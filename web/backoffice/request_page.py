@@ -291,6 +291,7 @@ def request_response(
             else "",
             "export_href": f"{request_href(desk, key)}/donnees-personnelles/export",
             "erase_href": f"{request_href(desk, key)}/donnees-personnelles/effacer",
+            "person_href": f"{request_href(desk, key)}/personne",
             "typed_reason": (typed or {}).get("reason", ""),
             "error_on": error_on if failed == "privacy" else None,
             "error": error if failed == "privacy" else "",
