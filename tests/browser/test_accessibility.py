@@ -180,6 +180,7 @@ def test_every_backoffice_page(app: ServedApp, new_page: NewPage, width: int) ->
         ("/sessions/import", "session import"),
         ("/consentements?objet=participants_list&session=26C03S1", "a consent list"),
         ("/presence/26C03S1", "a session's attendance grid"),
+        (f"/demandes/{reference}/personne", "a person's requests"),
     ]:
         page.goto(backoffice.DESK + path)
         expect(page.locator("h1")).to_be_visible()
