@@ -4,9 +4,16 @@ missing form reported once, form files checked like workflows."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from engine.actions.builtin import default_registry
+from engine.check.checker import check_workflow
+from engine.check.loader import load_workflow
 from engine.check.shape import _walk_subclasses
 from engine.spec_types import SpecModel
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_yes_no_key_of_the_format_takes_only_true_or_false() -> None:
@@ -18,3 +25,32 @@ def test_every_yes_no_key_of_the_format_takes_only_true_or_false() -> None:
         if info.annotation is bool and not any(getattr(m, "strict", False) for m in info.metadata)
     ]
     assert lax == []
+
+
+def _project_copy(tmp_path: Path) -> Path:
+    for folder in ("workflows", "forms", "mail_templates", "pdf_layouts"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    return tmp_path
+
+
+def test_a_missing_include_in_the_shipped_workflow_is_reported_once(tmp_path: Path) -> None:
+    project = _project_copy(tmp_path)
+    path = project / "workflows" / "onboarding.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "- include: trainee_identity" in text
+    path.write_text(text.replace("- include: trainee_identity", "- include: trainee_identiti"))
+    reported = check_workflow(load_workflow(path))
+    assert [(d.code, d.message) for d in reported] == [
+        ("E019", "unknown form 'trainee_identiti' (did you mean 'trainee_identity'?)")
+    ]
+
+
+def test_a_field_missing_for_another_reason_is_still_reported(tmp_path: Path) -> None:
+    project = _project_copy(tmp_path)
+    path = project / "workflows" / "onboarding.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("- include: trainee_identity", "- {id: note, type: text, label: Note}")
+    )
+    codes = {d.code for d in check_workflow(load_workflow(path))}
+    assert {"E011", "E051"} <= codes

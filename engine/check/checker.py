@@ -41,7 +41,8 @@ def check_workflow(loaded: LoadedWorkflow) -> list[Diagnostic]:
     """Shape problems found while loading, then, if the shape is sound, the semantic checks."""
     diagnostics = list(loaded.diagnostics)
     if loaded.workflow is not None:
-        ctx = CheckContext(loaded, loaded.workflow, Scope.of(loaded.workflow))
+        scope = Scope.of(loaded.workflow, complete=not loaded.missing_forms)
+        ctx = CheckContext(loaded, loaded.workflow, scope)
         for check in CHECKS:
             check(ctx)
         diagnostics.extend(ctx.diagnostics)

@@ -52,6 +52,8 @@ class CheckContext:
         locator: Locator | None = None,
     ) -> None:
         """`unknown state 'valdated' in transition 'approve' (did you mean 'validated'?)`"""
+        if code == "E011" and what == "field" and not self.scope.complete:
+            return  # perhaps a field of the missing form, reported once where it is included
         known = list(known)
         where = describe(locator or self.locator, path)
         message = f"unknown {what} '{name}'{where}{suggestion(name, known)}"

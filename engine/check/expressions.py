@@ -63,6 +63,8 @@ def check_expression(
                 )
             continue
         field = ctx.scope.fields.get(root)
+        if field is None and not ctx.scope.complete:
+            continue  # perhaps a field of the missing form, reported once where it is included
         if field is None or not field.has_answer:
             known = sorted(ctx.scope.answer_fields() | roots)
             ctx.report(
