@@ -144,7 +144,7 @@ def _diagnostic_for(
             f"'{_field_name(path)}'{where} is {_written(locator.node(path))}: a yes/no value "
             "is written true or false",
             locator.at(path),
-            "write true or false, without quotes (no, off, yes, on, 1 and 0 are not read as yes/no)",
+            "write true or false, without quotes: no, off, yes, on, 1 and 0 are not yes/no values",
         )
     message = error["msg"]
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == r"^[a-z][a-z0-9_]*$":
