@@ -14,6 +14,7 @@ from engine.check.shape import _walk_subclasses
 from engine.spec_types import SpecModel
 
 ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "invalid"
 
 
 def test_every_yes_no_key_of_the_format_takes_only_true_or_false() -> None:
@@ -54,3 +55,11 @@ def test_a_field_missing_for_another_reason_is_still_reported(tmp_path: Path) ->
     )
     codes = {d.code for d in check_workflow(load_workflow(path))}
     assert {"E011", "E051"} <= codes
+
+
+def test_an_unknown_list_in_a_sub_form_is_reported_in_the_form_file() -> None:
+    path = FIXTURES / "workflows" / "E012_unknown_list_in_sub_form.yaml"
+    reported = check_workflow(load_workflow(path))
+    assert [(d.code, Path(d.position.file).as_posix().split("/")[-2:]) for d in reported] == [
+        ("E012", ["forms", "new_member.yaml"])
+    ]

@@ -21,10 +21,12 @@ class CheckContext:
     workflow: Workflow
     scope: Scope
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Set while checking another file of the project (a sub-form): where paths are found.
+    document: Locator | None = None
 
     @property
     def locator(self) -> Locator:
-        return self.loaded.locator
+        return self.document or self.loaded.locator
 
     def report(
         self,
