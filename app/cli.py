@@ -80,10 +80,15 @@ def cmd_diagram(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    compiled = _load_or_report(args.workflow)
-    if not isinstance(compiled, CompiledWorkflow):
+    try:
+        compiled = _load_or_report(args.workflow)
+        if not isinstance(compiled, CompiledWorkflow):
+            return 1
+        return simulate(compiled, sys.stdout)
+    except Exception as error:  # a simulation ends with one line, never a traceback
+        sys.stdout.flush()
+        print(f"simulation stopped: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
-    return simulate(compiled, sys.stdout)
 
 
 def cmd_render_pdf(args: argparse.Namespace) -> int:

@@ -34,6 +34,7 @@ from .spec.fields import (
     YesNoField,
 )
 from .spec.workflow import Workflow
+from .wizard.pattern_sample import pattern_sample
 from .wizard.values import CONFIRM_SUFFIX
 
 SAMPLE_SESSION_CODE = "SAMPLE1"
@@ -121,8 +122,30 @@ def _one(value: str | list[str]) -> Sample:
     return sample
 
 
-SAMPLES.register(TextField, GivenField)(_one("Exemple"))
-SAMPLES.register(LongTextField)(_one("Texte d'exemple."))
+SAMPLES.register(GivenField)(_one("Exemple"))
+
+
+def _fitted(text: str, min_length: int | None, max_length: int) -> str:
+    """The sample repeated up to the field's minimum length, cut at its maximum."""
+    while min_length is not None and len(text) < min_length:
+        text = f"{text} {text}"
+    return text[:max_length].strip()
+
+
+@SAMPLES.register(TextField)
+def _text(spec: TextField, workflow: Workflow, today: date) -> Inputs:
+    if spec.pattern is not None:
+        text = pattern_sample(spec.pattern, min_length=spec.min_length, max_length=spec.max_length)
+        if text is not None:
+            return {spec.id: text}
+    return {spec.id: _fitted("Exemple", spec.min_length, spec.max_length)}
+
+
+@SAMPLES.register(LongTextField)
+def _long_text(spec: LongTextField, workflow: Workflow, today: date) -> Inputs:
+    return {spec.id: _fitted("Texte d'exemple.", spec.min_length, spec.max_length)}
+
+
 SAMPLES.register(PhoneField)(_one("06 12 34 56 78"))
 SAMPLES.register(PostalCodeField)(_one("75001"))
 SAMPLES.register(YesNoField, CheckboxField, ConsentField)(_one("yes"))
@@ -286,9 +309,37 @@ def sample_session_context(compiled: Any) -> dict[str, Any]:
     )
 
 
+# What an operator writes when a transition asks for a comment, by language.
+SAMPLE_COMMENTS = {
+    "fr": "Commentaire d'exemple saisi par le gestionnaire.",
+    "en": "A sample comment written by the manager.",
+}
+
+
+def sample_comment(locale: str) -> str:
+    return SAMPLE_COMMENTS.get(locale.split("-")[0], SAMPLE_COMMENTS["fr"])
+
+
+def _mailing_transition(workflow: Workflow, template: str) -> Any:
+    """The first transition whose actions send this mail template, or None."""
+    for transition in workflow.process.transitions:
+        for action in transition.actions:
+            if template in (
+                getattr(action.params, "template", None),
+                getattr(action.params, "mail", None),
+            ):
+                return transition
+    return None
+
+
 def sample_mail(compiled: Any, template: str) -> Any:
-    """A mail template rendered for the sample request."""
-    context = compiled.template_context(sample_snapshot(compiled))
+    """A mail template rendered for the sample request, as the first transition sending it
+    would send it, with a sample comment (`transition.comment`)."""
+    context = compiled.template_context(
+        sample_snapshot(compiled),
+        transition=_mailing_transition(compiled.spec, template),
+        comment=sample_comment(compiled.spec.locale),
+    )
     context["account"] = {
         "login": "camille.martin@example.org",
         "email": "camille.martin@example.org",

@@ -10,7 +10,13 @@ from typing import TextIO
 from .compiled import CompiledWorkflow
 from .process.actors import Actor
 from .process.firing import RequestSnapshot
-from .samples import SpecCatalog, sample_entries, sample_inputs, sample_session
+from .samples import (
+    SpecCatalog,
+    sample_comment,
+    sample_entries,
+    sample_inputs,
+    sample_session,
+)
 from .spec.process import ByEvent, ByLink, ByRoles, ByTimer
 
 
@@ -80,8 +86,12 @@ def simulate(compiled: CompiledWorkflow, out: TextIO) -> int:
             out.write("no further transition on the main path\n")
             break
         transition, actor = choice
-        result = compiled.process.fire(snapshot, transition.id, actor)
+        # An operator writes a comment where the transition asks for one.
+        comment = sample_comment(spec.locale) if transition.comment is not None else None
+        result = compiled.process.fire(snapshot, transition.id, actor, comment=comment)
         out.write(f"  --{transition.id} ({actor.name or actor.kind})--> {result.target}\n")
+        if comment is not None:
+            out.write(f"      comment: {comment}\n")
         for effect in result.effects:
             out.write(f"      {effect}\n")
         state, version = result.target, result.version

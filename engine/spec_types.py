@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
+    Strict,
     StringConstraints,
 )
 from pydantic.json_schema import JsonSchemaValue
@@ -35,6 +36,10 @@ Identifier = Annotated[
     StringConstraints(pattern=IDENTIFIER_PATTERN, max_length=64),
     Field(description="lower-case letters, digits and underscores, starting with a letter"),
 ]
+
+# YAML 1.1 reads `no`, `off` or `on` as booleans and pydantic would take `1` or "yes": the format
+# says true or false, and anything else is refused (E092) rather than guessed.
+YamlBool = Annotated[bool, Strict()]
 
 LocaleCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(?:-[A-Z]{2})?$")]
 

@@ -6,6 +6,7 @@ from .consents import check_consents
 from .context import CheckContext
 from .diagnostics import Diagnostic, Severity, sort_key
 from .expressions import check_expressions
+from .forms import check_sub_forms
 from .graph import check_graph, check_seat_events, check_session_change_events
 from .loader import LoadedWorkflow
 from .names import check_names
@@ -34,6 +35,7 @@ CHECKS = (
     check_webhooks,
     check_retention,
     check_consents,
+    check_sub_forms,
 )
 
 
@@ -41,7 +43,8 @@ def check_workflow(loaded: LoadedWorkflow) -> list[Diagnostic]:
     """Shape problems found while loading, then, if the shape is sound, the semantic checks."""
     diagnostics = list(loaded.diagnostics)
     if loaded.workflow is not None:
-        ctx = CheckContext(loaded, loaded.workflow, Scope.of(loaded.workflow))
+        scope = Scope.of(loaded.workflow, complete=not loaded.missing_forms)
+        ctx = CheckContext(loaded, loaded.workflow, scope)
         for check in CHECKS:
             check(ctx)
         diagnostics.extend(ctx.diagnostics)

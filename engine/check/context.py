@@ -21,10 +21,12 @@ class CheckContext:
     workflow: Workflow
     scope: Scope
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Set while checking another file of the project (a sub-form): where paths are found.
+    document: Locator | None = None
 
     @property
     def locator(self) -> Locator:
-        return self.loaded.locator
+        return self.document or self.loaded.locator
 
     def report(
         self,
@@ -52,6 +54,8 @@ class CheckContext:
         locator: Locator | None = None,
     ) -> None:
         """`unknown state 'valdated' in transition 'approve' (did you mean 'validated'?)`"""
+        if code == "E011" and what == "field" and not self.scope.complete:
+            return  # perhaps a field of the missing form, reported once where it is included
         known = list(known)
         where = describe(locator or self.locator, path)
         message = f"unknown {what} '{name}'{where}{suggestion(name, known)}"

@@ -79,6 +79,9 @@ CODES: dict[str, str] = {
     "E080": "a session change event's transition from a state that holds no seat",
     "E085": "unknown invited workflow",
     "E086": "an invitation's answer is not a given field of the invited workflow",
+    "E090": "condition compares a field with a value it cannot take",
+    "E091": "not a valid duration",
+    "E092": "a yes/no value written other than true or false",
 }
 
 

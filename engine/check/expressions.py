@@ -12,6 +12,7 @@ from ..spec.locate import Locator
 from ..spec.source import Position
 from .context import CheckContext, PathT
 from .diagnostics import Diagnostic
+from .literals import literal_problems
 from .scope import EXPRESSION_ROOTS, PROCESS_EXPRESSION_ROOTS
 from .shape import suggestion
 
@@ -52,6 +53,8 @@ def check_expression(
             )
         )
         return
+    for problem in literal_problems(expression, ctx.scope.fields, ctx.workflow):
+        ctx.report("E090", f"{what} {problem.message}", path, problem.hint, locator=locator)
     for name in sorted(expression.names):
         parts = name.split(".")
         root = parts[0]
@@ -63,6 +66,8 @@ def check_expression(
                 )
             continue
         field = ctx.scope.fields.get(root)
+        if field is None and not ctx.scope.complete:
+            continue  # perhaps a field of the missing form, reported once where it is included
         if field is None or not field.has_answer:
             known = sorted(ctx.scope.answer_fields() | roots)
             ctx.report(

@@ -72,6 +72,8 @@ class LoadedWorkflow:
     invited: dict[str, LoadedDocument[Workflow]] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # The forms the steps include that could not be read: their fields are unknown.
+    missing_forms: set[str] = field(default_factory=set)
 
     @property
     def content_hash(self) -> str:
@@ -174,6 +176,8 @@ def _expand_includes(loaded: LoadedWorkflow, reader: _Reader) -> None:
             continue  # not a form id (perhaps a path): refused by validation, never read
         position = fields.item_positions[index]
         form = _load_form(loaded, reader, name)
+        if form is None or form.model is None:
+            loaded.missing_forms.add(name)
         if form is None:
             known = sorted(p.stem for p in (loaded.root / "forms").glob("*.yaml"))
             close = difflib.get_close_matches(name, known, n=1)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from ..actions.builtin import default_registry
 from ..actions.registry import Reference
 from ..spec.fields import GivenField, ReferenceChoiceField, SessionField
 from ..spec.process import EVENTS, TIMER_DATES, ByEvent, ByLink, ByRoles, ByTimer, DatedTimer
 from ..spec.workflow import Document
-from ..spec_types import is_duration
+from ..spec_types import IDENTIFIER_PATTERN, is_duration
 from .context import CheckContext, PathT
 
 
@@ -53,7 +55,16 @@ def _check_duration(ctx: CheckContext, value: str, path: PathT) -> None:
         return
     settings = {s.id: s for s in ctx.workflow.settings}
     setting = settings.get(value)
-    if setting is None:
+    if setting is None and not re.fullmatch(IDENTIFIER_PATTERN, value):
+        # Not a possible setting id either (`7 jours`, `2 days`): the author meant a duration.
+        ctx.report(
+            "E091",
+            f"'{value}' is not a valid duration",
+            path,
+            "write a number and a unit: 30s, 30min, 48h, 7d or 2w "
+            "(or the id of a setting of type duration)",
+        )
+    elif setting is None:
         ctx.unknown(
             "E017",
             "setting",

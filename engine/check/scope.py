@@ -71,6 +71,8 @@ TEMPLATE_ROOTS = frozenset(
         "attendance",
     }
 )
+# The roots whose next segment is a field id.
+FIELD_ROOTS = frozenset({"answers", "display", "entries"})
 # A training session's documents (`of: session`) read the session, not a request: its
 # half-days and its participants (the requests holding a seat, their data not erased).
 PARTICIPANT_ATTRIBUTES = frozenset(
@@ -102,9 +104,12 @@ class Scope:
     links: frozenset[str]
     organisation: frozenset[str]
     answers: frozenset[str]  # ids of the fields that store an answer
+    # False when a form the steps include is missing: the fields it would declare are unknown,
+    # so a name that is not declared may well be one of them and is not reported.
+    complete: bool = True
 
     @classmethod
-    def of(cls, workflow: Workflow) -> Scope:
+    def of(cls, workflow: Workflow, *, complete: bool = True) -> Scope:
         fields: dict[str, BaseField] = {}
         field_step: dict[str, int] = {}
         for index, step in enumerate(workflow.wizard.steps):
@@ -128,6 +133,7 @@ class Scope:
             links=frozenset(link.id for link in workflow.links),
             organisation=frozenset(workflow.organisation),
             answers=frozenset(fid for fid, field in fields.items() if field.has_answer),
+            complete=complete,
         )
 
     def answer_fields(self) -> frozenset[str]:
@@ -162,6 +168,8 @@ class Scope:
         root = parts[0]
         allowed = self.attributes_of(root)
         if allowed is None or len(parts) < 2:
+            return None
+        if not self.complete and root in FIELD_ROOTS:
             return None
         if parts[1] not in allowed:
             return _unknown(f"{root}.{parts[1]}", parts[1], allowed)

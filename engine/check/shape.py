@@ -138,12 +138,24 @@ def _diagnostic_for(
         return Diagnostic(
             "E005", f"'{_field_name(path)}'{where} must be a mapping", locator.at(path)
         )
+    if kind == "bool_type":
+        return Diagnostic(
+            "E092",
+            f"'{_field_name(path)}'{where} is {_written(locator.node(path))}: a yes/no value "
+            "is written true or false",
+            locator.at(path),
+            "write true or false, without quotes: no, off, yes, on, 1 and 0 are not yes/no values",
+        )
     message = error["msg"]
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == r"^[a-z][a-z0-9_]*$":
         message = "an id uses lower-case letters, digits and underscores, starting with a letter"
     return Diagnostic(
         "E005", f"invalid value for '{_field_name(path)}'{where}: {message}", locator.at(path)
     )
+
+
+def _written(value: Any) -> str:
+    return f"'{value}'" if isinstance(value, str) else f"{value!r}"
 
 
 def validation_diagnostics(

@@ -12,7 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import Discriminator, Field, Tag
 
-from ..spec_types import DurationOrSetting, Identifier, SpecModel, Text
+from ..spec_types import DurationOrSetting, Identifier, SpecModel, Text, YamlBool
 
 Expression = Annotated[str, Field(description="a condition in the expression language")]
 
@@ -63,7 +63,7 @@ class BaseField(SpecModel):
 class InputField(BaseField):
     label: Text
     help: Text | None = None
-    required: bool = False
+    required: YamlBool = False
     required_if: Expression | None = None
 
     def is_required(self) -> bool:
@@ -231,7 +231,7 @@ class GivenField(InputField):
 
     type: Literal["given"]
     max_length: int = Field(default=200, ge=1, le=10_000)
-    email: bool = Field(
+    email: YamlBool = Field(
         False, description="the given answer is an email address (the applicant's, to mail)"
     )
 

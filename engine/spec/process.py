@@ -20,7 +20,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from ..actions.builtin import default_registry
-from ..spec_types import DurationOrSetting, Identifier, SpecModel, Text, one_or_many
+from ..spec_types import DurationOrSetting, Identifier, SpecModel, Text, YamlBool, one_or_many
 from .fields import Expression
 
 
@@ -28,8 +28,8 @@ class State(SpecModel):
     id: Identifier
     label: Text
     category: Identifier
-    final: bool = False
-    holds_seat: bool = Field(
+    final: YamlBool = False
+    holds_seat: YamlBool = Field(
         False,
         description="requests in this state take a seat of their training session",
     )
@@ -128,7 +128,7 @@ Actor = Annotated[
 class CommentRule(SpecModel):
     """A comment asked for when the transition is fired (a rejection reason, for instance)."""
 
-    required: bool = False
+    required: YamlBool = False
     label: Text = {"fr": "Commentaire", "en": "Comment"}
 
 
@@ -254,7 +254,7 @@ class Transition(SpecModel):
     comment: CommentRule | None = None
     confirm: Text | None = Field(default=None, description="a question asked before firing")
     style: Literal["primary", "secondary", "danger"] = "primary"
-    bulk: bool = Field(default=False, description="may be fired on many requests at once")
+    bulk: YamlBool = Field(default=False, description="may be fired on many requests at once")
     actions: tuple[ActionCall, ...] = ()
 
     model_config = ConfigDict(populate_by_name=True)

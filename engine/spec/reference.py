@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from ..spec_types import Identifier, SpecModel, Text
+from ..spec_types import Identifier, SpecModel, Text, YamlBool
 
 
 class ListField(SpecModel):
@@ -16,9 +16,9 @@ class ListField(SpecModel):
     id: Identifier
     label: Text
     type: Literal["text", "email", "postal_code", "phone", "boolean", "integer", "reference"]
-    required: bool = False
+    required: YamlBool = False
     list: Identifier | None = Field(default=None, description="for type reference: the list")
-    searchable: bool = False
+    searchable: YamlBool = False
 
 
 class EntryStatus(SpecModel):
@@ -32,7 +32,7 @@ class ReferenceEntry(SpecModel):
     id: Identifier
     label: Text
     status: Identifier | None = None
-    active: bool = True
+    active: YamlBool = True
     values: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="before")

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from ..spec_types import DurationOrSetting, Identifier, LocaleCode, SpecModel, Text
+from ..spec_types import DurationOrSetting, Identifier, LocaleCode, SpecModel, Text, YamlBool
 from .fields import Expression, FieldItem
 from .process import Process
 from .reference import ReferenceList
@@ -110,7 +110,7 @@ class Wizard(SpecModel):
     start_actions: tuple[StartAction, ...] = ()
     submit_label: Text = {"fr": "Envoyer ma demande", "en": "Send my request"}
     submitted_message: Text | None = None
-    invitation_only: bool = Field(
+    invitation_only: YamlBool = Field(
         False,
         description=(
             "the wizard opens only from an invitation's link (another workflow's `invite`): "
