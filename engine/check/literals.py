@@ -110,7 +110,7 @@ def _number(
 def _compared(node: Comparison) -> Iterator[tuple[Name, Literal]]:
     """The (field name, literal) pairs a comparison sets against each other."""
     left, right = node.left, node.right
-    if node.operator in ("==", "!="):
+    if node.operator in ("==", "!=", "<", "<=", ">", ">="):
         if isinstance(left, Name) and isinstance(right, Literal):
             yield left, right
         elif isinstance(right, Name) and isinstance(left, Literal):
