@@ -90,3 +90,8 @@ def test_render_mail_sample_shows_a_sample_comment(capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     assert "None" not in out
     assert "Reason:\n\nA sample comment written by the manager." in out
+
+
+def test_a_pattern_longer_than_the_field_gives_no_sample_quickly() -> None:
+    assert pattern_sample(r"(a{999}){999}", max_length=200) is None
+    assert pattern_sample(r"(?<=x)y", max_length=200) is None  # a lookbehind cannot be honoured

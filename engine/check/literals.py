@@ -57,7 +57,8 @@ def _closest(value: str, ids: list[str]) -> str:
 def _one_of(field: BaseField, value: Any, ids: list[str], what: str) -> LiteralProblem | None:
     if isinstance(value, str) and value in ids:
         return None
-    close = _closest(value, ids) if isinstance(value, str) else ""
+    # `level == 1` where the choice's id is '1': ids are texts, written in quotes.
+    close = _closest(value if isinstance(value, str) else _written(value), ids)
     shown = ", ".join(ids) if len(ids) <= 12 else ", ".join(ids[:12]) + ", ..."
     return LiteralProblem(
         f"compares '{field.id}' with {_written(value)}, which is not {what}{close}",
@@ -110,7 +111,7 @@ def _number(
 def _compared(node: Comparison) -> Iterator[tuple[Name, Literal]]:
     """The (field name, literal) pairs a comparison sets against each other."""
     left, right = node.left, node.right
-    if node.operator in ("==", "!="):
+    if node.operator in ("==", "!=", "<", "<=", ">", ">="):
         if isinstance(left, Name) and isinstance(right, Literal):
             yield left, right
         elif isinstance(right, Name) and isinstance(left, Literal):

@@ -65,8 +65,9 @@ def _class_char(items: list[tuple[Any, Any]]) -> str:
 
 
 class _Walk:
-    def __init__(self, extra: int) -> None:
+    def __init__(self, extra: int, limit: int) -> None:
         self.extra = extra  # repetitions beyond each minimum
+        self.limit = limit  # longer than the field allows: no use going on (`(a{999}){999}`)
         self.groups: dict[int, str] = {}
         self.wildcards = 0
 
@@ -86,7 +87,14 @@ class _Walk:
         if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
             low, high, sub = value
             count = low + self.extra if high == sre.MAXREPEAT else min(high, low + self.extra)
-            return "".join(self.text(sub) for _ in range(count))
+            parts: list[str] = []
+            length = 0
+            for _ in range(count):
+                parts.append(self.text(sub))
+                length += len(parts[-1])
+                if length > self.limit:
+                    raise _Unsupported("longer than the field allows")
+            return "".join(parts)
         if op is sre.SUBPATTERN:
             group, _add, _del, sub = value
             text = self.text(sub)
@@ -113,7 +121,7 @@ def pattern_sample(pattern: str, *, min_length: int | None = None, max_length: i
         return None
     for extra in (0, 1, 2, 4, 8, 16):
         try:
-            text = _Walk(extra).text(tree)
+            text = _Walk(extra, max_length).text(tree)
         except (_Unsupported, StopIteration, RecursionError):
             return None
         if (
