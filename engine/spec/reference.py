@@ -5,9 +5,19 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from ..spec_types import Identifier, SpecModel, Text
+
+# What a list's own field holds in an entry written flat: text, a number, yes/no, or nothing.
+_ENTRY_VALUE_SCHEMA: dict[str, Any] = {"type": ["string", "number", "boolean", "null"]}
+
+
+def _flat_entry_schema(schema: dict[str, Any]) -> None:
+    # The model forbids unknown keys once they are gathered under `values`; the YAML has them
+    # flat beside `id` and `label`, so editors must accept any other key with a plain value.
+    # Which keys are the list's fields is checked by `onboarding validate` (E011).
+    schema["additionalProperties"] = _ENTRY_VALUE_SCHEMA
 
 
 class ListField(SpecModel):
@@ -27,13 +37,21 @@ class EntryStatus(SpecModel):
 
 
 class ReferenceEntry(SpecModel):
-    """An initial entry: `id`, `label`, optional `status` and `active`, then the list's fields."""
+    """An initial entry: `id`, `label`, optional `status` and `active`, then the list's own
+    fields, written flat beside them (`{id: x, label: X, postal_code: "75001"}`)."""
 
-    id: Identifier
-    label: Text
-    status: Identifier | None = None
-    active: bool = True
-    values: dict[str, Any] = Field(default_factory=dict)
+    model_config = ConfigDict(json_schema_extra=_flat_entry_schema)
+
+    id: Identifier = Field(description="the entry's id, what answers and conditions name")
+    label: Text = Field(description="what applicants and operators see")
+    status: Identifier | None = Field(
+        default=None, description="one of the list's statuses (default: its default_status)"
+    )
+    active: bool = Field(True, description="false: kept for old requests, no longer offered")
+    values: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the list's own fields, when not written flat beside id and label",
+    )
 
     @model_validator(mode="before")
     @classmethod
