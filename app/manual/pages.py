@@ -1,0 +1,31 @@
+"""The generated pages of the author's manual, by file name, and writing them to a folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from .action_kinds_page import action_kinds_page
+from .field_kinds_page import field_kinds_page
+
+PAGES: dict[str, Callable[[], str]] = {
+    "field-kinds.md": field_kinds_page,
+    "action-kinds.md": action_kinds_page,
+}
+
+COMMAND = "onboarding docs --write docs/authoring"
+
+
+def generated() -> dict[str, str]:
+    return {name: page() for name, page in PAGES.items()}
+
+
+def write(folder: Path) -> list[Path]:
+    """Writes every generated page into `folder`; the hand-written pages there stay."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in generated().items():
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
