@@ -12,6 +12,10 @@ import pytest
 from app.cli import main
 from app.manual.pages import COMMAND, PAGES
 from engine.actions.builtin import default_registry
+from engine.check.code_help import CODE_HELP
+from engine.check.diagnostics import CODES
+from engine.check.scope import SESSION_DOCUMENT_ROOTS, TEMPLATE_ROOTS
+from engine.expr import FUNCTIONS
 from engine.spec.fields import FIELD_KINDS
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -70,3 +74,36 @@ def test_every_parameter_of_an_action_kind_is_described(kind: str) -> None:
     assert action is not None
     assert action.description
     assert _undescribed(action.params) == []
+
+
+def test_every_diagnostic_code_has_an_example_and_a_fix() -> None:
+    assert set(CODE_HELP) == set(CODES)
+    for code, help_ in CODE_HELP.items():
+        assert help_.example.strip() and help_.fix.strip(), code
+
+
+def test_the_diagnostics_page_gives_each_code_its_example_and_fix() -> None:
+    page = (MANUAL / "diagnostics.md").read_text(encoding="utf-8")
+    for code, help_ in CODE_HELP.items():
+        section = page.split(f"\n## {code}\n", 1)[1].split("\n## ", 1)[0]
+        assert help_.example in section and help_.fix in section, code
+
+
+def test_posted_names_are_those_the_wizard_reads() -> None:
+    page = (MANUAL / "posted-names.md").read_text(encoding="utf-8")
+    assert "| `email` | `<id>`, `<id>__confirm` |" in page
+    assert "`<id>__new__<field id>`" in page
+    assert "| `_csrf` |" in page
+
+
+def test_template_variables_name_every_root_and_its_attributes() -> None:
+    page = (MANUAL / "template-variables.md").read_text(encoding="utf-8")
+    for root in TEMPLATE_ROOTS | SESSION_DOCUMENT_ROOTS:
+        assert f"| `{root}` |" in page, root
+    assert "`comment`, `id`, `label`" in page  # transition.comment
+
+
+def test_the_expressions_page_lists_every_function() -> None:
+    page = (MANUAL / "expressions.md").read_text(encoding="utf-8")
+    for name in FUNCTIONS:
+        assert f"| `{name}(x)` |" in page
