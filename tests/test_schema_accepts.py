@@ -20,9 +20,9 @@ REJECTED_AT = re.compile(r"^# rejected at: (?P<path>\S+)$", re.MULTILINE)
 
 
 def _shipped() -> list[tuple[Path, str]]:
-    """Every YAML file of the project's folders, and of the same folders under examples/."""
+    """Every YAML file of the project's folders, of examples/ and of the tutorial's project."""
     found = []
-    for base in (PROJECT, PROJECT / "examples"):
+    for base in (PROJECT, PROJECT / "examples", PROJECT / "docs" / "authoring" / "tutorial"):
         for folder, kind in FOLDERS.items():
             found.extend((path, kind) for path in sorted((base / folder).glob("*.yaml")))
     return found
