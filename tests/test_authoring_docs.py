@@ -107,3 +107,15 @@ def test_the_expressions_page_lists_every_function() -> None:
     page = (MANUAL / "expressions.md").read_text(encoding="utf-8")
     for name in FUNCTIONS:
         assert f"| `{name}(x)` |" in page
+
+
+def test_every_excerpt_of_the_tutorial_is_copied_from_its_project() -> None:
+    tutorial = (MANUAL / "tutorial.md").read_text(encoding="utf-8")
+    project = MANUAL / "tutorial"
+    workflow = (project / "workflows" / "workshop.yaml").read_text(encoding="utf-8")
+    excerpts = re.findall(r"```yaml\n(.*?)```", tutorial, re.DOTALL)
+    assert len(excerpts) >= 8
+    for excerpt in excerpts:
+        assert excerpt in workflow, excerpt
+    mail = (project / "mail_templates" / "workshop_received" / "body.txt").read_text("utf-8")
+    assert f"```\n{mail}```" in tutorial
