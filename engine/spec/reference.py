@@ -24,16 +24,18 @@ class ListField(SpecModel):
     """A column of a reference list besides the built-in `id` and `label`."""
 
     id: Identifier
-    label: Text
+    label: Text = Field(description="the column's name in the backoffice")
     type: Literal["text", "email", "postal_code", "phone", "boolean", "integer", "reference"]
-    required: bool = False
+    required: bool = Field(False, description="true: every entry has a value")
     list: Identifier | None = Field(default=None, description="for type reference: the list")
-    searchable: bool = False
+    searchable: bool = Field(
+        False, description="true: a search box of a reference_choice field looks in it"
+    )
 
 
 class EntryStatus(SpecModel):
     id: Identifier
-    label: Text
+    label: Text = Field(description="the status's name")
 
 
 class ReferenceEntry(SpecModel):
@@ -68,9 +70,19 @@ class ReferenceEntry(SpecModel):
 
 class ReferenceList(SpecModel):
     id: Identifier
-    label: Text
+    label: Text = Field(description="the list's name in the backoffice")
     item_label: Text | None = Field(default=None, description="the name of one entry")
-    fields: tuple[ListField, ...] = ()
-    statuses: tuple[EntryStatus, ...] = ()
-    default_status: Identifier | None = None
-    entries: tuple[ReferenceEntry, ...] = ()
+    fields: tuple[ListField, ...] = Field(
+        (), description="the entries' own fields, besides id and label"
+    )
+    statuses: tuple[EntryStatus, ...] = Field(
+        (), description="the statuses an entry may have (referenced, awaiting review...)"
+    )
+    default_status: Identifier | None = Field(
+        None, description="the status of entries that name none"
+    )
+    entries: tuple[ReferenceEntry, ...] = Field(
+        (),
+        description="the entries loaded when the database is set up; operators edit them "
+        "afterwards",
+    )
