@@ -16,6 +16,7 @@ from engine.check.code_help import CODE_HELP
 from engine.check.diagnostics import CODES
 from engine.check.scope import SESSION_DOCUMENT_ROOTS, TEMPLATE_ROOTS
 from engine.expr import FUNCTIONS
+from engine.schema import SCHEMAS
 from engine.spec.fields import FIELD_KINDS
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -119,3 +120,9 @@ def test_every_excerpt_of_the_tutorial_is_copied_from_its_project() -> None:
         assert excerpt in workflow, excerpt
     mail = (project / "mail_templates" / "workshop_received" / "body.txt").read_text("utf-8")
     assert f"```\n{mail}```" in tutorial
+
+
+@pytest.mark.parametrize("kind", sorted(SCHEMAS))
+def test_every_option_of_a_file_format_is_described(kind: str) -> None:
+    model, _ = SCHEMAS[kind]
+    assert _undescribed(model) == []

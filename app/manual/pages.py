@@ -9,10 +9,12 @@ from .action_kinds_page import action_kinds_page
 from .diagnostics_page import diagnostics_page
 from .expressions_page import expressions_page
 from .field_kinds_page import field_kinds_page
+from .formats_page import formats_page
 from .posted_names_page import posted_names_page
 from .template_variables_page import template_variables_page
 
 PAGES: dict[str, Callable[[], str]] = {
+    "formats.md": formats_page,
     "field-kinds.md": field_kinds_page,
     "action-kinds.md": action_kinds_page,
     "template-variables.md": template_variables_page,

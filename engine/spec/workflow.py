@@ -143,7 +143,7 @@ class Wizard(SpecModel):
 class Applicant(SpecModel):
     """Which answers identify the applicant, so the engine can mail them and create accounts."""
 
-    email: Identifier
+    email: Identifier = Field(description="the email field whose address receives the mails")
     first_name: Identifier | None = Field(
         None, description="the field holding the applicant's first name (accounts, lists)"
     )
