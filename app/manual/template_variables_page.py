@@ -48,8 +48,9 @@ def template_variables_page() -> str:
         f"Read by {REQUEST_TEXTS}:",
         _roots_table(TEMPLATE_ROOTS),
         "Every answer field is present in `answers` and `display`, `null` when unanswered, so "
-        "`{% if answers.company %}` is safe. In a notice of the wizard, only the answers of "
-        "earlier steps are known, and `transition`, `links`, `account` are empty.",
+        "`{% if answers.company %}` is safe. In a notice of the wizard, `answers` holds what "
+        "the draft has stored so far (the earlier steps' answers), and `transition`, "
+        "`account`, `platform_account` and `invitation` are empty.",
         "## A training session's documents",
         f"Read by {SESSION_TEXTS}:",
         _roots_table(SESSION_DOCUMENT_ROOTS),
