@@ -18,6 +18,7 @@ from engine.check.scope import SESSION_DOCUMENT_ROOTS, TEMPLATE_ROOTS
 from engine.expr import FUNCTIONS
 from engine.schema import SCHEMAS
 from engine.spec.fields import FIELD_KINDS
+from engine.spec.source import parse_yaml
 
 PROJECT = Path(__file__).resolve().parent.parent
 MANUAL = PROJECT / "docs" / "authoring"
@@ -126,3 +127,14 @@ def test_every_excerpt_of_the_tutorial_is_copied_from_its_project() -> None:
 def test_every_option_of_a_file_format_is_described(kind: str) -> None:
     model, _ = SCHEMAS[kind]
     assert _undescribed(model) == []
+
+
+def test_each_diagnostic_example_reads_as_yaml_or_shows_its_own_reading_problem() -> None:
+    reading_problems = {"E001": "YAML syntax error", "E008": "duplicate key"}
+    for code, help_ in CODE_HELP.items():
+        problems = [p.message for p in parse_yaml(help_.example, code).problems]
+        expected = reading_problems.get(code)
+        if expected is None:
+            assert problems == [], code
+        else:
+            assert any(expected in message for message in problems), (code, problems)

@@ -172,7 +172,7 @@ CODE_HELP: dict[str, CodeHelp] = {
         "The form must ask for `label` and every required field of the list.",
     ),
     "E064": CodeHelp(
-        "locale: fr\n...\nlabel: {en: Done}",
+        "locale: fr\nprocess:\n  states:\n    - {id: done, label: {en: Done}, category: closed}",
         "Every translated text has the workflow's default locale: add it.",
     ),
     "E065": CodeHelp(
