@@ -35,7 +35,7 @@ def formats_page() -> str:
         "# File formats",
         "Every option of the three YAML formats, as their JSON Schemas (`schema/`) give them to "
         "editors. Field kinds and action kinds are in [Field kinds](field-kinds.md) and "
-        "[Action kinds](action-kinds.md). A text (\"text (or translations)\") is one string in "
+        '[Action kinds](action-kinds.md). A text ("text (or translations)") is one string in '
         "the workflow's language or a map of translations; a duration is written `7d`, `48h`, "
         "`30min`, `2w` or `45s`, or names a setting of type duration.",
     ]
