@@ -63,6 +63,22 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    # The manual's pages read the web layer's form names: loaded for this command only.
+    from app.manual.pages import PAGES, write
+
+    if args.write:
+        for path in write(Path(args.write)):
+            print(f"wrote {path}")
+        return 0
+    page = PAGES.get(args.page)
+    if page is None:
+        print(f"unknown page '{args.page}' (pages: {', '.join(PAGES)})", file=sys.stderr)
+        return 2
+    sys.stdout.write(page())
+    return 0
+
+
 def _load_or_report(path: str) -> object | None:
     try:
         return load_compiled(Path(path))
@@ -225,6 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--kind", choices=("workflow", "form", "pdf_layout"), default="workflow")
     schema.add_argument("--write", metavar="DIR", help="write every schema into DIR")
     schema.set_defaults(handler=cmd_schema)
+
+    docs = commands.add_parser("docs", help="print or write the generated pages of the manual")
+    docs.add_argument("--page", default="field-kinds.md", help="the page to print")
+    docs.add_argument("--write", metavar="FOLDER", help="write every generated page there")
+    docs.set_defaults(handler=cmd_docs)
 
     diagram = commands.add_parser("diagram", help="print the process as a Mermaid diagram")
     diagram.add_argument("workflow", metavar="WORKFLOW")

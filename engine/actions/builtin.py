@@ -24,18 +24,30 @@ from .registry import ActionKind, ActionRegistry, PlanContext, Reference
 
 
 class SendMailParams(SpecModel):
+    """A mail rendered from `mail_templates/<template>/`, queued in the firing's transaction
+    and sent by the worker."""
+
     template: Identifier = Field(description="a folder of mail_templates/")
-    to: one_or_many(Recipient)  # type: ignore[valid-type]
-    cc: one_or_many(Recipient) = ()  # type: ignore[valid-type]
+    to: one_or_many(Recipient) = Field(  # type: ignore[valid-type]
+        description="who receives it: `applicant`, or recipients (a role, a field, a setting, "
+        "an address), one or a list"
+    )
+    cc: one_or_many(Recipient) = Field(  # type: ignore[valid-type]
+        default=(), description="who receives a copy, written like `to`"
+    )
     attachments: tuple[Identifier, ...] = Field(default=(), description="ids of documents")
 
 
 class GenerateDocumentParams(SpecModel):
-    document: Identifier
+    """A document of the workflow's `documents`, rendered and kept with the request."""
+
+    document: Identifier = Field(description="the id of a document of the workflow")
 
 
 class NotifyParams(SpecModel):
-    role: Identifier
+    """A notification in the backoffice, shown to the users holding the role."""
+
+    role: Identifier = Field(description="the role whose users are notified")
     message: Text = Field(description="a one-line text; may use template variables")
 
 

@@ -17,6 +17,8 @@ from .registry import ActionKind, ActionRegistry, PlanContext, Reference
 
 
 class InviteParams(SpecModel):
+    """A draft of another workflow, made with given answers, and a mail with its link."""
+
     workflow: Identifier = Field(description="the workflow whose wizard the invitation opens")
     answers: dict[Identifier, str] = Field(
         default_factory=dict,
@@ -26,7 +28,9 @@ class InviteParams(SpecModel):
         ),
     )
     template: Identifier = Field(description="the mail carrying the link ({{ invitation.url }})")
-    to: one_or_many(Recipient)  # type: ignore[valid-type]
+    to: one_or_many(Recipient) = Field(  # type: ignore[valid-type]
+        description="who receives the link: `applicant`, or recipients, one or a list"
+    )
 
 
 def _references(params: InviteParams) -> Iterator[Reference]:

@@ -35,6 +35,8 @@ class LmsUserParams(SpecModel):
 
 
 class LmsEnrolParams(SpecModel):
+    """The account is enrolled in the course of the request's training session."""
+
     role: Identifier = Field(
         "student",
         description="the role name in the course; the platform's id for it is a product setting",
@@ -42,6 +44,8 @@ class LmsEnrolParams(SpecModel):
 
 
 class LmsGroupParams(SpecModel):
+    """The account is added to a group of the session's course, created if missing."""
+
     group: str = Field(
         min_length=1, max_length=254, description="the group's name or idnumber in the course"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, EmailStr, Tag
+from pydantic import Discriminator, EmailStr, Field, Tag
 
 from ..spec_types import Identifier, SpecModel
 from .registry import Reference
@@ -14,25 +14,29 @@ from .registry import Reference
 class RoleRecipient(SpecModel):
     """Every backoffice user holding the role."""
 
-    role: Identifier
+    role: Identifier = Field(description="a role of the workflow")
 
 
 class FieldRecipient(SpecModel):
     """The address answered in an email field, or held by the chosen entry of a reference-choice
     field (`field: organisation_choice`, `attribute: contact_email`)."""
 
-    field: Identifier
-    attribute: Identifier | None = None
+    field: Identifier = Field(description="an email field, or a reference-choice field")
+    attribute: Identifier | None = Field(
+        default=None, description="for a reference-choice field: the entry's email field"
+    )
 
 
 class SettingRecipient(SpecModel):
     """The address stored in a setting (editable in the backoffice)."""
 
-    setting: Identifier
+    setting: Identifier = Field(description="a setting of type email")
 
 
 class AddressRecipient(SpecModel):
-    address: EmailStr
+    """A fixed address, written in the workflow."""
+
+    address: EmailStr = Field(description="an email address")
 
 
 def _recipient_kind(value: Any) -> str:

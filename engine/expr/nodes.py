@@ -113,6 +113,8 @@ COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
 
 
 def _function_empty(value: Any) -> bool:
+    """True for no answer, a text of spaces only, or an empty list; `false` and `0` are
+    answers, not empty."""
     if value is None:
         return True
     if isinstance(value, str):
@@ -124,12 +126,14 @@ def _function_empty(value: Any) -> bool:
 
 
 def _function_len(value: Any) -> int:
+    """The number of characters of a text, or of items of a list; 0 for anything else."""
     if isinstance(value, str | _COLLECTION_TYPES):
         return len(value)
     return 0
 
 
 def _function_lower(value: Any) -> Any:
+    """A text in lower case (to compare without case); anything else unchanged."""
     return value.lower() if isinstance(value, str) else value
 
 

@@ -20,8 +20,14 @@ Expression = Annotated[str, Field(description="a condition in the expression lan
 class BaseField(SpecModel):
     """What every field has: an id unique in the workflow and an optional visibility condition."""
 
-    id: Identifier
-    visible_if: Expression | None = None
+    id: Identifier = Field(
+        description="the field's id, unique in the workflow: answers, conditions and templates "
+        "name the field by it (lower-case letters, digits and underscores)"
+    )
+    visible_if: Expression | None = Field(
+        default=None,
+        description="a condition: the field is shown (and its answer kept) only while it holds",
+    )
 
     # The kind's `type` as written in the YAML: the key of every per-kind table. Set on each
     # kind's class from its `type` literal.
@@ -61,10 +67,14 @@ class BaseField(SpecModel):
 
 
 class InputField(BaseField):
-    label: Text
-    help: Text | None = None
-    required: YamlBool = False
-    required_if: Expression | None = None
+    """A field the applicant answers."""
+
+    label: Text = Field(description="the question, as the applicant reads it")
+    help: Text | None = Field(default=None, description="a hint shown under the label")
+    required: YamlBool = Field(False, description="true: the step cannot be left empty-handed")
+    required_if: Expression | None = Field(
+        default=None, description="a condition under which the field is required"
+    )
 
     def is_required(self) -> bool:
         return self.required
@@ -74,24 +84,34 @@ class InputField(BaseField):
 
 
 class TextField(InputField):
+    """One line of text."""
+
     type: Literal["text"]
-    min_length: int | None = Field(default=None, ge=0)
-    max_length: int = Field(default=200, ge=1, le=10_000)
+    min_length: int | None = Field(default=None, ge=0, description="fewest characters accepted")
+    max_length: int = Field(default=200, ge=1, le=10_000, description="most characters accepted")
     pattern: str | None = Field(
         default=None, description="a regular expression the whole value must match"
     )
-    pattern_message: Text | None = None
-    placeholder: Text | None = None
+    pattern_message: Text | None = Field(
+        default=None, description="the error shown when the value does not match `pattern`"
+    )
+    placeholder: Text | None = Field(
+        default=None, description="an example shown greyed in the empty input"
+    )
 
 
 class LongTextField(InputField):
+    """Several lines of text (a text area)."""
+
     type: Literal["long_text"]
-    min_length: int | None = Field(default=None, ge=0)
-    max_length: int = Field(default=5000, ge=1, le=100_000)
-    rows: int = Field(default=4, ge=1, le=40)
+    min_length: int | None = Field(default=None, ge=0, description="fewest characters accepted")
+    max_length: int = Field(default=5000, ge=1, le=100_000, description="most characters accepted")
+    rows: int = Field(default=4, ge=1, le=40, description="the height of the text area, in lines")
 
 
 class EmailField(InputField):
+    """An email address, checked for its form; mails may be sent to it."""
+
     type: Literal["email"]
     confirm: Text | None = Field(
         default=None, description="label of a second input that must repeat the address"
@@ -101,100 +121,147 @@ class EmailField(InputField):
 
 
 class PhoneField(InputField):
+    """A telephone number, stored in international form (+33...)."""
+
     type: Literal["phone"]
-    region: Literal["FR"] = "FR"
+    region: Literal["FR"] = Field(
+        "FR", description="the country whose numbers may be typed without their prefix"
+    )
 
 
 class PostalCodeField(InputField):
+    """A postal code of the country."""
+
     type: Literal["postal_code"]
-    country: Literal["FR"] = "FR"
+    country: Literal["FR"] = Field("FR", description="the country whose codes are accepted")
 
 
 YearBound = int | Literal["current"]
 
 
 class YearField(InputField):
+    """A year, such as 2026."""
+
     type: Literal["year"]
-    min: YearBound | None = None
-    max: YearBound | None = None
+    min: YearBound | None = Field(
+        default=None, description="the earliest year accepted (`current`: this year)"
+    )
+    max: YearBound | None = Field(
+        default=None, description="the latest year accepted (`current`: this year)"
+    )
 
 
 class IntegerField(InputField):
+    """A whole number."""
+
     type: Literal["integer"]
-    min: int | None = None
-    max: int | None = None
+    min: int | None = Field(default=None, description="the smallest number accepted")
+    max: int | None = Field(default=None, description="the largest number accepted")
 
 
 DateBound = Annotated[str, Field(pattern=r"^(today|\d{4}-\d{2}-\d{2})$")]
 
 
 class DateField(InputField):
+    """A calendar date, stored as YYYY-MM-DD."""
+
     type: Literal["date"]
-    min: DateBound | None = None
-    max: DateBound | None = None
+    min: DateBound | None = Field(
+        default=None, description="the earliest date accepted: YYYY-MM-DD or `today`"
+    )
+    max: DateBound | None = Field(
+        default=None, description="the latest date accepted: YYYY-MM-DD or `today`"
+    )
 
 
 class Choice(SpecModel):
-    id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
-    label: Text
+    """One option of a choice: what is stored, and what is shown."""
+
+    id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")] = Field(
+        description="what the answer stores, and what conditions compare with"
+    )
+    label: Text = Field(description="what the applicant reads")
 
 
 class ChoiceField(InputField):
+    """One option among those listed; the answer is the option's id."""
+
     type: Literal["choice"]
-    choices: tuple[Choice, ...] = Field(min_length=1)
-    display: Literal["radio", "select"] = "radio"
+    choices: tuple[Choice, ...] = Field(min_length=1, description="the options, in order")
+    display: Literal["radio", "select"] = Field(
+        "radio", description="radio buttons, or a drop-down list"
+    )
 
     def declared_choices(self) -> tuple[Choice, ...]:
         return self.choices
 
 
 class MultiChoiceField(InputField):
+    """Any number of the options listed (checkboxes); the answer is the list of their ids."""
+
     type: Literal["multi_choice"]
-    choices: tuple[Choice, ...] = Field(min_length=1)
-    min_selected: int | None = Field(default=None, ge=0)
-    max_selected: int | None = Field(default=None, ge=1)
+    choices: tuple[Choice, ...] = Field(min_length=1, description="the options, in order")
+    min_selected: int | None = Field(default=None, ge=0, description="fewest options to tick")
+    max_selected: int | None = Field(default=None, ge=1, description="most options to tick")
 
     def declared_choices(self) -> tuple[Choice, ...]:
         return self.choices
 
 
 class YesNoField(InputField):
+    """A yes or no question; the answer is `true` or `false`."""
+
     type: Literal["yes_no"]
-    yes_label: Text = {"fr": "Oui", "en": "Yes"}
-    no_label: Text = {"fr": "Non", "en": "No"}
+    yes_label: Text = Field({"fr": "Oui", "en": "Yes"}, description="the label of the yes")
+    no_label: Text = Field({"fr": "Non", "en": "No"}, description="the label of the no")
 
 
 class CheckboxField(InputField):
+    """One box to tick; the answer is `true` when ticked."""
+
     type: Literal["checkbox"]
 
 
 class ConsentDocument(SpecModel):
-    title: Text
-    url: Annotated[str, Field(min_length=1)]
-    version: Annotated[str, Field(min_length=1)]
+    """The document a consent accepts."""
+
+    title: Text = Field(description="the document's title, as the link shows it")
+    url: Annotated[str, Field(min_length=1)] = Field(description="where the document is read")
+    version: Annotated[str, Field(min_length=1)] = Field(
+        description="the version accepted, recorded with the answer: change it with the text"
+    )
 
 
 class ConsentField(InputField):
     """Acceptance of a document: the answer records the version accepted."""
 
     type: Literal["consent"]
-    document: ConsentDocument
+    document: ConsentDocument = Field(description="the document accepted")
 
 
 class NotFoundForm(SpecModel):
     """What a "not in the list" link opens: a form whose answers create a new list entry."""
 
-    label: Text
-    form: Identifier
-    status: Identifier
+    label: Text = Field(description='the link\'s text ("My organisation is not listed")')
+    form: Identifier = Field(description="the form (forms/<id>.yaml) the link opens")
+    status: Identifier = Field(description="the status of the entry its answers create")
 
 
 class ReferenceChoiceField(InputField):
+    """An entry of a reference list; the answer is the entry's id, and conditions and
+    templates read the entry as `entries.<field id>`."""
+
     type: Literal["reference_choice"]
-    list: Identifier
-    display: Literal["search", "radio", "select"] = "select"
-    search_fields: tuple[Identifier, ...] = ()
-    not_found: NotFoundForm | None = None
+    list: Identifier = Field(description="the reference list whose active entries are offered")
+    display: Literal["search", "radio", "select"] = Field(
+        "select", description="a search box, radio buttons, or a drop-down list"
+    )
+    search_fields: tuple[Identifier, ...] = Field(
+        default=(), description="the list's fields the search box also looks in, besides the label"
+    )
+    not_found: NotFoundForm | None = Field(
+        default=None, description='a "not in the list" link opening a form of a new entry'
+    )
 
     def entry_list(self) -> str | None:
         return self.list
@@ -219,8 +286,10 @@ class NoticeField(BaseField):
     """Text shown in the step, with variables (`{{ settings.contact }}`) and Markdown links."""
 
     type: Literal["notice"]
-    text: Text
-    style: Literal["info", "warning", "plain"] = "plain"
+    text: Text = Field(description="the text: a template, with Markdown links")
+    style: Literal["info", "warning", "plain"] = Field(
+        "plain", description="how it stands out: an information box, a warning, or plain text"
+    )
 
     has_answer: ClassVar[bool] = False
 
@@ -230,7 +299,9 @@ class GivenField(InputField):
     request), shown on its step and never typed: what a form posts for it is ignored."""
 
     type: Literal["given"]
-    max_length: int = Field(default=200, ge=1, le=10_000)
+    max_length: int = Field(
+        default=200, ge=1, le=10_000, description="most characters kept of the given answer"
+    )
     email: YamlBool = Field(
         False, description="the given answer is an email address (the applicant's, to mail)"
     )
@@ -243,7 +314,7 @@ class GivenField(InputField):
 class IncludeItem(SpecModel):
     """`- include: form_id` inserts the fields of `forms/form_id.yaml` here."""
 
-    include: Identifier
+    include: Identifier = Field(description="the form whose fields come here")
 
 
 AnyField = Annotated[

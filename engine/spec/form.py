@@ -9,6 +9,8 @@ from .fields import AnyField
 
 
 class FormGroup(SpecModel):
-    title: Text | None = None
-    description: Text | None = None
-    fields: tuple[AnyField, ...] = Field(min_length=1)
+    title: Text | None = Field(None, description="the group's title")
+    description: Text | None = Field(None, description="a paragraph presenting the group")
+    fields: tuple[AnyField, ...] = Field(
+        min_length=1, description="the fields the form inserts where it is included"
+    )

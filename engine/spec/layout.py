@@ -13,48 +13,54 @@ from .fields import Expression
 
 
 class Block(SpecModel):
-    when: Expression | None = None
+    when: Expression | None = Field(
+        None, description="a condition: the block is printed only when it holds"
+    )
 
 
 class HeadingBlock(Block):
     type: Literal["heading"]
-    text: Text
+    text: Text = Field(description="the heading: a template")
 
 
 class ParagraphBlock(Block):
     type: Literal["paragraph"]
-    text: Text
+    text: Text = Field(description="the paragraph: a template, with Markdown emphasis")
 
 
 class Row(SpecModel):
-    label: Text
-    value: Text
-    when: Expression | None = None
+    label: Text = Field(description="the row's label")
+    value: Text = Field(description="the row's value: a template")
+    when: Expression | None = Field(
+        None, description="a condition: the row is printed only when it holds"
+    )
 
 
 class RowsBlock(Block):
     """A two-column table: one label and one value per row."""
 
     type: Literal["rows"]
-    title: Text | None = None
-    rows: tuple[Row, ...] = Field(min_length=1)
+    title: Text | None = Field(None, description="a heading above the rows")
+    rows: tuple[Row, ...] = Field(min_length=1, description="the rows, in order")
 
 
 class SignatureBox(SpecModel):
-    label: Text
+    label: Text = Field(description="who signs in the box")
 
 
 class SignaturesBlock(Block):
     """Empty boxes to be filled by hand: date, stamp, signature."""
 
     type: Literal["signatures"]
-    title: Text | None = None
-    boxes: tuple[SignatureBox, ...] = Field(min_length=1)
-    height_mm: float = Field(default=30, gt=5, le=120)
+    title: Text | None = Field(None, description="a heading above the boxes")
+    boxes: tuple[SignatureBox, ...] = Field(min_length=1, description="the boxes, side by side")
+    height_mm: float = Field(
+        default=30, gt=5, le=120, description="the boxes' height, in millimetres"
+    )
 
 
 class TableColumn(SpecModel):
-    header: Text
+    header: Text = Field(description="the column's header")
     value: Text = Field(description="a template; `row.<name>` reads the row's item")
 
 
@@ -74,12 +80,14 @@ class TableBlock(Block):
     list. Rows go on overleaf under the header repeated."""
 
     type: Literal["table"]
-    title: Text | None = None
+    title: Text | None = Field(None, description="a heading above the table")
     rows: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")] = Field(
         description="the list whose items are the rows"
     )
-    columns: tuple[TableColumn, ...] = Field(min_length=1)
-    signature_columns: SignatureColumns | None = None
+    columns: tuple[TableColumn, ...] = Field(min_length=1, description="the columns, in order")
+    signature_columns: SignatureColumns | None = Field(
+        None, description="one more column per item of a list, left blank for signatures"
+    )
     row_height_mm: float = Field(
         default=8, ge=5, le=60, description="the height of a row (signatures need room)"
     )
@@ -88,7 +96,9 @@ class TableBlock(Block):
 
 class SpacerBlock(Block):
     type: Literal["spacer"]
-    height_mm: float = Field(default=5, gt=0, le=100)
+    height_mm: float = Field(
+        default=5, gt=0, le=100, description="the blank space's height, in millimetres"
+    )
 
 
 AnyBlock = Annotated[
@@ -98,18 +108,22 @@ AnyBlock = Annotated[
 
 
 class PageSetup(SpecModel):
-    size: Literal["A4", "Letter"] = "A4"
-    orientation: Literal["portrait", "landscape"] = "portrait"
-    margin_mm: float = Field(default=15, ge=5, le=50)
+    size: Literal["A4", "Letter"] = Field("A4", description="the paper size")
+    orientation: Literal["portrait", "landscape"] = Field(
+        "portrait", description="portrait or landscape"
+    )
+    margin_mm: float = Field(default=15, ge=5, le=50, description="the margins, in millimetres")
 
 
 class PdfLayout(SpecModel):
-    title: Text
-    author: Text
-    page: PageSetup = PageSetup()
+    title: Text = Field(description="the PDF's title (its metadata): a template")
+    author: Text = Field(description="the PDF's author (its metadata): a template")
+    page: PageSetup = Field(PageSetup(), description="paper size, orientation and margins")
     header: Text | None = Field(default=None, description="printed at the top of every page")
     footer: Text | None = Field(
         default=None,
         description="printed at the bottom of every page; {page} and {pages} are page numbers",
     )
-    blocks: tuple[AnyBlock, ...] = Field(min_length=1)
+    blocks: tuple[AnyBlock, ...] = Field(
+        min_length=1, description="what the document prints, in order"
+    )

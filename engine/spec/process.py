@@ -26,21 +26,25 @@ from .fields import Expression
 
 class State(SpecModel):
     id: Identifier
-    label: Text
+    label: Text = Field(
+        description="the state's name, in the backoffice and mails (`request.state_label`)"
+    )
     category: Identifier
-    final: YamlBool = False
+    final: YamlBool = Field(
+        False, description="true: the request ends here; no transition may leave it"
+    )
     holds_seat: YamlBool = Field(
         False,
         description="requests in this state take a seat of their training session",
     )
-    description: Text | None = None
+    description: Text | None = Field(None, description="what the state means, for operators")
 
 
 class Category(SpecModel):
     """A tab of the backoffice queue grouping states."""
 
     id: Identifier
-    label: Text
+    label: Text = Field(description="the tab's name in the request list")
 
 
 class ByLink(SpecModel):
@@ -52,7 +56,9 @@ class ByLink(SpecModel):
 class ByRoles(SpecModel):
     """Fired by a backoffice user holding one of the roles."""
 
-    roles: tuple[Identifier, ...] = Field(min_length=1)
+    roles: tuple[Identifier, ...] = Field(
+        min_length=1, description="the roles whose users may fire the transition"
+    )
 
 
 # The dates a timer may count from, besides the moment the request entered its state.
@@ -128,8 +134,12 @@ Actor = Annotated[
 class CommentRule(SpecModel):
     """A comment asked for when the transition is fired (a rejection reason, for instance)."""
 
-    required: YamlBool = False
-    label: Text = {"fr": "Commentaire", "en": "Comment"}
+    required: YamlBool = Field(
+        False, description="true: the transition cannot be fired without a comment"
+    )
+    label: Text = Field(
+        {"fr": "Commentaire", "en": "Comment"}, description="the comment box's label"
+    )
 
 
 class ActionCall:
@@ -241,27 +251,42 @@ def _validate_action_call(value: Any) -> ActionCall:
 
 class Transition(SpecModel):
     id: Identifier
-    label: Text
+    label: Text = Field(description="the button's text")
     source: one_or_many(Identifier) = Field(alias="from")  # type: ignore[valid-type]
     to: Identifier | None = Field(
         default=None, description="the new state; leave out to stay (actions only)"
     )
-    by: Actor
-    condition: Expression | None = None
+    by: Actor = Field(
+        description="who fires it: `applicant`, `{roles: [...]}`, `{link: <id>}`, "
+        "`{timer: 7d}` or `{event: <id>}`"
+    )
+    condition: Expression | None = Field(
+        None, description="a condition that must hold for the transition to be fired"
+    )
     blocked_message: Text | None = Field(
         default=None, description="shown beside the button when the condition does not hold"
     )
-    comment: CommentRule | None = None
+    comment: CommentRule | None = Field(
+        None, description="a comment asked for when firing, read as `transition.comment`"
+    )
     confirm: Text | None = Field(default=None, description="a question asked before firing")
-    style: Literal["primary", "secondary", "danger"] = "primary"
+    style: Literal["primary", "secondary", "danger"] = Field(
+        "primary", description="the button's look"
+    )
     bulk: YamlBool = Field(default=False, description="may be fired on many requests at once")
-    actions: tuple[ActionCall, ...] = ()
+    actions: tuple[ActionCall, ...] = Field(
+        (), description="what the firing plans, in order (see the action kinds)"
+    )
 
     model_config = ConfigDict(populate_by_name=True)
 
 
 class Process(SpecModel):
-    initial: Identifier
-    categories: tuple[Category, ...] = Field(min_length=1)
-    states: tuple[State, ...] = Field(min_length=1)
-    transitions: tuple[Transition, ...] = ()
+    initial: Identifier = Field(
+        description="the state of a new request (its draft, while the wizard is filled)"
+    )
+    categories: tuple[Category, ...] = Field(
+        min_length=1, description="the tabs of the request list; every state belongs to one"
+    )
+    states: tuple[State, ...] = Field(min_length=1, description="the states a request may be in")
+    transitions: tuple[Transition, ...] = Field((), description="the ways from a state to another")

@@ -5,35 +5,55 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from ..spec_types import Identifier, SpecModel, Text, YamlBool
+
+# What a list's own field holds in an entry written flat: text, a number, yes/no, or nothing.
+_ENTRY_VALUE_SCHEMA: dict[str, Any] = {"type": ["string", "number", "boolean", "null"]}
+
+
+def _flat_entry_schema(schema: dict[str, Any]) -> None:
+    # The model forbids unknown keys once they are gathered under `values`; the YAML has them
+    # flat beside `id` and `label`, so editors must accept any other key with a plain value.
+    # Which keys are the list's fields is checked by `onboarding validate` (E011).
+    schema["additionalProperties"] = _ENTRY_VALUE_SCHEMA
 
 
 class ListField(SpecModel):
     """A column of a reference list besides the built-in `id` and `label`."""
 
     id: Identifier
-    label: Text
+    label: Text = Field(description="the column's name in the backoffice")
     type: Literal["text", "email", "postal_code", "phone", "boolean", "integer", "reference"]
-    required: YamlBool = False
+    required: YamlBool = Field(False, description="true: every entry has a value")
     list: Identifier | None = Field(default=None, description="for type reference: the list")
-    searchable: YamlBool = False
+    searchable: YamlBool = Field(
+        False, description="true: a search box of a reference_choice field looks in it"
+    )
 
 
 class EntryStatus(SpecModel):
     id: Identifier
-    label: Text
+    label: Text = Field(description="the status's name")
 
 
 class ReferenceEntry(SpecModel):
-    """An initial entry: `id`, `label`, optional `status` and `active`, then the list's fields."""
+    """An initial entry: `id`, `label`, optional `status` and `active`, then the list's own
+    fields, written flat beside them (`{id: x, label: X, postal_code: "75001"}`)."""
 
-    id: Identifier
-    label: Text
-    status: Identifier | None = None
-    active: YamlBool = True
-    values: dict[str, Any] = Field(default_factory=dict)
+    model_config = ConfigDict(json_schema_extra=_flat_entry_schema)
+
+    id: Identifier = Field(description="the entry's id, what answers and conditions name")
+    label: Text = Field(description="what applicants and operators see")
+    status: Identifier | None = Field(
+        default=None, description="one of the list's statuses (default: its default_status)"
+    )
+    active: YamlBool = Field(True, description="false: kept for old requests, no longer offered")
+    values: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the list's own fields, when not written flat beside id and label",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -50,9 +70,19 @@ class ReferenceEntry(SpecModel):
 
 class ReferenceList(SpecModel):
     id: Identifier
-    label: Text
+    label: Text = Field(description="the list's name in the backoffice")
     item_label: Text | None = Field(default=None, description="the name of one entry")
-    fields: tuple[ListField, ...] = ()
-    statuses: tuple[EntryStatus, ...] = ()
-    default_status: Identifier | None = None
-    entries: tuple[ReferenceEntry, ...] = ()
+    fields: tuple[ListField, ...] = Field(
+        (), description="the entries' own fields, besides id and label"
+    )
+    statuses: tuple[EntryStatus, ...] = Field(
+        (), description="the statuses an entry may have (referenced, awaiting review...)"
+    )
+    default_status: Identifier | None = Field(
+        None, description="the status of entries that name none"
+    )
+    entries: tuple[ReferenceEntry, ...] = Field(
+        (),
+        description="the entries loaded when the database is set up; operators edit them "
+        "afterwards",
+    )

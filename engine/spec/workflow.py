@@ -16,16 +16,20 @@ class Setting(SpecModel):
     """A value operators can change in the backoffice; the YAML gives its default."""
 
     id: Identifier
-    label: Text
+    label: Text = Field(description="its name in the backoffice's settings page")
     type: Literal["text", "email", "boolean", "integer", "duration", "url"]
-    default: Any = None
-    help: Text | None = None
+    default: Any = Field(
+        None, description="its value until an operator changes it, of the setting's type"
+    )
+    help: Text | None = Field(None, description="a sentence under the setting, for operators")
 
 
 class Role(SpecModel):
     id: Identifier
-    label: Text
-    description: Text | None = None
+    label: Text = Field(description="its name, as users see it")
+    description: Text | None = Field(
+        None, description="what holders of the role do, for administrators"
+    )
     backoffice: Literal["none", "process", "manage", "admin"] = Field(
         "process",
         description=(
@@ -49,7 +53,9 @@ class Link(SpecModel):
             "`set_password`: choosing the password of the account created for the request"
         ),
     )
-    description: Text | None = None
+    description: Text | None = Field(
+        None, description="what the link is for, for the people who read the workflow"
+    )
 
 
 class Document(SpecModel):
@@ -74,8 +80,11 @@ class Document(SpecModel):
     layout: Identifier | None = Field(
         None, description="a file of pdf_layouts/, without .yaml (pdf documents only)"
     )
-    filename: str = Field(min_length=1)
-    title: Text | None = None
+    filename: str = Field(
+        min_length=1,
+        description="the file's name: a template (`certificate-{{ request.reference }}.pdf`)",
+    )
+    title: Text | None = Field(None, description="what the backoffice and mails call the document")
     of: Literal["request", "session"] = Field(
         "request", description="what the document is made for: one request, or one session"
     )
@@ -84,8 +93,11 @@ class Document(SpecModel):
 class StartAction(SpecModel):
     """A choice on the wizard's first screen."""
 
-    kind: Literal["new_request", "log_in", "follow"]
-    label: Text
+    kind: Literal["new_request", "log_in", "follow"] = Field(
+        description="what the choice does: start a new request, log in, or be mailed the "
+        "links to one's requests"
+    )
+    label: Text = Field(description="the choice, as the applicant reads it")
     mail: Identifier | None = Field(
         None,
         description=(
@@ -97,19 +109,27 @@ class StartAction(SpecModel):
 
 class Step(SpecModel):
     id: Identifier
-    title: Text
-    intro: Text | None = None
+    title: Text = Field(description="the step's heading, also shown in the progress")
+    intro: Text | None = Field(None, description="a paragraph under the title")
     visible_if: Expression | None = None
-    fields: tuple[FieldItem, ...] = Field(min_length=1)
+    fields: tuple[FieldItem, ...] = Field(
+        min_length=1, description="the step's fields, in order, and `- include: <form id>` items"
+    )
 
 
 class Wizard(SpecModel):
     path: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")] = Field(
         description="the URL segment of the wizard: /<path>/<session code>"
     )
-    start_actions: tuple[StartAction, ...] = ()
-    submit_label: Text = {"fr": "Envoyer ma demande", "en": "Send my request"}
-    submitted_message: Text | None = None
+    start_actions: tuple[StartAction, ...] = Field(
+        (), description="choices offered on the first page (new request, log in, follow a request)"
+    )
+    submit_label: Text = Field(
+        {"fr": "Envoyer ma demande", "en": "Send my request"}, description="the last step's button"
+    )
+    submitted_message: Text | None = Field(
+        None, description="the text of the page shown once the request is sent"
+    )
     invitation_only: YamlBool = Field(
         False,
         description=(
@@ -117,22 +137,31 @@ class Wizard(SpecModel):
             "no new request from its address, and it is not listed on the home page"
         ),
     )
-    steps: tuple[Step, ...] = Field(min_length=1)
+    steps: tuple[Step, ...] = Field(min_length=1, description="the pages of the wizard, in order")
 
 
 class Applicant(SpecModel):
     """Which answers identify the applicant, so the engine can mail them and create accounts."""
 
-    email: Identifier
-    first_name: Identifier | None = None
-    last_name: Identifier | None = None
+    email: Identifier = Field(description="the email field whose address receives the mails")
+    first_name: Identifier | None = Field(
+        None, description="the field holding the applicant's first name (accounts, lists)"
+    )
+    last_name: Identifier | None = Field(
+        None, description="the field holding the applicant's last name (accounts, lists)"
+    )
 
 
 class Delivery(SpecModel):
     """Test mode: while the boolean setting is on, mail goes to the role's users instead."""
 
-    test_mode_setting: Identifier | None = None
-    test_recipients_role: Identifier | None = None
+    test_mode_setting: Identifier | None = Field(
+        None,
+        description="a boolean setting: while true, every mail goes to the test recipients instead",
+    )
+    test_recipients_role: Identifier | None = Field(
+        None, description="the role whose users receive the mails in test mode"
+    )
     failed_calls_role: Identifier | None = Field(
         None,
         description=(
@@ -158,8 +187,10 @@ class LmsConnection(SpecModel):
 class WebhookTriggers(SpecModel):
     """What sends an event: a transition fired (by its id) or a state entered."""
 
-    transitions: tuple[Identifier, ...] = ()
-    states: tuple[Identifier, ...] = ()
+    transitions: tuple[Identifier, ...] = Field(
+        (), description="the transitions whose firing sends an event"
+    )
+    states: tuple[Identifier, ...] = Field((), description="the states whose entry sends an event")
 
 
 class Webhook(SpecModel):
@@ -170,20 +201,26 @@ class Webhook(SpecModel):
     environment (`ONBOARDING_WEBHOOK_SECRETS`)."""
 
     id: Identifier
-    url: Annotated[str, Field(pattern=r"^https?://")] | None = None
-    url_setting: Identifier | None = None
-    on: WebhookTriggers
+    url: Annotated[str, Field(pattern=r"^https?://")] | None = Field(
+        None, description="where events are posted (http or https)"
+    )
+    url_setting: Identifier | None = Field(
+        None, description="a setting of type url holding where events are posted"
+    )
+    on: WebhookTriggers = Field(
+        description="what sends an event: transitions fired, states entered"
+    )
     notify: Identifier | None = Field(
         None, description="a role told in the backoffice when a delivery fails for good"
     )
-    description: Text | None = None
+    description: Text | None = Field(None, description="what the receiver does with the events")
 
 
 class RetentionNotice(SpecModel):
     """A mail telling the applicant, this long before, that their data will be erased."""
 
     template: Identifier = Field(description="a folder of mail_templates/")
-    before: DurationOrSetting
+    before: DurationOrSetting = Field(description="how long before the erasure the mail is sent")
 
 
 class RetentionRule(SpecModel):
@@ -192,11 +229,19 @@ class RetentionRule(SpecModel):
     with its reference, state, session and dates, for counts and statistics."""
 
     id: Identifier
-    states: tuple[Identifier, ...] = ()
-    categories: tuple[Identifier, ...] = ()
-    after: DurationOrSetting
-    notice: RetentionNotice | None = None
-    description: Text | None = None
+    states: tuple[Identifier, ...] = Field(
+        (), description="the states whose requests the rule covers"
+    )
+    categories: tuple[Identifier, ...] = Field(
+        (), description="the categories whose states the rule covers"
+    )
+    after: DurationOrSetting = Field(
+        description="how long after entering the state the personal data is erased"
+    )
+    notice: RetentionNotice | None = Field(
+        None, description="a mail sent to the applicant before the erasure"
+    )
+    description: Text | None = Field(None, description="why the data is kept that long")
 
 
 class ConsentPurpose(SpecModel):
@@ -206,8 +251,10 @@ class ConsentPurpose(SpecModel):
     share (`shares`)."""
 
     id: Identifier
-    label: Text
-    field: Identifier
+    label: Text = Field(description="the purpose, as the backoffice and exports name it")
+    field: Identifier = Field(
+        description="the yes_no, checkbox or consent field recording the agreement"
+    )
     version: Annotated[str, Field(min_length=1, max_length=64)] = Field(
         description="the version of the wording agreed to (a consent field records its own)"
     )
@@ -218,26 +265,44 @@ class ConsentPurpose(SpecModel):
 
 class Workflow(SpecModel):
     id: Identifier
-    title: Text
-    description: Text | None = None
-    locale: LocaleCode = "fr"
-    locales: tuple[LocaleCode, ...] = ("fr",)
+    title: Text = Field(description="the workflow's name, as applicants and operators see it")
+    description: Text | None = Field(None, description="a paragraph presenting the workflow")
+    locale: LocaleCode = Field(
+        "fr", description="the language of the workflow's texts and pages (fr or en)"
+    )
+    locales: tuple[LocaleCode, ...] = Field(
+        ("fr",), description="the languages its texts are written in"
+    )
     organisation: dict[Identifier, str] = Field(
         default_factory=dict, description="the organisation's identity, for mails and PDFs"
     )
-    settings: tuple[Setting, ...] = ()
-    roles: tuple[Role, ...] = ()
-    reference_lists: tuple[ReferenceList, ...] = ()
-    applicant: Applicant
-    links: tuple[Link, ...] = ()
-    documents: tuple[Document, ...] = ()
-    delivery: Delivery = Delivery()
+    settings: tuple[Setting, ...] = Field(
+        (), description="values operators change in the backoffice"
+    )
+    roles: tuple[Role, ...] = Field(
+        (), description="what backoffice users hold, and transitions name"
+    )
+    reference_lists: tuple[ReferenceList, ...] = Field(
+        (), description="lists of choices operators maintain (organisations, types...)"
+    )
+    applicant: Applicant = Field(description="which fields hold the applicant's email and name")
+    links: tuple[Link, ...] = Field(
+        (), description="links mailed to applicants (follow a request, confirm an address...)"
+    )
+    documents: tuple[Document, ...] = Field(
+        (), description="the PDFs and calendars the workflow makes"
+    )
+    delivery: Delivery = Field(
+        Delivery(), description="the mails' test mode, and who hears of failed calls"
+    )
     lms: LmsConnection | None = Field(
         None, description="a learning platform the `lms_*` actions create accounts and enrol in"
     )
-    wizard: Wizard
-    process: Process
-    webhooks: tuple[Webhook, ...] = ()
+    wizard: Wizard = Field(description="what the applicant fills in")
+    process: Process = Field(description="the states of a request and the transitions between them")
+    webhooks: tuple[Webhook, ...] = Field(
+        (), description="events posted to other systems when requests move"
+    )
     consents: tuple[ConsentPurpose, ...] = Field(
         (), description="purposes agreed to in the wizard, recorded and exportable"
     )
