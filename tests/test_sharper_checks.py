@@ -7,6 +7,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from engine.actions.builtin import default_registry
 from engine.check.checker import check_workflow
 from engine.check.loader import load_workflow
@@ -63,3 +65,30 @@ def test_an_unknown_list_in_a_sub_form_is_reported_in_the_form_file() -> None:
     assert [(d.code, Path(d.position.file).as_posix().split("/")[-2:]) for d in reported] == [
         ("E012", ["forms", "new_member.yaml"])
     ]
+
+
+def _minimal_with_required(tmp_path: Path, written: str) -> Path:
+    for folder in ("forms", "mail_templates", "pdf_layouts"):
+        shutil.copytree(FIXTURES / folder, tmp_path / folder)
+    (tmp_path / "workflows").mkdir()
+    text = (FIXTURES / "workflows" / "valid_minimal.yaml").read_text(encoding="utf-8")
+    comments = "          label: Comments\n"
+    assert comments in text
+    path = tmp_path / "workflows" / "minimal.yaml"
+    path.write_text(text.replace(comments, f"{comments}          required: {written}\n"))
+    return path
+
+
+@pytest.mark.parametrize("written", ["no", "off", "yes", "on", "1", "0", '"yes"', "'false'"])
+def test_a_yes_no_key_written_otherwise_than_true_or_false_is_refused(
+    tmp_path: Path, written: str
+) -> None:
+    reported = check_workflow(load_workflow(_minimal_with_required(tmp_path, written)))
+    assert [d.code for d in reported] == ["E092"]
+    assert "'required' in field 'comments' is " in reported[0].message
+    assert reported[0].message.endswith("a yes/no value is written true or false")
+
+
+@pytest.mark.parametrize("written", ["true", "false", "True", "FALSE"])
+def test_true_and_false_are_yes_no_values(tmp_path: Path, written: str) -> None:
+    assert check_workflow(load_workflow(_minimal_with_required(tmp_path, written))) == []

@@ -22,6 +22,7 @@ from ..spec.fields import (
     YesNoField,
 )
 from ..spec.workflow import Workflow
+from .rules import value_problem
 from .shape import suggestion
 
 
@@ -133,10 +134,35 @@ def literal_problems(
         if not isinstance(node, Comparison):
             continue
         for name, literal in _compared(node):
-            field = fields.get(name.dotted)
-            if field is None or literal.value is None:
+            if literal.value is None:
                 continue
-            problem = LITERAL_RULES.of(field)(field, literal.value, workflow)
+            field = fields.get(name.dotted)
+            if field is not None:
+                problem = LITERAL_RULES.of(field)(field, literal.value, workflow)
+            else:
+                problem = _column_problem(name, literal.value, fields, workflow)
             if problem is not None:
                 problems.append(problem)
     return problems
+
+
+def _column_problem(
+    name: Name, value: Any, fields: dict[str, BaseField], workflow: Workflow
+) -> LiteralProblem | None:
+    """`entries.item.fragile == 'oui'`: a column of the chosen entry's list, by its type."""
+    if len(name.segments) != 3 or name.segments[0] != "entries":
+        return None
+    field = fields.get(name.segments[1])
+    lists = {r.id: r for r in workflow.reference_lists}
+    ref_list = lists.get(field.list) if isinstance(field, ReferenceChoiceField) else None
+    columns = {c.id: c for c in ref_list.fields} if ref_list is not None else {}
+    column = columns.get(name.segments[2])
+    if column is None or column.type not in ("boolean", "integer"):
+        return None
+    problem = value_problem(column.type, value)
+    if problem is None:
+        return None
+    return LiteralProblem(
+        f"compares '{name.dotted}' with {_written(value)}: {problem}",
+        f"'{name.segments[2]}' is a field of type {column.type} of list '{ref_list.id}'",
+    )
