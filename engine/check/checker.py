@@ -8,6 +8,7 @@ from .diagnostics import Diagnostic, Severity, sort_key
 from .expressions import check_expressions
 from .graph import check_graph, check_seat_events, check_session_change_events
 from .loader import LoadedWorkflow
+from .migrations import check_migrations
 from .names import check_names
 from .references import check_process_references, check_workflow_references
 from .retention import check_retention
@@ -34,6 +35,7 @@ CHECKS = (
     check_webhooks,
     check_retention,
     check_consents,
+    check_migrations,
 )
 
 

@@ -79,6 +79,7 @@ CODES: dict[str, str] = {
     "E080": "a session change event's transition from a state that holds no seat",
     "E085": "unknown invited workflow",
     "E086": "an invitation's answer is not a given field of the invited workflow",
+    "E100": "a state migration from a state the workflow still declares",
 }
 
 
