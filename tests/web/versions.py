@@ -32,7 +32,8 @@ def changed_project(folder: Path, *, mapped: bool = True) -> Path:
     text = path.read_text(encoding="utf-8")
     text = text.replace("- id: offer_lapsed\n", "- id: lapsed\n")
     text = text.replace("to: offer_lapsed\n", "to: lapsed\n")
-    text = text.replace("        - id: mandate_other\n", NEW_FIELD + "        - id: mandate_other\n")
+    other = "        - id: mandate_other\n"
+    text = text.replace(other, NEW_FIELD + other)
     assert "- id: offer_lapsed" not in text and "employer" in text
     if mapped:
         text = text.rstrip("\n") + "\n" + MAPPING
