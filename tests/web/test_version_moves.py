@@ -82,9 +82,7 @@ def test_moving_every_request_maps_the_renamed_state_and_records_it(
         assert move_requests(db, new.registry, "onboarding", COMMAND).moves == []
 
 
-def test_a_removed_state_with_no_mapping_refuses_the_whole_move(
-    site: Site, tmp_path: Path
-) -> None:
+def test_a_removed_state_with_no_mapping_refuses_the_whole_move(site: Site, tmp_path: Path) -> None:
     references = in_every_state(site)
     old_hash = site.runtime.registry.get("onboarding").content_hash
     new = NewVersion(site, tmp_path, mapped=False)

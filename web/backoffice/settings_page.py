@@ -175,7 +175,5 @@ def save_settings(desk: AdminDesk, form: Form) -> HTMLResponse:
                 "after": shown(setting, new),
             }
         )
-    settings_store.save_values(
-        desk.db, desk.compiled, changed, author=desk.staff.account.email
-    )
+    settings_store.save_values(desk.db, desk.compiled, changed, author=desk.staff.account.email)
     return _page(desk, changes=changes, saved=True)
