@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from ..compiled import CompiledWorkflow
 from ..store.models import RequestRow, SpecVersion
 
-
 _HEX = re.compile(r"[0-9a-f]{4,64}")
 
 

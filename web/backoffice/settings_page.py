@@ -72,7 +72,12 @@ def _history(desk: Desk) -> list[dict[str, str]]:
             {
                 "at": local_moment(desk, change.at),
                 "label": label,
-                "before": shown(setting, change.previous) if setting else str(change.previous),
+                # None: no value of its own before, the version's default applied.
+                "before": ""
+                if change.previous is None
+                else shown(setting, change.previous)
+                if setting
+                else str(change.previous),
                 "after": shown(setting, change.value) if setting else str(change.value),
                 "author": change.author,
             }
