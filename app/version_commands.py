@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from engine.check.diagnostics import render_text
 from engine.compiled import CompiledWorkflow, SpecError, load_compiled
@@ -175,6 +176,14 @@ def migrate(workflow_ids: list[str], dry_run: bool) -> int:
                 except UnsafeMoves as refused:
                     plan = refused.plan
                     print(f"{workflow_id}: nothing moved", file=sys.stderr)
+                except StaleDataError:
+                    db.rollback()
+                    print(
+                        f"{workflow_id}: a request changed while moving; nothing moved, run again",
+                        file=sys.stderr,
+                    )
+                    status = 1
+                    continue
             _report_plan(plan, dry_run or not plan.safe)
             if not plan.safe:
                 status = 1
