@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..compiled import CompiledWorkflow
+from ..compiled import CompiledWorkflow, SpecError
 from ..store.models import RequestRow
 from .request_counts import counts_by_state
 from .workflows import UnknownVersion, WorkflowRegistry
@@ -43,7 +43,7 @@ def removed_states(
         if spec_hash is not None:
             try:
                 version = registry.version(db, spec_hash)
-            except UnknownVersion:
+            except (UnknownVersion, SpecError):
                 version = None
             declared = version.states.get(state) if version is not None else None
             if declared is not None:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..compiled import CompiledWorkflow
+from ..compiled import CompiledWorkflow, SpecError
 from ..store.models import HistoryRow, RequestRow
 from ..wizard.plan import expression_context
 from .transaction import writing
@@ -165,8 +165,8 @@ def plan_moves(
     for row in _rows(db, workflow_id, current.content_hash, public_ids):
         try:
             old = registry.version(db, row.spec_hash)
-        except UnknownVersion:
-            continue  # a version whose files are lost runs nowhere; nothing to map from
+        except (UnknownVersion, SpecError):
+            continue  # a version lost or no longer compiling runs nowhere; nothing to map
         plan.moves.append(_move_of(row, current, old))
     return plan
 
