@@ -11,10 +11,12 @@ from .backoffice import admin, staff_browser
 from .browser import Browser, Page
 from .conftest import Site
 from .journey import requests
+from .test_api import Api, token_for
 from .test_version_moves import STATES, in_every_state
 from .versions import NewVersion
 
 QUEUE = "/backoffice/onboarding/demandes"
+API_REQUESTS = "/api/v1/workflows/onboarding/requests"
 
 
 def restarted(site: Site, new: NewVersion) -> Site:
@@ -58,6 +60,12 @@ def test_the_queue_its_tabs_and_its_search_show_every_version(site: Site, tmp_pa
     assert option is not None and "ancienne version" in option.get_text()
     # The overview counts them too, without failing on the state it no longer knows.
     assert browser.get("/backoffice/onboarding/vue-ensemble").status == 200
+    # The JSON API lists them as the queue does.
+    caller = Api(restarted(site, new), token_for(site, "registration_manager"))
+    listed_by_api = caller.get(API_REQUESTS, limit=50).json()
+    assert listed_by_api["total"] == len(references)
+    closed_by_api = caller.get(API_REQUESTS, category="closed", limit=50).json()
+    assert lapsed in {r["reference"] for r in closed_by_api["items"]}
 
 
 def test_a_request_page_shows_its_version_and_moves_it_when_safe(
