@@ -18,6 +18,7 @@ from .journey import START, fill_until, requests, step_of
 from .versions import NewVersion, add_request
 
 STATES = (
+    "draft",
     "awaiting_email_confirmation",
     "email_confirmed",
     "institution_validated",
@@ -50,7 +51,7 @@ def test_a_dry_run_says_where_each_request_goes_and_changes_nothing(
     with site.db() as db:
         plan = plan_moves(db, new.registry, "onboarding")
     assert plan.safe
-    targets = {m.reference: m.to_state for m in plan.moves}
+    targets = {m.key: m.to_state for m in plan.moves}
     assert targets[references["offer_lapsed"]] == "lapsed"
     assert all(targets[references[s]] == s for s in STATES if s != "offer_lapsed")
     assert {r.spec_hash for r in requests(site)} == {old_hash}
@@ -69,6 +70,9 @@ def test_moving_every_request_maps_the_renamed_state_and_records_it(
     assert {r.spec_hash for r in rows.values()} == {new.compiled.content_hash}
     assert rows[references["offer_lapsed"]].state == "lapsed"
     assert rows[references["registered"]].state == "registered"
+    # The draft stays a draft, sent back to the first step it has not answered.
+    draft = rows[references["draft"]]
+    assert draft.state == "draft" and draft.current_step == "funding"
     with site.db() as db:
         lines = list(db.scalars(select(HistoryRow).where(HistoryRow.transition == "version_moved")))
     assert len(lines) == len(STATES)
@@ -88,7 +92,7 @@ def test_a_removed_state_with_no_mapping_refuses_the_whole_move(site: Site, tmp_
     new = NewVersion(site, tmp_path, mapped=False)
     with site.db() as db, pytest.raises(UnsafeMoves) as refused:
         move_requests(db, new.registry, "onboarding", COMMAND)
-    assert [m.reference for m in refused.value.plan.refused] == [references["offer_lapsed"]]
+    assert [m.key for m in refused.value.plan.refused] == [references["offer_lapsed"]]
     assert "offer_lapsed (1)" in str(refused.value)
     assert {r.spec_hash for r in requests(site)} == {old_hash}
 

@@ -60,14 +60,17 @@ class NewVersion:
 
 
 def add_request(site: Site, state: str, number: int, **values: Any) -> str:
-    """A submitted request of the current (old) version in `state`; its reference."""
+    """A submitted request of the current (old) version in `state` (a draft in the initial
+    state, never submitted, at the step `dietary`); its reference (a draft's public id)."""
+    draft = state == "draft"
     compiled = site.runtime.registry.get("onboarding")
-    reference = f"T1-{number:04d}"
+    reference = None if draft else f"T1-{number:04d}"
+    public_id = str(uuid.uuid4())
     now = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
     with site.db() as db:
         db.add(
             RequestRow(
-                public_id=str(uuid.uuid4()),
+                public_id=public_id,
                 reference=reference,
                 workflow_id="onboarding",
                 spec_hash=compiled.content_hash,
@@ -75,15 +78,15 @@ def add_request(site: Site, state: str, number: int, **values: Any) -> str:
                 state_entered_at=now,
                 session_code="26C03S1",
                 answers={"session_code": "26C03S1", "last_name": f"Nom{number}"},
-                current_step=None,
+                current_step="dietary" if draft else None,
                 applicant_email=f"personne{number}@example.org",
                 applicant_name=f"Personne Nom{number}",
-                search_text=f"{reference.lower()} personne nom{number}",
+                search_text=f"{reference or ''} personne nom{number}".lower(),
                 created_at=now,
                 updated_at=now,
-                submitted_at=now,
+                submitted_at=None if draft else now,
                 **values,
             )
         )
         db.commit()
-    return reference
+    return reference or public_id
