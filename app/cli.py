@@ -40,6 +40,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     diagnostics = []
     for path in paths:
         diagnostics.extend(check_workflow(load_workflow(path)))
+    if args.database and not has_errors(diagnostics):
+        from .version_commands import Refused, stranded_report  # the drivers: see above
+
+        compiled = {c.spec.id: c for c in (load_compiled(p) for p in paths)}
+        try:
+            for warning in stranded_report(compiled, args.database):
+                print(warning, file=sys.stderr)
+        except Refused as error:
+            print(str(error), file=sys.stderr)
+            return 1
     if args.format == "json":
         print(render_json(diagnostics))
     elif diagnostics:
@@ -121,9 +131,7 @@ def cmd_render_pdf(args: argparse.Namespace) -> int:
         known = ", ".join(sorted(compiled.layouts)) or "none"
         print(f"unknown PDF layout '{args.layout}' (known: {known})", file=sys.stderr)
         return 2
-    of_session = any(
-        d.layout == args.layout and d.of == "session" for d in compiled.spec.documents
-    )
+    of_session = any(d.layout == args.layout and d.of == "session" for d in compiled.spec.documents)
     try:
         data = (
             render_context_document(compiled, args.layout, sample_session_context(compiled))
@@ -223,6 +231,18 @@ def cmd_render_mail(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .version_commands import diff
+
+    return diff(args.old, args.new, args.database, args.format)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from .version_commands import migrate
+
+    return migrate(args.workflows, args.dry_run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="onboarding",
@@ -235,6 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", nargs="*", metavar="PATH", help="workflow files (default: workflows/*.yaml)"
     )
     validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.add_argument(
+        "--database",
+        metavar="URL",
+        help="also warn about requests in states these workflows removed",
+    )
     validate.set_defaults(handler=cmd_validate)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a YAML format")
@@ -351,6 +376,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render_mail.add_argument("--part", choices=("all", "subject", "text", "html"), default="all")
     render_mail.set_defaults(handler=cmd_render_mail)
+
+    spec_diff = commands.add_parser(
+        "diff", help="what changed between two versions of a workflow, and the requests touched"
+    )
+    spec_diff.add_argument("old", metavar="OLD", help="a workflow file or a stored version's hash")
+    spec_diff.add_argument(
+        "new", nargs="?", metavar="NEW", help="default: the workflow's current file"
+    )
+    spec_diff.add_argument(
+        "--database", metavar="URL", help="default: ONBOARDING_DATABASE_URL, if set"
+    )
+    spec_diff.add_argument("--format", choices=("text", "json"), default="text")
+    spec_diff.set_defaults(handler=cmd_diff)
+
+    migrate = commands.add_parser(
+        "migrate", help="move requests to the current version of their workflow"
+    )
+    migrate.add_argument(
+        "workflows", nargs="*", metavar="WORKFLOW_ID", help="default: every workflow"
+    )
+    migrate.add_argument(
+        "--dry-run", action="store_true", help="say what would move; change nothing"
+    )
+    migrate.set_defaults(handler=cmd_migrate)
     return parser
 
 

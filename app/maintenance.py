@@ -64,7 +64,7 @@ def change_setting(workflow_id: str, key: str | None, value: str | None) -> int:
     with make_session_factory(prepared.engine)() as db:
         if key is not None and value is not None:
             try:
-                set_value(db, compiled, key, value)
+                set_value(db, compiled, key, value, author="onboarding settings")
             except SettingError as error:
                 print(str(error), file=sys.stderr)
                 return 2

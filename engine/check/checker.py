@@ -9,6 +9,7 @@ from .expressions import check_expressions
 from .forms import check_sub_forms
 from .graph import check_graph, check_seat_events, check_session_change_events
 from .loader import LoadedWorkflow
+from .migrations import check_migrations
 from .names import check_names
 from .references import check_process_references, check_workflow_references
 from .retention import check_retention
@@ -36,6 +37,7 @@ CHECKS = (
     check_retention,
     check_consents,
     check_sub_forms,
+    check_migrations,
 )
 
 

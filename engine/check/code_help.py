@@ -262,4 +262,9 @@ CODE_HELP: dict[str, CodeHelp] = {
         "Write `true` or `false`: YAML's other spellings (`yes`, `no`, `on`, `off`, `1`) are "
         "refused so that a value reads the same in every tool.",
     ),
+    "E100": CodeHelp(
+        "migrations:\n  from_states: {submitted: review}   # submitted is still a state",
+        "Map only states this version no longer declares; a state it still has keeps its "
+        "requests as they are.",
+    ),
 }

@@ -82,6 +82,7 @@ CODES: dict[str, str] = {
     "E090": "condition compares a field with a value it cannot take",
     "E091": "not a valid duration",
     "E092": "a yes/no value written other than true or false",
+    "E100": "a state migration from a state the workflow still declares",
 }
 
 

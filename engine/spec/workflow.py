@@ -263,6 +263,19 @@ class ConsentPurpose(SpecModel):
     )
 
 
+class Migrations(SpecModel):
+    """How requests pinned to an earlier version move to this one (`onboarding migrate`)."""
+
+    from_states: dict[Identifier, Identifier] = Field(
+        default_factory=dict,
+        description=(
+            "a state earlier versions had and this one removed or renamed, mapped to the state "
+            "of this version its requests move to; a request in a removed state with no mapping "
+            "stays on its version"
+        ),
+    )
+
+
 class Workflow(SpecModel):
     id: Identifier
     title: Text = Field(description="the workflow's name, as applicants and operators see it")
@@ -308,4 +321,7 @@ class Workflow(SpecModel):
     )
     retention: tuple[RetentionRule, ...] = Field(
         (), description="how long personal data is kept, by state; erased by the worker"
+    )
+    migrations: Migrations = Field(
+        Migrations(), description="moving requests of earlier versions to this one"
     )

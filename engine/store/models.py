@@ -569,3 +569,23 @@ class SessionChangeNotice(Base):
     revision: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class SettingChange(Base):
+    """Every change of a setting by an operator, with its time and author: what the settings
+    page shows under the values. The spec's defaults are versioned with the spec itself (each
+    version keeps its files), so only operators' changes are recorded here."""
+
+    __tablename__ = "setting_changes"
+    __table_args__ = (Index("ix_setting_changes_workflow", "workflow_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(64))
+    # None: the setting had no value of its own (its default applied).
+    previous: Mapped[Any] = mapped_column(JsonValue, nullable=True)
+    value: Mapped[Any] = mapped_column(JsonValue, nullable=True)
+    author: Mapped[str] = mapped_column(String(320), default="")
+    # The version whose files gave the default at the time.
+    spec_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

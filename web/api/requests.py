@@ -27,6 +27,7 @@ from engine.process.firing import (
 from engine.service import request_detail, request_list
 from engine.service.api_tokens import ApiCaller
 from engine.service.context import Runtime
+from engine.service.removed_states import removed_states
 from engine.service.request_columns import applicant_name
 from engine.service.requests import Conflict, RequestService, session_field
 from engine.store.models import RequestRow
@@ -140,11 +141,15 @@ def list_requests(
         raise ApiError(400, "bad_query", f"Paramètre(s) inconnu(s) : {', '.join(unknown)}.")
     compiled = workflow_for(request, workflow_id, who, "none")
     process = compiled.spec.process
+    # Requests of an earlier version in a state this one removed are listed too (decision 0019).
+    removed = removed_states(db, runtime_of(request).registry, compiled, compiled.spec.locale)
     states = tuple(s.id for s in process.states if s.id != process.initial)
+    states += tuple(r.id for r in removed)
     if category is not None:
         if category not in {c.id for c in process.categories}:
             raise ApiError(400, "bad_query", f"Catégorie inconnue : « {category} ».")
         states = tuple(s.id for s in process.states if s.category == category and s.id in states)
+        states += tuple(r.id for r in removed if r.category == category)
     if state is not None and state not in states:
         raise ApiError(400, "bad_query", f"État inconnu ici : « {state} ».")
     if after and before:
@@ -203,9 +208,7 @@ def _actor(who: ApiCaller, compiled: CompiledWorkflow) -> Actor:
     return Actor.user(who.actor_name, who.roles_in(compiled))
 
 
-def _answers(
-    service: RequestService, row: RequestRow, compiled: CompiledWorkflow
-) -> list[Answer]:
+def _answers(service: RequestService, row: RequestRow, compiled: CompiledWorkflow) -> list[Answer]:
     """The answers of the visible steps, as the request's backoffice page lists them."""
     extras = service.extras(row, compiled)
     answers: Mapping[str, Any] = row.answers or {}

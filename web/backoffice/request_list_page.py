@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
@@ -20,6 +21,7 @@ from starlette.datastructures import QueryParams
 from engine.compiled import CompiledWorkflow
 from engine.process.actors import Actor, may_fire
 from engine.service import request_list
+from engine.service.removed_states import RemovedState, removed_states
 from engine.spec.fields import ReferenceChoiceField, SessionField
 from engine.spec.process import Transition
 from engine.store.models import ReferenceEntryRow, TrainingSession
@@ -52,14 +54,19 @@ class Tab:
     submitted: bool | None
 
 
-def tabs_of(compiled: CompiledWorkflow, locale: str, say: Say) -> list[Tab]:
+def tabs_of(
+    compiled: CompiledWorkflow, locale: str, say: Say, removed: Sequence[RemovedState] = ()
+) -> list[Tab]:
     """ "All" (every state but the initial one: drafts are not requests yet), then one tab per
-    category of the spec, in its order."""
+    category of the spec, in its order. States the current version removed but requests of an
+    earlier one still sit in are in "All", and in their category's tab when it still exists."""
     process = compiled.spec.process
     initial = process.initial
-    tabs = [Tab("", say["tab_all"], tuple(s.id for s in process.states if s.id != initial), True)]
+    current = tuple(s.id for s in process.states if s.id != initial)
+    tabs = [Tab("", say["tab_all"], current + tuple(r.id for r in removed), True)]
     for category in process.categories:
         states = tuple(s.id for s in process.states if s.category == category.id)
+        states += tuple(r.id for r in removed if r.category == category.id)
         submitted = None if initial in states else True
         if states == (initial,):
             submitted = False
@@ -132,9 +139,15 @@ class QueueState:
         return {k: str(v) for k, v in values.items() if v not in (None, "")}
 
 
-def read_queue_state(desk: Desk, params: QueryParams, say: Say) -> QueueState:
+def removed_of(desk: Desk) -> list[RemovedState]:
+    return removed_states(desk.db, desk.runtime.registry, desk.compiled, desk.locale)
+
+
+def read_queue_state(
+    desk: Desk, params: QueryParams, say: Say, removed: Sequence[RemovedState] = ()
+) -> QueueState:
     compiled = desk.compiled
-    tabs = tabs_of(compiled, desk.locale, say)
+    tabs = tabs_of(compiled, desk.locale, say, removed)
     tab = next((t for t in tabs if t.id == params.get("onglet", "")), tabs[0])
     state = params.get("etat") or None
     if state not in tab.states:
@@ -220,8 +233,19 @@ def bulk_transitions(compiled: CompiledWorkflow, actor: Actor) -> list[Transitio
     return [t for t in compiled.spec.process.transitions if t.bulk and may_fire(t, actor)]
 
 
-def _filter_choices(desk: Desk, view: QueueState) -> dict[str, Any]:
+def state_text(desk: Desk, say: Say, state: str, removed: Sequence[RemovedState]) -> str:
+    """The state's label; a state of an earlier version only is marked as such."""
+    if state in desk.compiled.states:
+        return desk.text(desk.compiled.states[state].label)
+    label = next((r.label for r in removed if r.id == state), state)
+    return f"{label} ({say['old_version']})"
+
+
+def _filter_choices(
+    desk: Desk, view: QueueState, removed: Sequence[RemovedState] = ()
+) -> dict[str, Any]:
     compiled = desk.compiled
+    say = say_for(desk)
     fields = reference_filters(compiled)
     lists = {ref.id: ref for ref in compiled.spec.reference_lists}
     wanted = sorted({f.list for f in fields.values()})
@@ -275,7 +299,11 @@ def _filter_choices(desk: Desk, view: QueueState) -> dict[str, Any]:
         ]
     return {
         "states": [
-            {"value": s, "label": desk.text(compiled.states[s].label), "selected": s == view.state}
+            {
+                "value": s,
+                "label": state_text(desk, say, s, removed),
+                "selected": s == view.state,
+            }
             for s in view.tab.states
         ],
         "sessions": sessions,
@@ -292,7 +320,8 @@ def queue_response(
 ) -> HTMLResponse:
     say = say_for(desk)
     compiled = desk.compiled
-    view = read_queue_state(desk, params, say)
+    removed = removed_of(desk)
+    view = read_queue_state(desk, params, say, removed)
     query = build_query(desk, view)
     workflow_id = compiled.spec.id
     counts = request_list.state_counts(desk.db, workflow_id, query)
@@ -333,6 +362,7 @@ def queue_response(
                 "email": email or "",
                 "session": r.session_code or "",
                 "state": versions.state_label(r.state, r.spec_hash),
+                "old_version": r.state not in compiled.states,
                 "submitted": local_moment(desk, r.submitted_at),
                 "selectable": bool(r.reference) and r.state in bulk_sources,
                 "value": f"{r.reference}:{r.version}",
@@ -351,7 +381,7 @@ def queue_response(
             "href": href(onglet=tab.id or None, etat=None, page=None),
             "current": tab.id == view.tab.id,
         }
-        for tab in tabs_of(compiled, desk.locale, say)
+        for tab in tabs_of(compiled, desk.locale, say, removed)
     ]
     sort_links = {}
     for sort in SORT_PARAMS:
@@ -395,7 +425,7 @@ def queue_response(
         view=view,
         tabs=tabs,
         current_tab=view.tab,
-        choices=_filter_choices(desk, view),
+        choices=_filter_choices(desk, view, removed),
         rows=rows,
         range_text=say(
             "range_more" if total.capped else "range",

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.datastructures import FormData
 
 from engine.compiled import CompiledWorkflow
@@ -29,6 +30,7 @@ from engine.service.request_columns import applicant_name
 from engine.service.requests import Conflict, RequestService
 from engine.service.seat_events import position_in_line
 from engine.service.timers import pending_timers
+from engine.service.version_moves import Mover, UnsafeMoves, move_requests
 from engine.spec.fields import SessionField
 from engine.store.models import RequestRow
 from engine.wizard.display import display_answers
@@ -36,6 +38,7 @@ from engine.wizard.display import display_answers
 from ..forms import form_text
 from ..params import Reference, RowId, SpecId
 from .access import Desk, ManageDesk, ProcessDesk
+from .request_version import version_view
 from .request_words import (
     MAX_COMMENT,
     WORDS,
@@ -278,6 +281,7 @@ def request_response(
         submitted=local_moment(desk, row.submitted_at),
         created=local_moment(desk, row.created_at),
         version=row.version,
+        spec_version=version_view(desk, row, key),
         steps=steps,
         entries=_entries_view(desk, compiled, entries),
         history=history,
@@ -527,3 +531,28 @@ def download_document(
             "Cache-Control": "no-store",
         },
     )
+
+
+@router.post("/demandes/{reference}/version-actuelle", response_class=HTMLResponse)
+def move_to_current_version(desk: ManageDesk, reference: Reference, form: ActionForm) -> Response:
+    """Moves the request to the current version, if it is safe (`onboarding migrate`'s rules)."""
+    say = say_for(desk)
+    row = posted_to_request(desk, reference, form)
+    if not isinstance(row, RequestRow):
+        return row
+    if form_text(form, "_version", 12) != str(row.version):
+        return request_response(desk, row, status=409, error=say["conflict"])
+    mover = Mover("user", desk.staff.account.email)
+    workflow_id = desk.compiled.spec.id
+    try:
+        plan = move_requests(desk.db, desk.runtime.registry, workflow_id, mover, [row.public_id])
+    except UnsafeMoves:
+        return request_response(desk, row, status=409, error=say["version_not_movable"])
+    except StaleDataError:
+        desk.db.rollback()
+        desk.db.refresh(row)
+        return request_response(desk, row, status=409, error=say["conflict"])
+    if not plan.moves:
+        return request_response(desk, row, status=409, error=say["version_not_movable"])
+    desk.request.session["bo_notice"] = say["version_moved"]
+    return RedirectResponse(request_href(desk, reference), status_code=303)

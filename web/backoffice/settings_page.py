@@ -15,6 +15,7 @@ from engine.spec.workflow import Setting
 from ..deps import Form
 from ..forms import form_text
 from .access import AdminDesk, Desk
+from .request_words import local_moment
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
 
@@ -58,6 +59,30 @@ def check(setting: Setting, raw: str) -> Any:
         return settings_store.parse_value(setting, raw)
     except SettingError as error:
         raise SettingError(ERRORS.get(setting.type, "Valeur incorrecte.")) from error
+
+
+def _history(desk: Desk) -> list[dict[str, str]]:
+    """The latest changes, newest first, as the page shows them."""
+    declared = {s.id: s for s in desk.compiled.spec.settings}
+    rows = []
+    for change in settings_store.setting_changes(desk.db, desk.compiled.spec.id):
+        setting = declared.get(change.key)
+        label = desk.text(setting.label) if setting is not None else change.key
+        rows.append(
+            {
+                "at": local_moment(desk, change.at),
+                "label": label,
+                # None: no value of its own before, the version's default applied.
+                "before": ""
+                if change.previous is None
+                else shown(setting, change.previous)
+                if setting
+                else str(change.previous),
+                "after": shown(setting, change.value) if setting else str(change.value),
+                "author": change.author,
+            }
+        )
+    return rows
 
 
 def _page(
@@ -108,6 +133,7 @@ def _page(
             if item["error"]
         ],
         changes=changes or [],
+        history=_history(desk),
         saved=saved,
         form_expired=form_expired,
     )
@@ -154,5 +180,5 @@ def save_settings(desk: AdminDesk, form: Form) -> HTMLResponse:
                 "after": shown(setting, new),
             }
         )
-    settings_store.save_values(desk.db, desk.compiled, changed)
+    settings_store.save_values(desk.db, desk.compiled, changed, author=desk.staff.account.email)
     return _page(desk, changes=changes, saved=True)
