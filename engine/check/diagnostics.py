@@ -79,6 +79,11 @@ CODES: dict[str, str] = {
     "E080": "a session change event's transition from a state that holds no seat",
     "E085": "unknown invited workflow",
     "E086": "an invitation's answer is not a given field of the invited workflow",
+    # what a deployment serves (ONBOARDING_WORKFLOWS) and what a running server can take
+    "E105": "a served workflow that does not exist",
+    "E106": "two served workflows with the same id or wizard path",
+    "E107": "a change the running server takes only after a restart",
+    "E108": "an invitation to a workflow the deployment does not serve",
 }
 
 
