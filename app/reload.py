@@ -10,6 +10,7 @@ pinned to an earlier version keep theirs. Decision 0020 gives the reasons."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from pathlib import Path
@@ -43,14 +44,16 @@ class Reloader:
         """The project folders of every served workflow (its own project: an example's)."""
         settings = self.runtime.settings
         roots = {settings.project_dir.resolve()}
-        try:
-            roots.update(project_root(path) for path in served_paths(
-                settings.project_dir, settings.workflows
-            ))
-        except SpecError:
-            pass  # a served file removed since start-up: its folder is the project's
-        return [root / name for root in sorted(roots) for name in PROJECT_FOLDERS
-                if (root / name).is_dir()]
+        # A served file removed since start-up: the project's folders are watched still.
+        with contextlib.suppress(SpecError):
+            served = served_paths(settings.project_dir, settings.workflows)
+            roots.update(project_root(path) for path in served)
+        return [
+            root / name
+            for root in sorted(roots)
+            for name in PROJECT_FOLDERS
+            if (root / name).is_dir()
+        ]
 
     def reload(self) -> bool:
         """Loads the served workflows again; serves them if they are valid and need no
@@ -114,6 +117,8 @@ def start_watching(runtime: Runtime, engine: Engine) -> threading.Event | None:
 
 def _nothing_to_serve() -> Diagnostic:
     return Diagnostic(
-        "E105", "no workflow to serve", Position(SELECTION_SETTING, 1, 1),
+        "E105",
+        "no workflow to serve",
+        Position(SELECTION_SETTING, 1, 1),
         "put a workflow in workflows/ or name one",
     )

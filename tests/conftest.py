@@ -15,9 +15,7 @@ WORKFLOWS = PROJECT / "workflows"
 # The English sample: an example project of its own, served beside the project's workflows in
 # the tests (ONBOARDING_WORKFLOWS) so that every page runs for a second, unrelated workflow.
 EQUIPMENT_LOAN = PROJECT / "examples" / "equipment_loan" / "workflows" / "equipment_loan.yaml"
-SERVED_IN_TESTS = (
-    "onboarding,satisfaction,examples/equipment_loan/workflows/equipment_loan.yaml"
-)
+SERVED_IN_TESTS = "onboarding,satisfaction,examples/equipment_loan/workflows/equipment_loan.yaml"
 TODAY = date(2026, 9, 1)
 
 
