@@ -12,6 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from app.factory import make_runtime
+from app.reload import Reloader
+from engine.config import AppSettings
+from engine.service.setup import prepare_database
 from engine.store.db import make_engine, make_session_factory
 from engine.store.models import RequestRow, SpecVersion
 from tests.concurrency.people import Visitor, expect
@@ -174,3 +178,38 @@ def test_a_broken_edit_is_refused_and_a_fixed_one_taken(
         engine.dispose()
     assert len(hashes) == 2
     assert len(pinned) == 2 and set(pinned) == hashes  # the early request, then the late one
+
+
+# -- what a process takes, without a server -------------------------------------------------
+
+
+def reloader_on(project: Path, tmp_path: Path) -> Reloader:
+    settings = AppSettings(
+        project_dir=project,
+        data_dir=tmp_path / "data",
+        secret_key="reload-test-secret-not-for-production",
+    )
+    engine = make_engine(settings.resolved_database_url())
+    runtime = make_runtime(settings)
+    prepare_database(engine, runtime.registry)
+    return Reloader(runtime, engine)
+
+
+def test_a_change_of_wizard_path_waits_for_a_restart(project: Path, tmp_path: Path) -> None:
+    reloader = reloader_on(project, tmp_path)
+    before = reloader.runtime.registry.current["equipment_loan"]
+    edit(project / "workflows" / "equipment_loan.yaml", "path: equipment-loan", "path: loans")
+    assert reloader.reload() is False
+    [problem] = reloader.runtime.registry.problems
+    assert problem.code == "E107" and "changed its path" in problem.message
+    assert reloader.runtime.registry.current["equipment_loan"] is before
+    assert reloader.runtime.registry.by_path("equipment-loan") is before
+
+
+def test_the_watched_folders_are_the_served_projects_not_the_data(
+    project: Path, tmp_path: Path
+) -> None:
+    reloader = reloader_on(project, tmp_path)
+    watched = {folder.name for folder in reloader.folders()}
+    assert watched == {"workflows", "mail_templates", "pdf_layouts"}  # no forms/ in the example
+    assert all(project.resolve() in folder.parents for folder in reloader.folders())
