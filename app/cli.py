@@ -24,9 +24,13 @@ from engine.simulate import simulate
 
 
 def _workflow_paths(given: Sequence[str]) -> list[Path]:
+    """The paths given, or the project's workflows and those of its example projects
+    (`examples/<name>/workflows/`), which a deployment does not serve unless it names them."""
     if given:
         return [Path(p) for p in given]
-    return sorted(Path("workflows").glob("*.yaml"))
+    return sorted(Path("workflows").glob("*.yaml")) + sorted(
+        Path("examples").glob("*/workflows/*.yaml")
+    )
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

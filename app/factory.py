@@ -26,6 +26,7 @@ from engine.store.db import make_engine
 from web.app import build_app
 
 from .prepare import keep_template_facts
+from .reload import start_watching
 from .warm_up import warm_up
 
 # The learning-platform connectors this application provides, by the name a workflow's
@@ -76,7 +77,7 @@ def make_performers(runtime: Runtime, sessions: sessionmaker[Session]) -> dict[s
 
 
 def make_runtime(settings: AppSettings, registry: WorkflowRegistry | None = None) -> Runtime:
-    registry = registry or WorkflowRegistry.load(settings.project_dir)
+    registry = registry or WorkflowRegistry.load(settings.project_dir, settings.workflows)
     base = settings.base_url.rstrip("/")
     runtime = Runtime(
         settings=settings,
@@ -108,8 +109,10 @@ def create_app(
 def app_from_environment() -> FastAPI:
     settings = AppSettings()
     keep_template_facts(settings)
-    registry = WorkflowRegistry.load(settings.project_dir)
+    registry = WorkflowRegistry.load(settings.project_dir, settings.workflows)
     engine = make_engine(settings.resolved_database_url())
-    app = create_app(settings, runtime=make_runtime(settings, registry), engine=engine)
+    runtime = make_runtime(settings, registry)
+    app = create_app(settings, runtime=runtime, engine=engine)
+    start_watching(runtime, engine)  # each web process takes edited files itself
     warm_up(app)  # routes, fonts and the dummy hash, once per process, before it answers
     return app

@@ -36,14 +36,14 @@ def prepare() -> Prepared | None:
     settings = AppSettings()
     keep_template_facts(settings)
     try:
-        registry = WorkflowRegistry.load(settings.project_dir)
+        registry = WorkflowRegistry.load(settings.project_dir, settings.workflows)
     except SpecError as error:
+        served = settings.workflows or settings.project_dir / "workflows"
         if error.diagnostics:
             print(render_text(error.diagnostics), file=sys.stderr)
-        print(
-            f"no valid workflow in {settings.project_dir / 'workflows'}: fix the problems above",
-            file=sys.stderr,
-        )
+            print(f"cannot serve {served}: fix the problems above", file=sys.stderr)
+        else:
+            print(f"no workflow to serve in {served}", file=sys.stderr)
         return None
     engine = make_engine(settings.resolved_database_url())
     try:

@@ -55,6 +55,7 @@ def _serve(host: str, port: int, log_level: str, workers: int) -> int:
     from engine.logs import configure_logging, logging_config
 
     from .factory import create_app, make_runtime
+    from .reload import start_watching
     from .warm_up import warm_up_in_background
     from .worker import start_in_thread
 
@@ -68,10 +69,15 @@ def _serve(host: str, port: int, log_level: str, workers: int) -> int:
     configure_logging(settings.log_format, log_level)
     runtime = make_runtime(settings, prepared.registry)
     stop = None
+    stop_watching = None
     if settings.embedded_worker:
         _, stop = start_in_thread(runtime, prepared.engine)
         where = settings.smtp_host or f"the mail sink {settings.mail_sink}"
         print(f"mails are delivered by the embedded worker to {where}", flush=True)
+    if workers == 1 or settings.embedded_worker:
+        # This process's runtime: the app's and the worker's in one process, the embedded
+        # worker's beside several web processes (each of which watches for itself).
+        stop_watching = start_watching(runtime, prepared.engine)
     options = {
         "host": host,
         "port": port,
@@ -105,4 +111,6 @@ def _serve(host: str, port: int, log_level: str, workers: int) -> int:
     finally:
         if stop is not None:
             stop.set()
+        if stop_watching is not None:
+            stop_watching.set()
     return 0

@@ -27,6 +27,7 @@ from engine.service.timers import fire_due_timers
 
 from .factory import make_performers, make_runtime
 from .prepare import prepare
+from .reload import start_watching
 
 log = logging.getLogger("onboarding.worker")
 
@@ -160,7 +161,8 @@ def run_worker(once: bool, metrics_port: int | None = None, metrics_host: str = 
     if prepared is None:
         return 1
     configure_logging(prepared.settings.log_format)
-    worker = Worker(make_runtime(prepared.settings, prepared.registry), prepared.engine)
+    runtime = make_runtime(prepared.settings, prepared.registry)
+    worker = Worker(runtime, prepared.engine)
     if once:
         print(worker.run_once())
         return 0
@@ -168,8 +170,13 @@ def run_worker(once: bool, metrics_port: int | None = None, metrics_host: str = 
         start_http_server(metrics_port, addr=metrics_host)
         print(f"worker metrics on http://{metrics_host}:{metrics_port}/metrics", flush=True)
     stop = threading.Event()
+    # Mails rendered from now on use the edited templates, as the web processes do.
+    stop_watching = start_watching(runtime, prepared.engine)
     try:
         worker.run_forever(stop)
     except KeyboardInterrupt:
         stop.set()
+    finally:
+        if stop_watching is not None:
+            stop_watching.set()
     return 0

@@ -19,6 +19,14 @@ class AppSettings(BaseSettings):
     project_dir: Path = Field(
         Path("."), description="the folder holding workflows/, forms/, mail_templates/..."
     )
+    workflows: str = Field(
+        "",
+        description="the workflows served, comma-separated: ids of workflows/<id>.yaml or "
+        "paths of YAML files relative to project_dir; empty: every file of workflows/",
+    )
+    reload: bool = Field(
+        True, description="a running server takes edited workflows, mails and layouts"
+    )
     data_dir: Path = Field(Path("var"), description="SQLite file, secret key, mail sink")
     database_url: str = Field("", description="default: a SQLite file in data_dir")
     secret_key: SecretStr | None = Field(

@@ -12,6 +12,11 @@ from engine.samples import SpecCatalog
 
 PROJECT = Path(__file__).resolve().parent.parent
 WORKFLOWS = PROJECT / "workflows"
+# The English sample: an example project of its own, served beside the project's workflows in
+# the tests (ONBOARDING_WORKFLOWS) so that every page runs for a second, unrelated workflow.
+EQUIPMENT_LOAN = PROJECT / "examples" / "equipment_loan" / "workflows" / "equipment_loan.yaml"
+# In the order the project's workflows/ used to give them (by file name): pages list them so.
+SERVED_IN_TESTS = "examples/equipment_loan/workflows/equipment_loan.yaml,onboarding,satisfaction"
 TODAY = date(2026, 9, 1)
 
 

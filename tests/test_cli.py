@@ -29,6 +29,8 @@ def test_validate_defaults_to_every_workflow() -> None:
     result = run(["validate"])
     assert result.returncode == 0, result.stdout + result.stderr
     assert "workflows/onboarding.yaml" in result.stdout
+    # The examples are checked too, though a deployment does not serve them.
+    assert "examples/equipment_loan/workflows/equipment_loan.yaml" in result.stdout
 
 
 def _broken(tmp_path: Path, text: str | bytes, name: str = "broken.yaml") -> Path:

@@ -47,9 +47,14 @@ def test_fixture_reports_exactly_what_its_header_says(path: Path) -> None:
         assert any(text in message for message in messages), (text, messages)
 
 
+# Reported about a deployment (what it serves, what a running server takes), not by a
+# workflow's check: tests/web/test_served_workflows.py and tests/test_reload.py make each.
+DEPLOYMENT_CODES = {"E105", "E106", "E107", "E108"}
+
+
 def test_every_code_has_a_fixture() -> None:
     covered = {expectation[0] for path in FILES for expectation in _expectations(path)}
-    assert set(CODES) - covered == set()
+    assert set(CODES) - covered - DEPLOYMENT_CODES == set()
 
 
 def test_the_minimal_valid_workflow_is_clean() -> None:

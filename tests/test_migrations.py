@@ -22,6 +22,7 @@ from engine.store.db import make_engine
 from engine.store.migrate import upgrade
 from engine.store.models import Account, RequestRow
 
+from .conftest import SERVED_IN_TESTS
 from .databases import postgres_database
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -74,7 +75,7 @@ def before_0004(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engi
 
 
 def submitted_before(engine: Engine, workflow_id: str, answers: dict[str, object]) -> str:
-    compiled = WorkflowRegistry.load(PROJECT).get(workflow_id)
+    compiled = WorkflowRegistry.load(PROJECT, SERVED_IN_TESTS).get(workflow_id)
     assert compiled is not None
     at_0003 = {c.name for c in RequestRow.__table__.columns} - {
         "applicant_name",
@@ -131,7 +132,7 @@ def test_the_migration_computes_the_queue_columns_as_the_code_does(
 ) -> None:
     reference = submitted_before(before_0004, workflow_id, answers)
     upgrade(before_0004)
-    compiled = WorkflowRegistry.load(PROJECT).get(workflow_id)
+    compiled = WorkflowRegistry.load(PROJECT, SERVED_IN_TESTS).get(workflow_id)
     assert compiled is not None
     expected = queue_columns(compiled, answers, reference)
     with Session(before_0004) as db:

@@ -22,7 +22,7 @@ from engine.process.firing import (
 )
 from engine.samples import SpecCatalog, sample_entries
 
-from .conftest import TODAY, WORKFLOWS
+from .conftest import EQUIPMENT_LOAN, TODAY
 
 LIBRARIAN = Actor.user("lucie", {"librarian"})
 ADMIN = Actor.user("ada", {"admin"})
@@ -51,7 +51,7 @@ MEMBER_INPUTS: dict[str, dict[str, Any]] = {
 
 @pytest.fixture(scope="module")
 def loan() -> CompiledWorkflow:
-    return load_compiled(WORKFLOWS / "equipment_loan.yaml")
+    return load_compiled(EQUIPMENT_LOAN)
 
 
 @pytest.fixture(scope="module")

@@ -153,6 +153,7 @@ UI: dict[str, dict[str, str]] = {
         "unavailable": "Le service est très sollicité en ce moment. Réessayez dans quelques instants ; vos réponses déjà enregistrées sont conservées.",
         "home": "Accueil",
         "new_request": "Nouvelle demande",
+        "bo_reload_problems": "Les fichiers modifiés des workflows contiennent des erreurs : la version précédente reste en service. La nouvelle sera prise dès que ces erreurs seront corrigées.",
     },
     "en": {
         "backoffice": "Backoffice",
@@ -304,6 +305,7 @@ UI: dict[str, dict[str, str]] = {
         "unavailable": "The service is very busy at the moment. Try again in a few moments; the answers already saved are kept.",
         "home": "Home",
         "new_request": "New request",
+        "bo_reload_problems": "The edited workflow files have errors: the previous version keeps serving. The new one is taken as soon as they are fixed.",
     },
 }
 

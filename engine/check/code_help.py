@@ -267,4 +267,24 @@ CODE_HELP: dict[str, CodeHelp] = {
         "Map only states this version no longer declares; a state it still has keeps its "
         "requests as they are.",
     ),
+    "E105": CodeHelp(
+        "ONBOARDING_WORKFLOWS=onboarding,satisfacton   # a typo",
+        "Name workflows of the project's `workflows/` folder (by id), or give the path of a "
+        "workflow's YAML file (the samples under `examples/`).",
+    ),
+    "E106": CodeHelp(
+        "ONBOARDING_WORKFLOWS=onboarding,examples/onboarding_copy.yaml   # same wizard path",
+        "Serve only one of the two workflows, or give one another `id` or `wizard.path`.",
+    ),
+    "E107": CodeHelp(
+        "wizard:\n  path: inscriptions   # changed while the server runs",
+        "Restart the server: a new workflow, or a workflow whose wizard address changed, needs "
+        "new routes; the running server keeps the previous versions meanwhile.",
+    ),
+    "E108": CodeHelp(
+        "- invite: {workflow: satisfaction, template: invitation, to: applicant}\n"
+        "# with ONBOARDING_WORKFLOWS=onboarding",
+        "Serve the invited workflow too (add it to `ONBOARDING_WORKFLOWS`), or remove the "
+        "invitation.",
+    ),
 }

@@ -83,6 +83,11 @@ CODES: dict[str, str] = {
     "E091": "not a valid duration",
     "E092": "a yes/no value written other than true or false",
     "E100": "a state migration from a state the workflow still declares",
+    # what a deployment serves (ONBOARDING_WORKFLOWS) and what a running server can take
+    "E105": "a served workflow that does not exist",
+    "E106": "two served workflows with the same id or wizard path",
+    "E107": "a change the running server takes only after a restart",
+    "E108": "an invitation to a workflow the deployment does not serve",
 }
 
 

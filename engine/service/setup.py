@@ -4,6 +4,7 @@ reference lists' initial entries and the current version of each workflow."""
 from __future__ import annotations
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from ..store.db import make_session_factory
 from ..store.migrate import upgrade
@@ -18,3 +19,19 @@ def prepare_database(engine: Engine, registry: WorkflowRegistry) -> None:
             registry.remember(db, compiled)
             sync_reference_lists(db, compiled)
         db.commit()
+
+
+def publish_versions(engine: Engine, registry: WorkflowRegistry) -> None:
+    """Stores the current version of each workflow and its reference lists' new entries, as a
+    running process takes them. Each workflow in a transaction of its own: every process takes
+    the same files at about the same moment, and the one that loses the race to store a row
+    finds it stored by another (same hash, same files)."""
+    sessions = make_session_factory(engine)
+    for compiled in registry.current.values():
+        with sessions() as db:
+            try:
+                registry.remember(db, compiled)
+                sync_reference_lists(db, compiled)
+                db.commit()
+            except IntegrityError:
+                db.rollback()

@@ -25,7 +25,7 @@ from engine.delivery.pdf import DocumentError, UnknownLayout, clean_text, render
 from engine.samples import SpecCatalog, sample_snapshot
 from engine.spec.layout import PdfLayout
 
-from ..conftest import PROJECT, WORKFLOWS
+from ..conftest import EQUIPMENT_LOAN, PROJECT, WORKFLOWS
 from ..helpers import SESSION, fill_wizard, snapshot
 
 CREATED = datetime(2026, 11, 29, 9, 30, tzinfo=UTC)
@@ -327,7 +327,7 @@ def test_a_broken_text_names_its_place(
 
 
 def test_the_loan_slip_of_the_second_workflow() -> None:
-    compiled = load_compiled(WORKFLOWS / "equipment_loan.yaml")
+    compiled = load_compiled(EQUIPMENT_LOAN)
     data = render_document(compiled, "loan_slip", sample_snapshot(compiled), created_at=CREATED)
     text = "\n".join(pages(data))
     assert "Loan slip" in text and "Deposit" in text and "Hand-over" in text

@@ -23,6 +23,7 @@ from engine.service.seed import load_seed, read_seed
 from engine.service.setup import prepare_database
 from engine.store.db import make_engine, make_session_factory
 from engine.store.models import Base
+from tests.conftest import SERVED_IN_TESTS
 from tests.databases import postgres_database
 
 from .browser import Browser
@@ -116,6 +117,7 @@ def site(database: Engine, tmp_path: Path) -> Site:
     clock = Clock()
     settings = AppSettings(
         project_dir=PROJECT,
+        workflows=SERVED_IN_TESTS,
         data_dir=tmp_path,
         database_url=database.url.render_as_string(hide_password=False),
         secret_key="test-secret-key-not-for-production",

@@ -1,5 +1,6 @@
-"""The second workflow (workflows/equipment_loan.yaml: English, no session) runs in the same app
-from its spec alone, and the home page offers both workflows."""
+"""The second workflow (the example in examples/equipment_loan/: English, no session), served
+beside the project's, runs in the same app from its spec alone, and the home page offers both
+workflows."""
 
 from __future__ import annotations
 

@@ -138,6 +138,10 @@ class Desk:
             )
             or self.staff.account.email,
             "unread": f"{UNREAD_CAP}+" if unread > UNREAD_CAP else unread,
+            # Edited files this process refused to take: admins are the ones who can fix them.
+            "reload_problems": [str(p) for p in self.runtime.registry.problems]
+            if self.may("admin")
+            else [],
         }
         frame.update(context)
         return render(self.request, template, frame, status=status, locale=self.locale)
