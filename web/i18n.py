@@ -150,6 +150,9 @@ UI: dict[str, dict[str, str]] = {
         "unavailable": "Le service est très sollicité en ce moment. Réessayez dans quelques instants ; vos réponses déjà enregistrées sont conservées.",
         "home": "Accueil",
         "new_request": "Nouvelle demande",
+        "chars_max": "{max} caractères au plus.",
+        "chars_count": "{n} caractères sur {max}",
+        "chars_over": "{n} caractères de trop (au plus {max})",
     },
     "en": {
         "backoffice": "Backoffice",
@@ -298,6 +301,9 @@ UI: dict[str, dict[str, str]] = {
         "unavailable": "The service is very busy at the moment. Try again in a few moments; the answers already saved are kept.",
         "home": "Home",
         "new_request": "New request",
+        "chars_max": "At most {max} characters.",
+        "chars_count": "{n} of {max} characters",
+        "chars_over": "{n} characters too many (at most {max})",
     },
 }
 
