@@ -10,6 +10,7 @@ from .graph import check_graph, check_seat_events, check_session_change_events
 from .loader import LoadedWorkflow
 from .names import check_names
 from .references import check_process_references, check_workflow_references
+from .reopenings import check_reopenings
 from .retention import check_retention
 from .rules import check_field_rules, check_translations, check_values
 from .scope import Scope
@@ -34,6 +35,7 @@ CHECKS = (
     check_webhooks,
     check_retention,
     check_consents,
+    check_reopenings,
 )
 
 

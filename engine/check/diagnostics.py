@@ -79,6 +79,11 @@ CODES: dict[str, str] = {
     "E080": "a session change event's transition from a state that holds no seat",
     "E085": "unknown invited workflow",
     "E086": "an invitation's answer is not a given field of the invited workflow",
+    "E110": "unknown step in a reopening",
+    "E111": "a reopened step holds the training session's field",
+    "E112": "unknown resubmission transition of a reopening",
+    "E113": "a reopening's resubmission is not fired through a link",
+    "E114": "a reopening's resubmission does not leave from the state the reopening leads to",
 }
 
 
