@@ -36,6 +36,7 @@ from engine.wizard.display import display_answers
 from ..forms import form_text
 from ..params import Reference, RowId, SpecId
 from .access import Desk, ManageDesk, ProcessDesk
+from .correction_history import corrections_view
 from .request_words import (
     MAX_COMMENT,
     WORDS,
@@ -281,6 +282,7 @@ def request_response(
         steps=steps,
         entries=_entries_view(desk, compiled, entries),
         history=history,
+        corrections=corrections_view(desk, service, row, compiled),
         mails=mails,
         calls=calls,
         may_retry=desk.may("manage"),
