@@ -1,11 +1,14 @@
 """Text as people type it: joiners of emoji and of Persian or Indic words kept, bidirectional
 overrides removed, a paste longer than a field's limit refused with its length rather than cut,
-and the limit shown beside the field. On SQLite and PostgreSQL."""
+and the limit shown beside the field; characters the PDFs cannot print are pointed out to the
+operator. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from .backoffice import manager
+from .journey import CODE, submit_request
 from .test_validation import on_trainee_step, trainee
 
 # A family emoji (three people joined by zero-width joiners), a Persian word written with a
@@ -58,3 +61,26 @@ def test_a_text_with_a_limit_shows_it_and_no_browser_cuts_it(site: Any) -> None:
         assert counter.get_text() == f"{limit} caractères au plus."
         assert f"{name}-counter" in str(field.get("aria-describedby", "")).split()
         assert field.get("data-max-length") == str(limit)
+
+
+def test_the_operator_is_told_of_characters_the_pdfs_cannot_print(site: Any) -> None:
+    submit_request(
+        site.browser(),
+        {"trainee": {"last_name": f"Martin {FAMILY}", "expectations": f"Apprendre {DEVANAGARI}"}},
+    )
+    page = manager(site).get(f"/backoffice/onboarding/demandes/{CODE}-0001")
+    warning = page.soup.find(id="unprintable")
+    assert warning is not None
+    assert " ".join(warning.get_text().split()) == (
+        "Les documents PDF ne peuvent pas imprimer certains caractères de ces réponses (ils y "
+        "manqueront) : Nom de famille (\U0001f469 \U0001f467), Merci de préciser vos attentes "
+        "à propos de cette formation. (\u0915 \u094d \u0937)."
+    )
+
+
+def test_no_warning_when_the_font_has_every_character(site: Any) -> None:
+    # Persian letters are in the font; the joiners draw nothing.
+    submit_request(site.browser(), {"trainee": {"last_name": f"Zoë Œuvre-{PERSIAN} «ok» €"}})
+    page = manager(site).get(f"/backoffice/onboarding/demandes/{CODE}-0001")
+    assert page.status == 200
+    assert page.soup.find(id="unprintable") is None

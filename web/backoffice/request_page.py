@@ -141,6 +141,19 @@ def _answers_view(
     return steps, entries
 
 
+def _unprintable_text(desk: Desk, compiled: CompiledWorkflow, row: RequestRow) -> str:
+    found = request_detail.unprintable_answers(row.answers or {})
+    if not found:
+        return ""
+    named = []
+    for field_id, chars in found.items():
+        field = compiled.fields.get(field_id)
+        label = getattr(field, "label", None)
+        name = compiled.text(label, desk.locale) if label else field_id
+        named.append(f"{name} ({' '.join(chars)})")
+    return desk.words("pdf_missing_glyphs", fields=", ".join(named))
+
+
 def request_response(
     desk: Desk,
     row: RequestRow,
@@ -283,6 +296,7 @@ def request_response(
         entries=_entries_view(desk, compiled, entries),
         history=history,
         corrections=corrections_view(desk, service, row, compiled),
+        unprintable=_unprintable_text(desk, compiled, row),
         mails=mails,
         calls=calls,
         may_retry=desk.may("manage"),
