@@ -44,6 +44,8 @@ def correction_page(
         stored.update(inputs_from_answers(step, row.answers, compiled.wizard.forms))
     inputs = posted if posted is not None else stored
     extras = service.extras(row, compiled)
+    # The wizard's search of reference lists serves this page too (it reads no draft).
+    wizard = f"/{compiled.spec.wizard.path}" + (f"/{row.session_code}" if row.session_code else "")
     builder = FieldBuilder(
         compiled=compiled,
         catalog=service.catalog(compiled),
@@ -51,7 +53,7 @@ def correction_page(
         inputs=inputs,
         errors=errors,
         notice_context=lambda: compiled.template_context(service.snapshot(row, compiled)),
-        search_url=lambda field_id: "",
+        search_url=lambda field_id: f"{wizard}/recherche/{field_id}",
         today=service.runtime.today(),
         words=words,
     )

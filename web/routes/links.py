@@ -270,6 +270,11 @@ def use_link(
 def _resubmit(visit: LinkVisit, form: FormData, version: int) -> HTMLResponse:
     assert visit.row is not None and visit.compiled is not None
     inputs = form_inputs(form)
+    if form_text(form, "_nav", 16) == "search":
+        # A reference list searched without JavaScript: the page again, with the results.
+        page = visit.correction_page(posted=inputs)
+        if page is not None:
+            return page
     try:
         result = resubmit(
             visit.service,
