@@ -75,6 +75,8 @@ class FieldView:
             ids.append(f"{self.name}-hint")
         if self.error:
             ids.append(f"{self.name}-error")
+        if "max_length" in self.extra and self.type in ("text", "long_text"):
+            ids.append(f"{self.name}-counter")
         return " ".join(ids)
 
 

@@ -21,6 +21,7 @@ from .invitations import register_invitation_actions
 from .lms import register_lms_actions
 from .recipients import Recipient, recipient_references
 from .registry import ActionKind, ActionRegistry, PlanContext, Reference
+from .reopen import register_reopen_actions
 
 
 class SendMailParams(SpecModel):
@@ -164,4 +165,5 @@ def default_registry() -> ActionRegistry:
     register_builtin_actions(registry)
     register_lms_actions(registry)
     register_invitation_actions(registry)
+    register_reopen_actions(registry)
     return registry

@@ -91,3 +91,12 @@ class Invite(Effect):
     answers: Mapping[str, str]
     template: str
     to: tuple[Addressee, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Reopen(Effect):
+    """Steps of the wizard sent back to the applicant, who corrects them through a mailed link
+    and fires `resubmit` with the corrected answers."""
+
+    steps: tuple[str, ...]
+    resubmit: str

@@ -12,6 +12,7 @@ from .loader import LoadedWorkflow
 from .migrations import check_migrations
 from .names import check_names
 from .references import check_process_references, check_workflow_references
+from .reopenings import check_reopenings
 from .retention import check_retention
 from .rules import check_field_rules, check_translations, check_values
 from .scope import Scope
@@ -38,6 +39,7 @@ CHECKS = (
     check_consents,
     check_sub_forms,
     check_migrations,
+    check_reopenings,
 )
 
 

@@ -287,4 +287,26 @@ CODE_HELP: dict[str, CodeHelp] = {
         "Serve the invited workflow too (add it to `ONBOARDING_WORKFLOWS`), or remove the "
         "invitation.",
     ),
+    "E110": CodeHelp(
+        "- reopen: {steps: [identiy], mail: corrections_requested, resubmit: resubmit}",
+        "Name steps of the workflow's wizard (the message suggests the nearest).",
+    ),
+    "E111": CodeHelp(
+        "- reopen: {steps: [session, trainee], ...}   # the session field's step",
+        "Leave the training session's step out: changing session is a cancellation and a new "
+        "request, not a correction.",
+    ),
+    "E112": CodeHelp(
+        "- reopen: {steps: [trainee], mail: corrections_requested, resubmit: resubmitt}",
+        "Name the transition of the process that sends the corrected request back.",
+    ),
+    "E113": CodeHelp(
+        "- id: resubmit\n  from: corrections_requested\n  to: submitted\n  by: [manager]",
+        "Have the resubmission fired by the applicant through the mailed link: "
+        "`by: {link: <link id>}`.",
+    ),
+    "E114": CodeHelp(
+        "- id: resubmit\n  from: submitted        # the reopening leads to corrections_requested",
+        "List in the resubmission's `from` the state the reopening's transition goes `to`.",
+    ),
 }

@@ -88,6 +88,11 @@ CODES: dict[str, str] = {
     "E106": "two served workflows with the same id or wizard path",
     "E107": "a change the running server takes only after a restart",
     "E108": "an invitation to a workflow the deployment does not serve",
+    "E110": "unknown step in a reopening",
+    "E111": "a reopened step holds the training session's field",
+    "E112": "unknown resubmission transition of a reopening",
+    "E113": "a reopening's resubmission is not fired through a link",
+    "E114": "a reopening's resubmission does not leave from the state the reopening leads to",
 }
 
 

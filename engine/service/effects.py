@@ -24,6 +24,7 @@ from ..actions.effects import (
     GenerateDocument,
     Invite,
     Notify,
+    Reopen,
     SendMail,
 )
 from ..compiled import CompiledWorkflow, RenderedMail
@@ -163,6 +164,9 @@ class PreparedEffects:
     calls: list[CallOut] = field(default_factory=list)
     # Invited drafts of other workflows (`invite`), written by the caller, which knows them.
     invitations: list[Any] = field(default_factory=list)
+    # Steps sent back to the applicant (`reopen`), written by the caller with the firing's
+    # comment and actor.
+    reopenings: list[Reopen] = field(default_factory=list)
 
 
 def render_document(
@@ -348,6 +352,8 @@ def prepare_effects(
             prepared.notifications.append((key, effect))
         elif isinstance(effect, CallOut) and accepts_call(effect):
             prepared.calls.append(effect)
+        elif isinstance(effect, Reopen):
+            prepared.reopenings.append(effect)
     return prepared
 
 

@@ -4,12 +4,15 @@ documents."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..delivery.glyphs import unprintable
 from ..store.models import DocumentRow, HistoryRow, OutboxMail, RequestRow
 
 
@@ -121,3 +124,17 @@ def document_of(db: Session, request_id: int, document_row_id: int) -> DocumentR
             DocumentRow.id == document_row_id, DocumentRow.request_id == request_id
         )
     ).scalar_one_or_none()
+
+
+def unprintable_answers(answers: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The text answers holding characters the PDFs cannot print, by field id, with those
+    characters: the operator is told, rather than finding them missing from a document."""
+    found: dict[str, list[str]] = {}
+    for field_id, value in answers.items():
+        texts = [value] if isinstance(value, str) else []
+        if isinstance(value, dict) and isinstance(value.get("new"), dict):
+            texts = [v for v in value["new"].values() if isinstance(v, str)]
+        missing = [char for text in texts for char in unprintable(text)]
+        if missing:
+            found[field_id] = list(dict.fromkeys(missing))
+    return found

@@ -29,6 +29,7 @@ from .attendance_marks import attendance_of
 from .catalog import DbCatalog
 from .consent_records import record_consents
 from .context import Runtime
+from .corrections import open_correction
 from .effects import CalendarPlace, PreparedEffects, prepare_effects, write_effects
 from .invitations import prepare_invitation, write_invitation
 from .late_registration import LatePass
@@ -570,6 +571,15 @@ class RequestService:
         )
         for invitation in prepared.invitations:
             write_invitation(self.db, self.runtime, invitation, now)
+        for reopening in prepared.reopenings:
+            open_correction(
+                self.db,
+                row,
+                reopening,
+                comment=result.comment,
+                opened_by=result.actor.name or "",
+                now=now,
+            )
 
     def choose_alternative(
         self, snapshot: RequestSnapshot, compiled: CompiledWorkflow, pressed: str, actor: Actor

@@ -589,3 +589,27 @@ class SettingChange(Base):
     # The version whose files gave the default at the time.
     spec_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+# -- Answers sent back to the applicant (migration 0018) ------------------------------------------
+
+
+class AnswerCorrection(Base):
+    """Steps of a request's answers sent back to its applicant by a `reopen` action, written in
+    the firing's transaction. The applicant corrects them through the mailed link: `before` and
+    `after` keep the answers of those steps as they were and as corrected, and `closed_at` is
+    set when the resubmission (`resubmit`, a transition) fired, or when a later reopening of
+    the same request replaced this one (`superseded`)."""
+
+    __tablename__ = "answer_corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    steps: Mapped[list[str]] = mapped_column(JsonValue)
+    resubmit: Mapped[str] = mapped_column(String(64))
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    opened_by: Mapped[str] = mapped_column(String(320), default="")
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JsonValue, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JsonValue, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -119,19 +119,25 @@ def required_message(spec: BaseField, ctx: ReadContext) -> str:
     return REQUIRED_MESSAGES.of(spec)(spec, ctx)
 
 
-_CONTROL = {cat for cat in ("Cc", "Cf", "Cs", "Co", "Cn")}
+# Removed from answers: control characters, lone surrogates and the bidirectional embeddings,
+# overrides and isolates (they can make a text read backwards elsewhere on a page). Other
+# invisible formatting characters are kept: the zero-width joiner and non-joiner belong to emoji
+# sequences and to Persian or Indic words, tag characters to subdivision flags.
+_CONTROL = frozenset(("Cc", "Cs"))
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def clean_text(raw: str, *, multiline: bool) -> str:
-    """Drops control and invisible formatting characters (keeping line breaks in long texts),
-    normalises to NFC and trims. Markup is kept as typed: it is escaped where it is shown."""
+    """Drops control characters and bidirectional overrides (keeping line breaks in long
+    texts), normalises to NFC and trims. Markup is kept as typed: it is escaped where it is
+    shown."""
     kept = []
     for char in unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n")):
         if char == "\n" and multiline:
             kept.append(char)
         elif char in "\t\n":
             kept.append(" ")
-        elif unicodedata.category(char) not in _CONTROL:
+        elif char not in _BIDI_CONTROLS and unicodedata.category(char) not in _CONTROL:
             kept.append(char)
     return "".join(kept).strip()
 

@@ -308,6 +308,7 @@ def test_an_operator_takes_a_request_from_notification_to_registration(site: Sit
     assert pdf.content.startswith(b"%PDF-")
     assert actions(page) == [
         "Instance de validation : bulletin signé reçu",
+        "Demander des corrections au demandeur",
         "Annuler la demande",
         "Refuser la demande",
     ]

@@ -38,6 +38,7 @@ from engine.wizard.display import display_answers
 from ..forms import form_text
 from ..params import Reference, RowId, SpecId
 from .access import Desk, ManageDesk, ProcessDesk
+from .correction_history import corrections_view
 from .request_version import version_view
 from .request_words import (
     MAX_COMMENT,
@@ -141,6 +142,19 @@ def _answers_view(
         if items:
             steps.append({"title": compiled.text(step.spec.title, desk.locale), "items": items})
     return steps, entries
+
+
+def _unprintable_text(desk: Desk, compiled: CompiledWorkflow, row: RequestRow) -> str:
+    found = request_detail.unprintable_answers(row.answers or {})
+    if not found:
+        return ""
+    named = []
+    for field_id, chars in found.items():
+        field = compiled.fields.get(field_id)
+        label = getattr(field, "label", None)
+        name = compiled.text(label, desk.locale) if label else field_id
+        named.append(f"{name} ({' '.join(chars)})")
+    return desk.words("pdf_missing_glyphs", fields=", ".join(named))
 
 
 def request_response(
@@ -285,6 +299,8 @@ def request_response(
         steps=steps,
         entries=_entries_view(desk, compiled, entries),
         history=history,
+        corrections=corrections_view(desk, service, row, compiled),
+        unprintable=_unprintable_text(desk, compiled, row),
         mails=mails,
         calls=calls,
         may_retry=desk.may("manage"),

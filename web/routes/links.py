@@ -20,16 +20,18 @@ from engine.service.accounts import MIN_PASSWORD_LENGTH
 from engine.service.context import Runtime
 from engine.service.links import LinkError, LinkProblem
 from engine.service.requests import Conflict, RequestService
+from engine.service.resubmission import CorrectionClosed, CorrectionRefused, can_resubmit, resubmit
 from engine.service.sign_in import PasswordProblem, set_password_from_link
 from engine.spec.workflow import Link
 from engine.store.models import Account, RequestRow
 from engine.wizard.display import display_answers
 
 from ..deps import Form, HandlerDb, SessionClosingRoute
-from ..forms import form_text
+from ..forms import form_inputs, form_text
 from ..i18n import Words
 from ..pages import csrf_ok, message_page, render
 from ..params import SpecId, Token
+from .correction_page import correction_page
 
 router = APIRouter(route_class=SessionClosingRoute)
 
@@ -104,11 +106,33 @@ class LinkVisit:
             links=[("/", words["see_sessions"])],
         )
 
+    def correction_page(self, **options: Any) -> HTMLResponse | None:
+        """The reopened steps, while their resubmission is this link's to fire."""
+        assert self.row is not None and self.compiled is not None
+        correction = can_resubmit(self.service, self.row, self.compiled, self.actor)
+        if correction is None:
+            return None
+        return correction_page(
+            self.request,
+            self.service,
+            self.row,
+            self.compiled,
+            correction,
+            locale=self.locale,
+            frame=_frame(self.compiled, self.locale),
+            action=f"/liens/{self.link_id}/{self.token}",
+            **options,
+        )
+
     def request_page(
         self, *, notice: tuple[str, str] | None = None, error: str = "", status: int = 200
     ) -> HTMLResponse:
         assert self.row is not None and self.compiled is not None and self.link is not None
         compiled, row = self.compiled, self.row
+        if notice is None:
+            reopened = self.correction_page(message=error, status=status)
+            if reopened is not None:
+                return reopened
         available = [a for a in self.service.available(row, compiled, self.actor) if a.enabled]
         used = (
             self.link.opens == "transitions"
@@ -221,6 +245,8 @@ def use_link(
         version = int(form_text(form, "_version", 12))
     except ValueError:
         version = -1
+    if transition_id and can_resubmit(visit.service, visit.row, visit.compiled, visit.actor):
+        return _resubmit(visit, form, version)
     try:
         result = visit.service.fire(
             visit.row,
@@ -235,6 +261,41 @@ def use_link(
         return visit.request_page(error=error.message, status=409)
     except Conflict:
         db.refresh(visit.row)
+        return visit.request_page(error=visit.words["conflict"], status=409)
+    label = visit.compiled.process.transitions[result.transition].label
+    done = f"{visit.compiled.text(label, visit.locale)} : {visit.words['done_title'].lower()}."
+    return visit.request_page(notice=("success", done))
+
+
+def _resubmit(visit: LinkVisit, form: FormData, version: int) -> HTMLResponse:
+    assert visit.row is not None and visit.compiled is not None
+    inputs = form_inputs(form)
+    if form_text(form, "_nav", 16) == "search":
+        # A reference list searched without JavaScript: the page again, with the results.
+        page = visit.correction_page(posted=inputs)
+        if page is not None:
+            return page
+    try:
+        result = resubmit(
+            visit.service,
+            visit.row,
+            visit.compiled,
+            visit.actor,
+            inputs,
+            expected_version=version,
+            locale=visit.locale,
+        )
+    except CorrectionRefused as refused:
+        page = visit.correction_page(posted=inputs, errors=refused.errors, status=422)
+        return page or visit.request_page(error=visit.words["corrections_closed"], status=409)
+    except CorrectionClosed:
+        return visit.request_page(error=visit.words["corrections_closed"], status=409)
+    except FireError as error:
+        # The corrections are saved and the reopening still open: the page offers them again.
+        visit.db.refresh(visit.row)
+        return visit.request_page(error=error.message, status=409)
+    except Conflict:
+        visit.db.refresh(visit.row)
         return visit.request_page(error=visit.words["conflict"], status=409)
     label = visit.compiled.process.transitions[result.transition].label
     done = f"{visit.compiled.text(label, visit.locale)} : {visit.words['done_title'].lower()}."

@@ -227,8 +227,40 @@
     });
   }
 
+  // 8. Character counters of texts with a limit: the page says the limit; here it becomes a live
+  // count, announced politely once typing pauses. Nothing cuts what is typed or pasted: a text
+  // over the limit is shown as such, and the server refuses it with its length.
+  function initCounters() {
+    document.querySelectorAll("[data-counter-for]").forEach(function (counter) {
+      var input = document.getElementById(counter.getAttribute("data-counter-for"));
+      var max = input ? parseInt(input.getAttribute("data-max-length"), 10) : NaN;
+      if (!input || isNaN(max)) { return; }
+      var countText = counter.getAttribute("data-count-text") || "{n} / {max}";
+      var overText = counter.getAttribute("data-over-text") || "{n} / {max}";
+      var live = document.createElement("span");
+      live.className = "visually-hidden";
+      live.setAttribute("aria-live", "polite");
+      counter.parentNode.insertBefore(live, counter.nextSibling);
+      function fill(template, n) {
+        return template.replace("{n}", String(n)).replace("{max}", String(max));
+      }
+      function text() {
+        // Counted as the server counts: in code points, not UTF-16 units (an emoji is one).
+        var length = Array.from(input.value).length;
+        var over = length > max;
+        counter.classList.toggle("field__counter--over", over);
+        return over ? fill(overText, length - max) : fill(countText, length);
+      }
+      var announce = debounce(function () { live.textContent = text(); }, 800);
+      function update() { counter.textContent = text(); announce(); }
+      input.addEventListener("input", update);
+      counter.textContent = text();
+    });
+  }
+
   function init() {
     initToggles();
+    initCounters();
     // Without fetch/FormData (very old browsers) the server-side round trips still work.
     if (window.fetch && window.FormData) {
       document.querySelectorAll(".search[data-search-url]").forEach(initSearch);
