@@ -21,7 +21,7 @@ from engine.service.notifications import UNREAD_CAP, unread_count
 from engine.service.staff import LEVELS, Staff, level_rank
 
 from ..deps import Db
-from ..i18n import Words
+from ..i18n import Words, staff_locale
 from ..logins import Audience, logged_in
 from ..pages import csrf_ok, render
 from ..params import SpecId
@@ -84,7 +84,7 @@ class Desk:
 
     @property
     def locale(self) -> str:
-        return self.compiled.spec.locale
+        return staff_locale(self.request.headers.get("accept-language"), self.compiled.spec.locale)
 
     @property
     def words(self) -> Words:

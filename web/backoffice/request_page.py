@@ -169,7 +169,7 @@ def request_response(
             "transition": compiled.text(transitions[h.transition].label, desk.locale)
             if h.transition in transitions
             else say[f"h_{h.transition}"]
-            if f"h_{h.transition}" in WORDS["fr"]
+            if f"h_{h.transition}" in WORDS
             else h.transition,
             "from": versions.state_label(h.from_state, row.spec_hash),
             "to": versions.state_label(h.to_state, row.spec_hash),
@@ -188,7 +188,7 @@ def request_response(
             "cc": ", ".join(m.cc),
             "redirected": ", ".join(m.redirected_to or []),
             "status": say[f"status_{m.status}"]
-            if f"status_{m.status}" in WORDS["fr"]
+            if f"status_{m.status}" in WORDS
             else m.status,
             "status_id": m.status,
             "error": m.last_error or "",
@@ -343,7 +343,7 @@ def _calls_view(desk: Desk, say: Say, row: RequestRow, key: str) -> list[dict[st
             "call": f"{c.kind} · {c.operation}",
             "status_id": c.status,
             "status": say[f"call_status_{c.status}"]
-            if f"call_status_{c.status}" in WORDS["fr"]
+            if f"call_status_{c.status}" in WORDS
             else c.status,
             "attempts": c.attempts,
             "error": c.last_error or "",
