@@ -22,13 +22,13 @@ def _finish(context: Context, text: str, values: dict[str, Any]) -> str:
 
 
 @pass_context
-def gettext(context: Context, message: str, **values: Any) -> str:
+def gettext(context: Context, message: str, /, **values: Any) -> str:
     catalog = translations(language_of(context.get("locale")))
     return _finish(context, catalog.gettext(message), values)
 
 
 @pass_context
-def ngettext(context: Context, singular: str, plural: str, n: int, **values: Any) -> str:
+def ngettext(context: Context, singular: str, plural: str, n: int, /, **values: Any) -> str:
     catalog = translations(language_of(context.get("locale")))
     values.setdefault("num", n)
     return _finish(context, catalog.ngettext(singular, plural, n), values)

@@ -540,15 +540,16 @@ def test_the_pages_work_for_the_second_workflows_lists(site: Site) -> None:
     base = "/backoffice/equipment_loan/listes/equipment"
     page = browser.get(base)
     header = [th.get_text(strip=True) for th in page.soup.select("table thead th")]
+    # The workflow is in English: so is its backoffice.
     assert header == [
-        "Libellé",
+        "Label",
         "Category",
         "Serial number",
         "Deposit (€)",
         "Fragile",
-        "Statut",
+        "Status",
         "Active",
-        "Demandes",
+        "Requests",
     ]
     assert "Singer sewing machine" in page.text and "In repair" in page.text
     browser.get(f"{base}/nouvelle-entree")
