@@ -69,7 +69,7 @@ def create(desk: AdminDesk, form: Form) -> Response:
     try:
         made = create_token(desk.db, name, role, set(_roles(desk)), desk.staff.account.email)
     except TokenProblem as problem:
-        return _page(desk, status=422, error=str(problem), name=name)
+        return _page(desk, status=422, error=desk.gettext(str(problem)), name=name)
     notice = desk.words("tok_created", name=made.row.name)
     return _page(desk, created={"token": made.token}, notice=notice)
 

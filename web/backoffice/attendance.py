@@ -136,9 +136,7 @@ def _grid_page(desk: Desk, code: str, *, status: int = 200, problem: str = "") -
     days = [{"key": d.key, "label": d.label(desk.locale)} for d in grid.half_days]
     people: list[dict[str, Any]] = []
     for p in grid.participants:
-        name = " ".join(part for part in (p.first_name, p.last_name) if part) or (
-            p.reference or ""
-        )
+        name = " ".join(part for part in (p.first_name, p.last_name) if part) or (p.reference or "")
         key = p.reference or p.public_id
         people.append(
             {

@@ -187,9 +187,7 @@ def request_response(
             "to": ", ".join(m.to),
             "cc": ", ".join(m.cc),
             "redirected": ", ".join(m.redirected_to or []),
-            "status": say[f"status_{m.status}"]
-            if f"status_{m.status}" in WORDS
-            else m.status,
+            "status": say[f"status_{m.status}"] if f"status_{m.status}" in WORDS else m.status,
             "status_id": m.status,
             "error": m.last_error or "",
         }
@@ -466,8 +464,12 @@ def retry(desk: ManageDesk, reference: Reference, call_id: RowId, form: ActionFo
     call = next((c for c in calls_of(desk.db, row.id) if c.id == call_id), None)
     now = desk.runtime.now()
     note = (
-        f"Remis dans la file par {desk.staff.account.email} le {local_moment(desk, now)} ; "
-        f"erreur précédente : {call.last_error or '—'}"
+        desk.gettext(
+            "Put back in the queue by {who} on {when}; previous error: {error}",
+            who=desk.staff.account.email,
+            when=local_moment(desk, now),
+            error=call.last_error or "—",
+        )
         if call is not None
         else ""
     )

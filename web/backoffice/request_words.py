@@ -158,7 +158,9 @@ WORDS = Phrasebook(
         "privacy_export": N_("Export the data (ZIP)"),
         "privacy_erase": N_("Erase the personal data"),
         "privacy_reason": N_("Reason for the erasure"),
-        "privacy_reason_hint": N_("For instance: the person's request received by mail on 3 December."),
+        "privacy_reason_hint": N_(
+            "For instance: the person's request received by mail on 3 December."
+        ),
         "privacy_confirm": N_("I confirm the erasure: it cannot be undone."),
         "privacy_kept": N_(
             "Kept, with nothing that identifies the person: the reference, the "
@@ -184,8 +186,7 @@ WORDS = Phrasebook(
         "h_document": N_("Document generated"),
         "attendance": N_("Attendance"),
         "attendance_intro": N_(
-            "Attendance per half-day of the session, recorded in the session's "
-            "attendance grid."
+            "Attendance per half-day of the session, recorded in the session's attendance grid."
         ),
         "attendance_half_day": N_("Half-day"),
         "attendance_status": N_("Attendance"),
@@ -206,7 +207,9 @@ WORDS = Phrasebook(
             "nothing was applied. Here is its current state; check it before trying"
             " again."
         ),
-        "not_from_state": N_("The request is in state “{state}”: this action is not possible there."),
+        "not_from_state": N_(
+            "The request is in state “{state}”: this action is not possible there."
+        ),
         "not_allowed": N_("Your roles do not allow this action."),
         "unknown_transition": N_("This action does not exist for this request."),
         "form_expired": N_("The form expired: reload the page and try again."),

@@ -47,6 +47,7 @@ from engine.service.sessions import (
     update_session,
 )
 from engine.store.models import TrainingSession
+from engine.translations import N_
 
 from ..deps import Form
 from ..forms import form_text
@@ -70,21 +71,21 @@ from .overview import session_counts
 router = APIRouter(prefix="/backoffice/{workflow_id}")
 
 FIELDS = (
-    ("code", "Code", "Lettres, chiffres, - et _ ; il ne change plus ensuite."),
-    ("title", "Intitulé", ""),
-    ("starts_at", "Début", "jj/mm/aaaa hh:mm"),
-    ("ends_at", "Fin", "jj/mm/aaaa hh:mm"),
+    ("code", N_("Code"), N_("Letters, digits, - and _; it does not change afterwards.")),
+    ("title", N_("Title"), ""),
+    ("starts_at", N_("Start"), N_("dd/mm/yyyy hh:mm")),
+    ("ends_at", N_("End"), N_("dd/mm/yyyy hh:mm")),
     (
         "registration_closes_at",
-        "Clôture des inscriptions",
-        "jj/mm/aaaa hh:mm ; vide : le délai des réglages avant le début.",
+        N_("Registration closes"),
+        N_("dd/mm/yyyy hh:mm; empty: the settings' delay before the start."),
     ),
-    ("place", "Lieu", ""),
-    ("capacity", "Capacité (places)", "Nombre de places ; 0 ou plus."),
+    ("place", N_("Place"), ""),
+    ("capacity", N_("Capacity (seats)"), N_("Number of seats; 0 or more.")),
     (
         "lms_course",
-        "Cours de la plateforme de formation",
-        "Numéro d'identification (idnumber) ou nom abrégé du cours ; vide : aucun.",
+        N_("Course of the training platform"),
+        N_("The course's id number (idnumber) or short name; empty: none."),
     ),
 )
 
@@ -152,8 +153,8 @@ def _session_page(
     fields = [
         {
             "id": name,
-            "label": label,
-            "hint": hint,
+            "label": desk.gettext(label),
+            "hint": desk.gettext(hint) if hint else "",
             "value": values.get(name, ""),
             "error": errors.get(name, ""),
             "readonly": name == "code" and session is not None,
@@ -175,8 +176,7 @@ def _session_page(
             "documents": [
                 {
                     "title": f"{desk.text(d.title) or d.id} (PDF)",
-                    "href": f"{desk.base}/presence/{quote(session.code, safe='')}"
-                    f"/documents/{d.id}",
+                    "href": f"{desk.base}/presence/{quote(session.code, safe='')}/documents/{d.id}",
                 }
                 for d in desk.compiled.spec.documents
                 if d.of == "session"
@@ -208,7 +208,11 @@ def _session_page(
             for state in desk.compiled.spec.process.states
             if by_state.get(state.id)
         ]
-    title = f"Session {session.code}" if session else "Nouvelle session"
+    title = (
+        desk.gettext("Session {code}", code=session.code)
+        if session
+        else desk.gettext("New session")
+    )
     return desk.page(
         "backoffice/sessions_edit.html",
         status=status,
@@ -221,11 +225,11 @@ def _session_page(
     )
 
 
-def told_text(told: int) -> str:
+def told_text(desk: Desk, told: int) -> str:
     """What operators read after changing the dates or place of a session with participants."""
     if told == 1:
-        return "La personne inscrite en sera informée par courriel."
-    return f"Les {told} personnes inscrites en seront informées par courriel."
+        return desk.gettext("The registered person will be told by mail.")
+    return desk.gettext("The {n} registered people will be told by mail.", n=told)
 
 
 def _posted(form: FormData) -> dict[str, str]:
@@ -245,16 +249,19 @@ def create_session(desk: ManageDesk, form: Form) -> Response:
     data = read_session(raw, desk.runtime.zone)
     code = data.values["code"]
     if code and "code" not in data.errors and find_session(desk.db, desk.compiled.spec.id, code):
-        data.errors["code"] = f"Une session porte déjà le code « {code} »."
+        data.errors["code"] = desk.gettext("A session already has the code “{code}”.", code=code)
     if data.errors:
         return _session_page(desk, session=None, values=raw, errors=data.errors, status=422)
     values = {k: v for k, v in data.values.items() if k != "is_open"}
     try:
         add_session(desk.db, desk.compiled.spec.id, values)
     except SQLAlchemyError:
-        errors = {"code": f"Une session porte déjà le code « {code} »."}
+        errors = {"code": desk.gettext("A session already has the code “{code}”.", code=code)}
         return _session_page(desk, session=None, values=raw, errors=errors, status=422)
-    flash(desk, f"La session {code} a été créée ; elle est ouverte aux inscriptions.")
+    flash(
+        desk,
+        desk.gettext("The session {code} was created; it is open for registration.", code=code),
+    )
     return redirect(f"{desk.base}/sessions/{code}/modifier")
 
 
@@ -262,7 +269,7 @@ def create_session(desk: ManageDesk, form: Form) -> Response:
 def show_session(desk: ManageDesk, code: SessionCode) -> HTMLResponse:
     session = find_session(desk.db, desk.compiled.spec.id, code)
     if session is None:
-        return not_found(desk, "Cette session")
+        return not_found(desk, N_("This session does not exist (or no longer does)."))
     zone = desk.runtime.zone
     values = {
         "code": session.code,
@@ -283,7 +290,7 @@ def show_session(desk: ManageDesk, code: SessionCode) -> HTMLResponse:
 def edit_session(desk: ManageDesk, code: SessionCode, form: Form) -> Response:
     session = find_session(desk.db, desk.compiled.spec.id, code)
     if session is None:
-        return not_found(desk, "Cette session")
+        return not_found(desk, N_("This session does not exist (or no longer does)."))
     if not desk.csrf_ok(form):
         return expired_form(desk)
     raw = _posted(form)
@@ -307,7 +314,8 @@ def edit_session(desk: ManageDesk, code: SessionCode, form: Form) -> Response:
         {name: data.values[name] for name in names if name in data.values},
         desk.runtime.now(),
     )
-    flash(desk, "Modifications enregistrées." + (f" {told_text(told)}" if told else ""))
+    saved = desk.gettext("Changes saved.")
+    flash(desk, f"{saved} {told_text(desk, told)}" if told else saved)
     return redirect(f"{desk.base}/sessions/{session.code}/modifier")
 
 
@@ -315,14 +323,15 @@ def edit_session(desk: ManageDesk, code: SessionCode, form: Form) -> Response:
 def open_or_close(desk: ManageDesk, code: SessionCode, action: Action, form: Form) -> Response:
     session = find_session(desk.db, desk.compiled.spec.id, code)
     if session is None or action not in ("ouvrir", "fermer"):
-        return not_found(desk, "Cette session")
+        return not_found(desk, N_("This session does not exist (or no longer does)."))
     if not desk.csrf_ok(form):
         return expired_form(desk)
     set_session_open(desk.db, session, action == "ouvrir")
     flash(
         desk,
-        f"La session {code} est "
-        + ("ouverte aux inscriptions." if session.is_open else "fermée aux inscriptions."),
+        desk.gettext("The session {code} is open for registration.", code=code)
+        if session.is_open
+        else desk.gettext("The session {code} is closed to registration.", code=code),
     )
     back = form_text(form, "back", 200)
     target = back if back.startswith(f"{desk.base}/sessions") else f"{desk.base}/sessions"
@@ -341,7 +350,7 @@ def export(desk: ManageDesk) -> Response:
 def _import_page(desk: Desk, **context: Any) -> HTMLResponse:
     return import_page(
         desk,
-        title="Importer des sessions",
+        title=desk.gettext("Import sessions"),
         back=f"{desk.base}/sessions",
         action=f"{desk.base}/sessions/import",
         columns=list(SESSION_COLUMNS),
@@ -372,7 +381,9 @@ def import_sessions(desk: ManageDesk, form: ImportForm) -> Response:
     ):
         return _import_page(
             desk,
-            problem="Cet aperçu a expiré ou le contenu a changé : envoyez le fichier à nouveau.",
+            problem=desk.gettext(
+                "This preview expired or the content changed: send the file again."
+            ),
             status=422,
         )
     if plan.rejected and mode != "valides":
@@ -380,7 +391,7 @@ def import_sessions(desk: ManageDesk, form: ImportForm) -> Response:
             desk,
             plan=plan,
             content=text,
-            problem="Des lignes sont rejetées : rien n'a été importé.",
+            problem=desk.gettext("Some lines are rejected: nothing was imported."),
             status=422,
         )
     try:
@@ -390,15 +401,26 @@ def import_sessions(desk: ManageDesk, form: ImportForm) -> Response:
             desk,
             plan=plan,
             content=text,
-            problem="L'import a échoué (les sessions ont changé entre-temps ?) : rien n'a été "
-            "importé.",
+            problem=desk.gettext(
+                "The import failed (did the sessions change meanwhile?): nothing was imported."
+            ),
             status=409,
         )
     flash(
         desk,
-        f"Import terminé : {len(plan.creates)} session(s) créée(s), "
-        f"{len(plan.updates)} mise(s) à jour"
-        + (f", {len(plan.rejected)} ligne(s) rejetée(s) ignorée(s)." if plan.rejected else "."),
+        desk.gettext(
+            "Import done: {created} session(s) created, {updated} updated, {rejected} rejected "
+            "line(s) skipped.",
+            created=len(plan.creates),
+            updated=len(plan.updates),
+            rejected=len(plan.rejected),
+        )
+        if plan.rejected
+        else desk.gettext(
+            "Import done: {created} session(s) created, {updated} updated.",
+            created=len(plan.creates),
+            updated=len(plan.updates),
+        ),
     )
     return redirect(f"{desk.base}/sessions")
 
@@ -406,19 +428,19 @@ def import_sessions(desk: ManageDesk, form: ImportForm) -> Response:
 # -- from the learning platform's courses -------------------------------------------------------
 
 ACTION_LABELS = {
-    "create": "nouvelle session",
-    "update": "mise à jour",
-    "same": "inchangée",
-    "skip": "ignoré",
+    "create": N_("new session"),
+    "update": N_("update (of a session)"),
+    "same": N_("unchanged"),
+    "skip": N_("skipped"),
 }
 
 
-def _effect(line: CourseLine) -> str:
+def _effect(desk: Desk, line: CourseLine) -> str:
     if line.action == "update":
-        return f"mise à jour ({', '.join(line.changes)})"
+        return desk.gettext("update ({changes})", changes=", ".join(line.changes))
     if line.action == "skip":
-        return f"ignoré : {line.reason}"
-    return ACTION_LABELS[line.action]
+        return desk.gettext("skipped: {reason}", reason=desk.gettext(line.reason))
+    return desk.gettext(ACTION_LABELS[line.action])
 
 
 def _platform_page(
@@ -443,7 +465,7 @@ def _platform_page(
             "ends_at": format_moment(line.ends_at, zone) if line.ends_at else "—",
             "code": line.code,
             "action": line.action,
-            "effect": _effect(line),
+            "effect": _effect(desk, line),
             "checked": chosen is None or line.course_id in chosen,
         }
         for line in (plan.lines if plan is not None else [])
@@ -453,7 +475,7 @@ def _platform_page(
     return desk.page(
         "backoffice/sessions_platform.html",
         status=status,
-        title=f"Importer les sessions depuis {name}",
+        title=desk.gettext("Import the sessions from {platform}", platform=name),
         plan=plan,
         lines=lines,
         action=action,
@@ -505,8 +527,10 @@ def platform_import(desk: ManageDesk, form: Form) -> Response:
         return _platform_page(
             desk,
             **page,
-            problem="Les cours de la plateforme ou les sessions ont changé depuis l'aperçu (ou "
-            "l'aperçu a expiré) : vérifiez ce nouvel aperçu, puis confirmez.",
+            problem=desk.gettext(
+                "The platform's courses or the sessions changed since the preview (or the "
+                "preview expired): check this new preview, then confirm."
+            ),
             status=409,
         )
     picked = [
@@ -518,7 +542,7 @@ def platform_import(desk: ManageDesk, form: Form) -> Response:
     defaults = read_defaults(values["capacity"], values["place"], needed=needed)
     errors = dict(defaults.errors)
     if not picked:
-        errors["courses"] = "Cochez au moins un cours à créer ou à mettre à jour."
+        errors["courses"] = desk.gettext("Tick at least one course to create or update.")
     if errors:
         return _platform_page(desk, **page, errors=errors, status=422)
     try:
@@ -527,13 +551,19 @@ def platform_import(desk: ManageDesk, form: Form) -> Response:
         return _platform_page(
             desk,
             **page,
-            problem="Les sessions ont changé pendant l'import : rien n'a été importé. "
-            "Vérifiez l'aperçu et recommencez.",
+            problem=desk.gettext(
+                "The sessions changed during the import: nothing was imported. "
+                "Check the preview and try again."
+            ),
             status=409,
         )
     flash(
         desk,
-        f"Import depuis la plateforme terminé : {outcome.created} session(s) créée(s) "
-        f"(fermées aux inscriptions), {outcome.updated} mise(s) à jour.",
+        desk.gettext(
+            "Import from the platform done: {created} session(s) created (closed to "
+            "registration), {updated} updated.",
+            created=outcome.created,
+            updated=outcome.updated,
+        ),
     )
     return redirect(f"{desk.base}/sessions")

@@ -53,8 +53,7 @@ WORDS = Phrasebook(
         "filters": N_("Filter by state"),
         "requeued": N_("The event is back in the sending queue."),
         "not_failed": N_(
-            "This event has not failed (or no longer has): it is not put back in "
-            "the queue."
+            "This event has not failed (or no longer has): it is not put back in the queue."
         ),
         "form_expired": N_("The form expired: reload the page and try again."),
         "note": N_("Put back in the queue by {who} on {when}; previous error: {error}"),
