@@ -14,9 +14,16 @@ def fill(path: Path) -> int:
         catalog = read_po(source, locale="en")
     filled = 0
     for message in catalog:
-        if not message.id or message.string:
+        if not message.id:
             continue
-        message.string = message.id
+        if isinstance(message.id, tuple):  # plural forms: English has two, as its ids
+            if all(message.string):
+                continue
+            message.string = message.id
+        elif message.string:
+            continue
+        else:
+            message.string = message.id
         filled += 1
     with path.open("wb") as target:
         write_po(target, catalog, omit_header=False, sort_output=True, width=100)

@@ -72,7 +72,9 @@ UI = Phrasebook(
         "no": N_("No"),
         "select_placeholder": N_("— Choose —"),
         "date_placeholder": N_("dd/mm/yyyy"),
-        "bad_request": N_("The request could not be handled: the form sent is invalid or too large."),
+        "bad_request": N_(
+            "The request could not be handled: the form sent is invalid or too large."
+        ),
         "error_summary_one": N_("There is a problem with the form"),
         "error_summary_many": N_("There are {n} problems with the form"),
         "error_prefix": N_("Error:"),
@@ -85,8 +87,7 @@ UI = Phrasebook(
         ),
         "search_results": N_("{n} result(s)"),
         "search_none": N_(
-            "No result: check the spelling, or say below that your choice is not in"
-            " the list."
+            "No result: check the spelling, or say below that your choice is not in the list."
         ),
         "search_hint": N_("Type at least 2 characters, then select “Search”."),
         "search_results_legend": N_("Search results"),
@@ -112,17 +113,17 @@ UI = Phrasebook(
         "your_reference": N_("Your request's reference"),
         "cancel_title": N_("Abandon the request"),
         "cancel_question": N_(
-            "Do you really want to abandon this request? The answers given so far "
-            "will be erased."
+            "Do you really want to abandon this request? The answers given so far will be erased."
         ),
         "cancel_confirm": N_("Yes, abandon my request"),
         "cancel_back": N_("No, back to my request"),
         "cancelled_draft": N_("Your request was abandoned; no answer was kept."),
-        "form_expired": N_("The form expired. Your answers are shown below: check them and send again."),
+        "form_expired": N_(
+            "The form expired. Your answers are shown below: check them and send again."
+        ),
         "login_title": N_("Login"),
         "login_intro": N_(
-            "Log in with your account to continue your request: your details will "
-            "be filled in."
+            "Log in with your account to continue your request: your details will be filled in."
         ),
         "login_platform_hint": N_(
             "You already have an account on {platform}, but not here yet? Start a "
@@ -168,14 +169,15 @@ UI = Phrasebook(
             "whole from the email, or ask for a new link."
         ),
         "link_expired_title": N_("Link expired"),
-        "link_expired": N_("This link has expired. You can ask for a new link to follow your requests."),
+        "link_expired": N_(
+            "This link has expired. You can ask for a new link to follow your requests."
+        ),
         "link_used_title": N_("Link already used"),
         "link_used": N_("This link has already been used: what it allowed has been done."),
         "nothing_to_do": N_("Nothing can be done on this request at the moment."),
         "done_title": N_("Done"),
         "conflict": N_(
-            "The request changed meanwhile: nothing was applied. Here is its "
-            "current state."
+            "The request changed meanwhile: nothing was applied. Here is its current state."
         ),
         "comment": N_("Comment"),
         "conflict_draft": N_(
