@@ -55,7 +55,33 @@ def language_of(locale: str | None) -> str:
     return base if base in LANGUAGES else DEFAULT_LANGUAGE
 
 
+class Message(str):
+    """A message decided where no language is at hand (a use case's refusal, a line of an
+    imported file): it reads as its English text, and `translate` says it in another language
+    from its id and values."""
+
+    message_id: str
+    values: dict[str, object]
+
+    def __new__(cls, message_id: str, **values: object) -> Message:
+        made = super().__new__(cls, message_id.format(**values) if values else message_id)
+        made.message_id = message_id
+        made.values = values
+        return made
+
+
 def translate(locale: str, message: str, **values: object) -> str:
+    """`message` in the language of `locale`; a text no catalog knows is returned as it is."""
+    if not message:
+        return message  # the empty id is the catalog's header
+    if isinstance(message, Message):
+        values = {**message.values, **values}
+        message = message.message_id
+    # A value that is a message itself is said in the same language.
+    values = {
+        name: translate(locale, value) if isinstance(value, Message) else value
+        for name, value in values.items()
+    }
     text = translations(language_of(locale)).gettext(message)
     return text.format(**values) if values else text
 

@@ -7,7 +7,7 @@
 set -e
 cd "$(dirname "$0")/.."
 mkdir -p engine/locale
-.venv/bin/pybabel extract -F babel.cfg -k translate:2 -k translate_plural:2,3 \
+.venv/bin/pybabel extract -F babel.cfg -k translate:2 -k translate_plural:2,3 -k Message \
     --no-location --sort-output --project onboarding --copyright-holder "onboarding" \
     -o engine/locale/messages.pot .
 for language in fr en; do

@@ -54,6 +54,13 @@ def expired_form(desk: Desk) -> HTMLResponse:
     )
 
 
+def said(desk: Desk, problem: Exception) -> str:
+    """What a use case's refusal says, in the desk's language (its first argument is a
+    `Message` when the use case wrote one)."""
+    first = problem.args[0] if problem.args else ""
+    return desk.gettext(first) if isinstance(first, str) else str(problem)
+
+
 def not_found(desk: Desk, message: str) -> HTMLResponse:
     """`message` is a message id (N_), said in the desk's language."""
     return message_page(

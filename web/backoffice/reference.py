@@ -42,6 +42,7 @@ from .manage_pages import (
     import_token_ok,
     not_found,
     redirect,
+    said,
     take_flash,
 )
 
@@ -257,6 +258,7 @@ def _entry_page(
     status_value: str = "",
     status: int = 200,
 ) -> HTMLResponse:
+    errors = {name: desk.gettext(message) for name, message in errors.items()}
     labels = admin.status_labels(desk.compiled, ref)
     flag = admin.applicant_status(desk.compiled, ref.id)
     context: dict[str, Any] = {
@@ -358,7 +360,7 @@ def edit_entry(desk: ManageDesk, list_id: SpecId, entry_id: EntryId, form: Form)
     data = admin.read_entry(desk.compiled, ref, raw, admin.Lookup.load(desk.db, desk.compiled, ref))
     labels = admin.status_labels(desk.compiled, ref)
     if labels and status_value and status_value not in labels:
-        data.errors["status"] = "Statut inconnu."
+        data.errors["status"] = desk.gettext("Unknown status.")
     if data.errors:
         return _entry_page(
             desk,
@@ -401,7 +403,12 @@ def entry_action(
         try:
             admin.remove_entry(desk.db, desk.compiled, row)
         except admin.EntryInUse as error:
-            flash(desk, str(error), "error")
+            users = desk.gettext(error.args[0])
+            refusal = N_(
+                "This entry is used by {users}: it cannot be deleted. Deactivate it so that it "
+                "is no longer offered."
+            )
+            flash(desk, desk.gettext(refusal, users=users), "error")
             return redirect(here)
         flash(desk, desk.gettext("“{label}” was deleted.", label=label))
         return redirect(f"{desk.base}/listes/{ref.id}")
@@ -464,9 +471,9 @@ def import_entries(desk: ManageDesk, list_id: SpecId, form: ImportForm) -> Respo
     action = f"{desk.base}/listes/{ref.id}/import"
     try:
         text = import_text(form)
-        plan = plan_list_import(desk.db, desk.compiled, ref, text)
+        plan = plan_list_import(desk.db, desk.compiled, ref, text, desk.locale)
     except ImportProblem as problem:
-        return _list_import_page(desk, ref, problem=desk.gettext(str(problem)), status=422)
+        return _list_import_page(desk, ref, problem=said(desk, problem), status=422)
     mode = form_text(form, "_nav", 20)
     if mode not in ("tout", "valides"):
         return _list_import_page(desk, ref, plan=plan, content=text)

@@ -64,6 +64,7 @@ from .manage_pages import (
     import_token_ok,
     not_found,
     redirect,
+    said,
     take_flash,
 )
 from .overview import session_counts
@@ -150,6 +151,7 @@ def _session_page(
     errors: dict[str, str],
     status: int = 200,
 ) -> HTMLResponse:
+    errors = {name: desk.gettext(message) for name, message in errors.items()}
     fields = [
         {
             "id": name,
@@ -370,9 +372,9 @@ def import_sessions(desk: ManageDesk, form: ImportForm) -> Response:
     workflow_id, zone = desk.compiled.spec.id, desk.runtime.zone
     try:
         text = import_text(form)
-        plan = plan_sessions_import(desk.db, workflow_id, zone, text)
+        plan = plan_sessions_import(desk.db, workflow_id, zone, text, desk.locale)
     except ImportProblem as problem:
-        return _import_page(desk, problem=str(problem), status=422)
+        return _import_page(desk, problem=said(desk, problem), status=422)
     mode = form_text(form, "_nav", 20)
     if mode not in ("tout", "valides"):
         return _import_page(desk, plan=plan, content=text)
@@ -437,7 +439,8 @@ ACTION_LABELS = {
 
 def _effect(desk: Desk, line: CourseLine) -> str:
     if line.action == "update":
-        return desk.gettext("update ({changes})", changes=", ".join(line.changes))
+        changes = ", ".join(desk.gettext(change) for change in line.changes)
+        return desk.gettext("update ({changes})", changes=changes)
     if line.action == "skip":
         return desk.gettext("skipped: {reason}", reason=desk.gettext(line.reason))
     return desk.gettext(ACTION_LABELS[line.action])
@@ -454,6 +457,7 @@ def _platform_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
+    errors = {name: desk.gettext(message) for name, message in (errors or {}).items()}
     zone = desk.runtime.zone
     action = f"{desk.base}/sessions/plateforme"
     lines = [
@@ -483,8 +487,8 @@ def _platform_page(
         problem=problem,
         problem_kind=problem_kind,
         values=values or {"capacity": "", "place": ""},
-        errors=list((errors or {}).items()),
-        errors_by=errors or {},
+        errors=list(errors.items()),
+        errors_by=errors,
         zone=zone.key,
         flash=take_flash(desk),
     )
@@ -493,8 +497,8 @@ def _platform_page(
 def _unavailable(desk: Desk, problem: PlatformUnavailable) -> HTMLResponse:
     """No platform configured: said plainly; the platform failing: a bad gateway."""
     if not problem.configured:
-        return _platform_page(desk, problem=str(problem), problem_kind="warning", status=409)
-    return _platform_page(desk, problem=str(problem), status=502)
+        return _platform_page(desk, problem=said(desk, problem), problem_kind="warning", status=409)
+    return _platform_page(desk, problem=said(desk, problem), status=502)
 
 
 @router.get("/sessions/plateforme", response_class=HTMLResponse)
