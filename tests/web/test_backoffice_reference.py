@@ -558,8 +558,8 @@ def test_the_pages_work_for_the_second_workflows_lists(site: Site) -> None:
         "nouvelle-entree",
         {"label": "Laser cutter", "category": "Fab", "serial": "", "deposit": "beaucoup"},
     )
-    assert page.field_error("deposit") == "Nombre entier attendu."
-    assert page.field_error("serial") == "Ce champ est obligatoire."
+    assert page.field_error("deposit") == "Whole number expected."
+    assert page.field_error("serial") == "This field is required."
     page = submit_to(browser, "nouvelle-entree", {"serial": "LSR-01", "deposit": "400"})
     row = entry_row(site, "laser_cutter", "equipment")
     assert row.workflow_id == "equipment_loan" and row.status == "available"

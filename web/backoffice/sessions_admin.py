@@ -135,7 +135,7 @@ def sessions(desk: ManageDesk) -> HTMLResponse:
         )
     return desk.page(
         "backoffice/sessions_list.html",
-        title="Sessions",
+        title=desk.gettext("Sessions"),
         platform=desk.compiled.spec.lms is not None,
         sessions=rows,
         zone=zone.key,
