@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from engine.translations import LANGUAGES, catalog_path, preferred_language, translate
+from engine.translations import LANGUAGES, Message, catalog_path, preferred_language, translate
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "web" / "templates"
@@ -187,3 +187,13 @@ def test_the_python_scan_finds_untranslated_text() -> None:
     assert _python_leftovers('error = N_("The form expired.")') == []
     assert _python_leftovers('error = desk.gettext("Le formulaire a expiré.")') == []
     assert _python_leftovers('def f():\n    """Décrit."""\n') == []
+
+
+def test_a_use_cases_message_is_said_in_the_readers_language() -> None:
+    reason = Message(
+        "{column}: {problem}", column="capacité", problem=Message("Whole number expected.")
+    )
+    assert reason == "capacité: Whole number expected."  # read as it is: English
+    assert translate("fr", reason) == "capacité : Nombre entier attendu."
+    assert translate("en", reason) == "capacité: Whole number expected."
+    assert translate("fr", "") == ""  # not the catalog's header
