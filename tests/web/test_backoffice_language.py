@@ -124,3 +124,14 @@ def test_a_browser_asking_for_english_gets_the_french_workflows_backoffice_in_en
     # A language the catalogs do not offer: the workflow's own.
     browser.client.headers["Accept-Language"] = "de-DE,de;q=0.9"
     assert "Enregistrer les réglages" in _visible(browser.get("/backoffice/onboarding/reglages"))
+
+
+def test_an_address_refused_before_any_workflow_is_known_speaks_the_browsers_language(
+    site: Site,
+) -> None:
+    browser = site.browser()
+    assert "Requête invalide" in browser.get("/inscription/%00").text
+    browser.client.headers["Accept-Language"] = "en-US,en;q=0.9"
+    page = browser.get("/inscription/%00")
+    assert page.status == 400 and "Invalid request" in page.text
+    assert "Requête invalide" not in page.text
