@@ -17,13 +17,11 @@ from engine.translations import LANGUAGES, Message, catalog_path, preferred_lang
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "web" / "templates"
-# Python modules whose French messages are still written in the code: the JSON API's errors,
-# the worker's notification of a failed call and the test-mode banner of mails, which have no
-# language at hand yet.
+# Python modules whose French messages are still written in the code: the JSON API's errors
+# and the test-mode banner of mails.
 # Nothing may join the list. spec_types.py describes the YAML format in English, with a French
 # label as its example.
 NOT_YET_CONVERTED = {
-    "engine/delivery/calls.py",
     "engine/spec_types.py",
     "web/api/app.py",
     "web/api/catalog.py",
