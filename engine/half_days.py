@@ -21,23 +21,28 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_day_names
+
+from .translations import N_, Phrasebook, language_of
+
 NOON = time(13, 0)
 MORNING, AFTERNOON = "am", "pm"
 # A session longer than this gives no half-days: attendance is for courses, not for years.
 MAX_DAYS = 366
 
-PART_WORDS = {
-    "fr": {MORNING: "matin", AFTERNOON: "après-midi"},
-    "en": {MORNING: "morning", AFTERNOON: "afternoon"},
-}
-WEEKDAYS = {
-    "fr": ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
-STATUS_WORDS = {
-    "fr": {"present": "Présent·e", "absent": "Absent·e", "unrecorded": "Non saisi"},
-    "en": {"present": "Present", "absent": "Absent", "unrecorded": "Not recorded"},
-}
+PART_WORDS = Phrasebook(
+    {
+        "am": N_("morning"),
+        "pm": N_("afternoon"),
+    }
+)
+STATUS_WORDS = Phrasebook(
+    {
+        "present": N_("Present"),
+        "absent": N_("Absent"),
+        "unrecorded": N_("Not recorded"),
+    }
+)
 
 # The names templates read (the checker's scope lists them from here).
 HALF_DAY_ATTRIBUTES = frozenset({"key", "date", "part", "label", "hours"})
@@ -67,9 +72,8 @@ class HalfDay:
         return f"{self.day.isoformat()}:{self.part}"
 
     def label(self, locale: str) -> str:
-        words = PART_WORDS.get(locale[:2], PART_WORDS["fr"])
-        weekdays = WEEKDAYS.get(locale[:2], WEEKDAYS["fr"])
-        return f"{weekdays[self.day.weekday()]} {self.day:%d/%m/%Y} {words[self.part]}"
+        weekday = get_day_names("abbreviated", locale=language_of(locale))[self.day.weekday()]
+        return f"{weekday} {self.day:%d/%m/%Y} {PART_WORDS.words(locale)[self.part]}"
 
     def view(self, locale: str) -> dict[str, object]:
         return {
@@ -138,7 +142,7 @@ def attendance_view(
     when nothing was recorded) and its status in words, the counts, the hours planned and
     attended (None when the session's hours are not derivable), and `complete` when every
     half-day is recorded."""
-    words = STATUS_WORDS.get(locale[:2], STATUS_WORDS["fr"])
+    words = STATUS_WORDS.words(locale)
     listed = []
     planned = present = absent = 0
     hours_planned: float | None = 0.0

@@ -13,6 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from engine.translations import DEFAULT_LANGUAGE, preferred_language
+
 from .i18n import Words
 from .pages import message_page
 
@@ -59,12 +61,15 @@ def refusal(request: Request) -> Response:
         return JSONResponse({"error": error}, status_code=400)
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"detail": "invalid address"}, status_code=400)
-    words = Words("fr")
+    # No workflow is known yet: the browser's language, else the default one.
+    locale = preferred_language(request.headers.get("accept-language")) or DEFAULT_LANGUAGE
+    words = Words(locale)
     return message_page(
         request,
         words["bad_request_title"],
         words["bad_address"],
         status=400,
+        locale=locale,
         kind="warning",
         links=[("/", words["home"])],
     )

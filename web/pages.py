@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .i18n import Words
+from .template_gettext import gettext, ngettext
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -38,7 +39,12 @@ def make_templates() -> Jinja2Templates:
         lstrip_blocks=True,
         # Templates ship with the code: no need to look at their files again on every page.
         auto_reload=False,
+        extensions=["jinja2.ext.i18n"],
     )
+    # `{% trans %}` blocks are read with their whitespace collapsed, as babel.cfg extracts them.
+    environment.policies["ext.i18n.trimmed"] = True
+    environment.newstyle_gettext = True  # type: ignore[attr-defined]
+    environment.globals.update(gettext=gettext, ngettext=ngettext)
     environment.globals["static_version"] = static_version()
     return Jinja2Templates(env=environment)
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from ..config import AppSettings
 from ..store.models import Notification, OutboxCall, RequestRow, TrainingSession
+from ..translations import DEFAULT_LANGUAGE, N_, translate
 from .outbox import Workflows, retry_delay
 
 log = logging.getLogger("onboarding.delivery.calls")
@@ -271,13 +272,24 @@ class CallWorker:
             reference = db.execute(
                 select(RequestRow.reference).where(RequestRow.id == row.request_id)
             ).scalar_one_or_none()
-        about = f" (demande {reference})" if reference else ""
+        compiled = self.registry.get(row.workflow_id)
+        locale = compiled.spec.locale if compiled is not None else DEFAULT_LANGUAGE
+        said = {"kind": row.kind, "operation": row.operation, "error": error[:300]}
+        if reference:
+            message = translate(
+                locale,
+                N_("The call {kind} “{operation}” failed (request {reference}): {error}"),
+                reference=reference,
+                **said,
+            )
+        else:
+            message = translate(locale, N_("The call {kind} “{operation}” failed: {error}"), **said)
         db.add(
             Notification(
                 request_id=row.request_id,
                 dedupe_key=f"call:{row.id}:failed:{attempts}",
                 role=role,
-                message=(f"Échec de l'appel {row.kind} « {row.operation} »{about} : {error[:300]}"),
+                message=message,
                 created_at=now,
             )
         )

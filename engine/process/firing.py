@@ -17,6 +17,7 @@ from ..expr import Expression, parse
 from ..spec.process import Transition
 from ..spec.workflow import Document, Webhook, Workflow
 from ..spec_types import localized
+from ..translations import N_, translate
 from .actors import Actor, may_fire
 from .machine import StateHolder
 
@@ -128,11 +129,8 @@ class FireResult:
         return self.source != self.target
 
 
-_DEFAULT_BLOCKED = {
-    "fr": "Cette action n'est pas possible pour le moment.",
-    "en": "This action is not possible at the moment.",
-}
-_COMMENT_REQUIRED = {"fr": "Un commentaire est obligatoire.", "en": "A comment is required."}
+_DEFAULT_BLOCKED = N_("This action is not possible at the moment.")
+_COMMENT_REQUIRED = N_("A comment is required.")
 
 
 class _Planner:
@@ -260,7 +258,7 @@ class ProcessRuntime:
         locale = self._locale(snapshot)
         if transition.blocked_message is not None:
             return localized(transition.blocked_message, locale, self.compiled.spec.locale)
-        return _DEFAULT_BLOCKED.get(locale, _DEFAULT_BLOCKED["fr"])
+        return translate(locale, _DEFAULT_BLOCKED)
 
     def available(self, snapshot: RequestSnapshot, actor: Actor) -> list[Availability]:
         """Transitions from the current state that the actor may fire, in declaration order;
@@ -310,9 +308,7 @@ class ProcessRuntime:
         comment = (comment or "").strip() or None
         if transition.comment is not None and transition.comment.required and comment is None:
             locale = self._locale(snapshot)
-            raise CommentRequired(
-                _COMMENT_REQUIRED.get(locale, _COMMENT_REQUIRED["fr"]), transition_id
-            )
+            raise CommentRequired(translate(locale, _COMMENT_REQUIRED), transition_id)
         context = self.compiled.condition_context(snapshot)
         holder = StateHolder(snapshot.state)
         try:

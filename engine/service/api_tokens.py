@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..compiled import CompiledWorkflow
 from ..store.models import ApiToken
+from ..translations import Message
 from .staff import level_of, level_rank, sees_personal_data
 from .transaction import writing
 
@@ -84,12 +85,14 @@ def create_token(
     """A new token for `role` (one of `declared_roles`); its clear text is in the result only."""
     name = " ".join(name.split())
     if not name:
-        raise TokenProblem("Donnez un nom au jeton.")
+        raise TokenProblem(Message("Give the token a name."))
     if len(name) > MAX_NAME:
-        raise TokenProblem(f"Le nom du jeton dépasse {MAX_NAME} caractères.")
+        raise TokenProblem(Message("The token's name exceeds {n} characters.", n=MAX_NAME))
     if role not in declared_roles:
         known = ", ".join(sorted(declared_roles))
-        raise TokenProblem(f"Rôle inconnu : « {role} » (rôles déclarés : {known}).")
+        raise TokenProblem(
+            Message("Unknown role: “{role}” (roles declared: {known}).", role=role, known=known)
+        )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with writing(db):
         row = ApiToken(

@@ -145,7 +145,7 @@ def process_diagram(
     *,
     title: str,
     description: str,
-    count_word: str = "demande(s)",
+    box_title: str = "{label}: {n}",
 ) -> str:
     """Layers from top to bottom, states of a layer side by side; an arrow per transition
     (straight between layers, curved on the side when it goes back up or stays in its layer)."""
@@ -242,7 +242,7 @@ def process_diagram(
         fill = "#e8f1fb" if box.count else "#ffffff"
         stroke_width = "3" if box.final else "1.5"
         parts.append(
-            f'<g class="chart__state"><title>{_e(box.label)} : {box.count} {_e(count_word)}'
+            f'<g class="chart__state"><title>{_e(box_title.format(label=box.label, n=box.count))}'
             f"</title>"
             f'<rect x="{x:.0f}" y="{y:.0f}" width="{BOX_W}" height="{BOX_H}" rx="8" '
             f'fill="{fill}" stroke="#1f3a5f" stroke-width="{stroke_width}"/>'

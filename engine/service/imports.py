@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..compiled import CompiledWorkflow
 from ..spec.reference import ReferenceList
 from ..store.models import ReferenceEntryRow, TrainingSession
+from ..translations import Message, translate
 from ..wizard.values import clean_text
 from .catalog import normalise_search
 from .reference_admin import (
@@ -76,14 +77,14 @@ def write_csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
 
 def decode(data: bytes) -> str:
     if len(data) > MAX_BYTES:
-        raise ImportProblem(f"Le fichier dépasse {MAX_BYTES // 1_000_000} Mo.")
+        raise ImportProblem(Message("The file exceeds {n} MB.", n=MAX_BYTES // 1_000_000))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError as error:
-            raise ImportProblem("Le fichier n'est pas un fichier texte (CSV).") from error
+            raise ImportProblem(Message("The file is not a text file (CSV).")) from error
     return text
 
 
@@ -91,16 +92,18 @@ def _records(text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """The header (lower-cased) and the lines with their numbers in the file (header = 1)."""
     text = text.removeprefix(BOM)
     if not text.strip():
-        raise ImportProblem("Le fichier est vide.")
+        raise ImportProblem(Message("The file is empty."))
     if "\x00" in text:
-        raise ImportProblem("Le fichier n'est pas un fichier texte (CSV).")
+        raise ImportProblem(Message("The file is not a text file (CSV)."))
     first = text.splitlines()[0]
     delimiter = "," if first.count(",") > first.count(";") else ";"
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [clean_text(name, multiline=False).lower() for name in next(reader)]
     except csv.Error as error:
-        raise ImportProblem(f"Ligne 1 illisible : {error}.") from error
+        raise ImportProblem(
+            Message("Line {n} cannot be read: {error}.", n=1, error=error)
+        ) from error
 
     def lines() -> Iterator[tuple[int, list[str]]]:
         number = reader.line_num
@@ -110,7 +113,9 @@ def _records(text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
             except StopIteration:
                 return
             except csv.Error as error:
-                raise ImportProblem(f"Ligne {reader.line_num} illisible : {error}.") from error
+                raise ImportProblem(
+                    Message("Line {n} cannot be read: {error}.", n=reader.line_num, error=error)
+                ) from error
             start, number = number + 1, reader.line_num
             yield start, cells
 
@@ -137,6 +142,7 @@ class ImportPlan:
     read: int = 0
     planned: list[Planned] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    locale: str = "fr"  # the language the rejected lines' reasons are written in
 
     @property
     def creates(self) -> list[Planned]:
@@ -161,10 +167,10 @@ def _data_lines(
             continue
         plan.read += 1
         if plan.read > MAX_LINES:
-            raise ImportProblem(f"Le fichier dépasse {MAX_LINES} lignes.")
+            raise ImportProblem(Message("The file exceeds {n} lines.", n=MAX_LINES))
         raw = _cells(columns, cells)
         if isinstance(raw, str):
-            plan.rejected.append(Rejected(line, raw))
+            plan.rejected.append(Rejected(line, translate(plan.locale, raw)))
             continue
         yield line, raw
 
@@ -176,19 +182,25 @@ def _columns(header: list[str], known: dict[str, str], required: Iterable[str]) 
         found = known.get(name) or known.get(normalise_search(name))
         if found is None:
             expected = ", ".join(dict.fromkeys(known.values()))
-            raise ImportProblem(f"Colonne inconnue : « {name} ». Colonnes possibles : {expected}.")
+            raise ImportProblem(
+                Message(
+                    "Unknown column: “{name}”. Possible columns: {expected}.",
+                    name=name,
+                    expected=expected,
+                )
+            )
         if found in columns:
-            raise ImportProblem(f"La colonne « {name} » apparaît deux fois.")
+            raise ImportProblem(Message("The column “{name}” appears twice.", name=name))
         columns.append(found)
     missing = [name for name in required if name not in columns]
     if missing:
-        raise ImportProblem(f"Colonne obligatoire absente : « {missing[0]} ».")
+        raise ImportProblem(Message("Required column missing: “{name}”.", name=missing[0]))
     return columns
 
 
 def _cells(columns: list[str], cells: list[str]) -> dict[str, str] | str:
     if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns) :]):
-        return f"{len(cells)} colonnes au lieu de {len(columns)}."
+        return Message("{n} columns instead of {expected}.", n=len(cells), expected=len(columns))
     padded = cells + [""] * (len(columns) - len(cells))
     return dict(zip(columns, padded, strict=False))
 
@@ -224,9 +236,15 @@ def export_list(db: Session, compiled: CompiledWorkflow, ref: ReferenceList) -> 
     return write_csv(list_columns(ref), (cells(row) for row in rows))
 
 
+def _joined(locale: str, reasons: Iterable[str]) -> str:
+    # The separator is a message too: French puts a space before a semicolon.
+    return translate(locale, Message("; ")).join(translate(locale, r) for r in reasons)
+
+
 def plan_list_import(
-    db: Session, compiled: CompiledWorkflow, ref: ReferenceList, text: str
+    db: Session, compiled: CompiledWorkflow, ref: ReferenceList, text: str, locale: str = "fr"
 ) -> ImportPlan:
+    """What importing `text` would do; the rejected lines' reasons in the language of `locale`."""
     known = {name: name for name in list_columns(ref)}
     known.update({"libellé": "label", "libelle": "label", "statut": "status", "actif": "active"})
     for column in ref.fields:
@@ -248,20 +266,29 @@ def plan_list_import(
     }
     taken = set(existing)
     seen: dict[str, int] = {}
-    plan = ImportPlan()
+    plan = ImportPlan(locale=locale)
     for line, raw in _data_lines(lines, columns, plan):
-        reasons: list[str] = []
+        reasons: list[Message] = []
         entry_id = raw.get("id", "").strip()
         if entry_id and not ENTRY_ID.fullmatch(entry_id):
             reasons.append(
-                f"identifiant invalide « {entry_id} » (lettres minuscules, chiffres, _ et -)"
+                Message(
+                    "invalid identifier “{id}” (lower-case letters, digits, _ and -)", id=entry_id
+                )
             )
         elif entry_id in seen:
             reasons.append(
-                f"identifiant « {entry_id} » en double (déjà à la ligne {seen[entry_id]})"
+                Message(
+                    "identifier “{id}” twice (already on line {line})",
+                    id=entry_id,
+                    line=seen[entry_id],
+                )
             )
         data = read_entry(compiled, ref, raw, lookup)
-        reasons += [f"{names.get(name, name)} : {message}" for name, message in data.errors.items()]
+        reasons += [
+            Message("{column}: {problem}", column=names.get(name, name), problem=message)
+            for name, message in data.errors.items()
+        ]
         status = raw.get("status", "").strip()
         if status:
             found = next(
@@ -269,15 +296,21 @@ def plan_list_import(
                 None,
             )
             if found is None:
-                expected = ", ".join(statuses) or "aucun statut pour cette liste"
-                reasons.append(f"statut inconnu « {status} » (possibles : {expected})")
+                expected = ", ".join(statuses) or Message("no status for this list")
+                reasons.append(
+                    Message(
+                        "unknown status “{status}” (possible: {expected})",
+                        status=status,
+                        expected=expected,
+                    )
+                )
             status = found or ""
         active_raw = raw.get("active", "")
         active = read_boolean(active_raw) if active_raw.strip() else None
         if active_raw.strip() and active is None:
-            reasons.append(f"actif : « {active_raw} » au lieu de oui ou non")
+            reasons.append(Message("active: “{text}” instead of yes or no", text=active_raw))
         if reasons:
-            plan.rejected.append(Rejected(line, " ; ".join(reasons)))
+            plan.rejected.append(Rejected(line, _joined(locale, reasons)))
             continue
         if entry_id:
             seen[entry_id] = line
@@ -351,71 +384,71 @@ class SessionInput:
 
 
 def read_session(raw: dict[str, str], zone: ZoneInfo, *, with_code: bool = True) -> SessionInput:
-    """A session as typed in the form or a file line; errors in French by field."""
+    """A session as typed in the form or a file line; errors by field, as `Message`s."""
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     if with_code:
         code = clean_text(raw.get("code", ""), multiline=False)
         if not code:
-            errors["code"] = "Le code est obligatoire."
+            errors["code"] = Message("The code is required.")
         elif not SESSION_CODE.fullmatch(code):
-            errors["code"] = (
-                "Le code ne peut contenir que des lettres sans accent, des chiffres, - et _ "
-                "(64 caractères au plus)."
+            errors["code"] = Message(
+                "The code may hold only letters without accents, digits, - and _ "
+                "(64 characters at most)."
             )
         values["code"] = code
     title = clean_text(raw.get("title", ""), multiline=False)
     if not title:
-        errors["title"] = "L'intitulé est obligatoire."
+        errors["title"] = Message("The title is required.")
     elif len(title) > 300:
-        errors["title"] = f"L'intitulé a {len(title)} caractères : 300 au plus."
+        errors["title"] = Message("The title has {n} characters: 300 at most.", n=len(title))
     values["title"] = title
     for name in ("starts_at", "ends_at"):
         text = clean_text(raw.get(name, ""), multiline=False)
         moment = parse_moment(text, zone) if text else None
         if not text:
-            errors[name] = "La date est obligatoire (jj/mm/aaaa hh:mm)."
+            errors[name] = Message("The date is required (dd/mm/yyyy hh:mm).")
         elif moment is None:
-            errors[name] = f"Date invalide « {text} » : écrivez-la jj/mm/aaaa hh:mm."
+            errors[name] = Message("Invalid date “{text}”: write it dd/mm/yyyy hh:mm.", text=text)
         values[name] = moment
     start, end = values["starts_at"], values["ends_at"]
     if start is not None and end is not None and end <= start:
-        errors["ends_at"] = "La fin doit être après le début."
+        errors["ends_at"] = Message("The end must be after the start.")
     if "registration_closes_at" in raw:  # absent: left as it is; empty: the default delay
         text = clean_text(raw.get("registration_closes_at") or "", multiline=False)
         closes = parse_moment(text, zone) if text else None
         if text and closes is None:
-            errors["registration_closes_at"] = (
-                f"Date invalide « {text} » : écrivez-la jj/mm/aaaa hh:mm."
+            errors["registration_closes_at"] = Message(
+                "Invalid date “{text}”: write it dd/mm/yyyy hh:mm.", text=text
             )
         elif closes is not None and start is not None and closes > start:
-            errors["registration_closes_at"] = (
-                "La clôture des inscriptions doit précéder le début de la session."
+            errors["registration_closes_at"] = Message(
+                "Registration must close before the session starts."
             )
         values["registration_closes_at"] = closes
     place = clean_text(raw.get("place", ""), multiline=False)
     if len(place) > 300:
-        errors["place"] = "Le lieu a plus de 300 caractères."
+        errors["place"] = Message("The place has more than 300 characters.")
     values["place"] = place
     if "lms_course" in raw:  # the learning platform's course; absent: left as it is
         course = clean_text(raw.get("lms_course") or "", multiline=False)
         if len(course) > 255:
-            errors["lms_course"] = "Le cours a plus de 255 caractères."
+            errors["lms_course"] = Message("The course has more than 255 characters.")
         values["lms_course"] = course or None
     capacity_text = clean_text(raw.get("capacity", ""), multiline=False).replace(" ", "")
     if not capacity_text:
-        errors["capacity"] = "La capacité est obligatoire."
+        errors["capacity"] = Message("The capacity is required.")
     elif not re.fullmatch(r"[+-]?\d{1,9}", capacity_text):
-        errors["capacity"] = "La capacité doit être un nombre entier."
+        errors["capacity"] = Message("The capacity must be a whole number.")
     elif int(capacity_text) < 0:
-        errors["capacity"] = "La capacité doit être positive ou nulle."
+        errors["capacity"] = Message("The capacity must be zero or more.")
     else:
         values["capacity"] = int(capacity_text)
     open_text = raw.get("is_open")
     if open_text is not None and open_text.strip():
         is_open = read_boolean(open_text)
         if is_open is None:
-            errors["is_open"] = f"Ouverte : « {open_text} » au lieu de oui ou non."
+            errors["is_open"] = Message("Open: “{text}” instead of yes or no.", text=open_text)
         values["is_open"] = is_open
     return SessionInput(values, errors)
 
@@ -456,7 +489,10 @@ def export_sessions(db: Session, workflow_id: str, zone: ZoneInfo) -> str:
     )
 
 
-def plan_sessions_import(db: Session, workflow_id: str, zone: ZoneInfo, text: str) -> ImportPlan:
+def plan_sessions_import(
+    db: Session, workflow_id: str, zone: ZoneInfo, text: str, locale: str = "fr"
+) -> ImportPlan:
+    """What importing `text` would do; the rejected lines' reasons in the language of `locale`."""
     known = {name: name for name in SESSION_COLUMNS}
     known.update({normalise_search(label): name for name, label in SESSION_NAMES.items()})
     header, lines = _records(text)
@@ -467,15 +503,20 @@ def plan_sessions_import(db: Session, workflow_id: str, zone: ZoneInfo, text: st
         ).scalars()
     )
     seen: dict[str, int] = {}
-    plan = ImportPlan()
+    plan = ImportPlan(locale=locale)
     for line, raw in _data_lines(lines, columns, plan):
         data = read_session(raw, zone)
-        reasons = [f"{SESSION_NAMES[name]} : {msg}" for name, msg in data.errors.items()]
+        reasons = [
+            Message("{column}: {problem}", column=SESSION_NAMES[name], problem=msg)
+            for name, msg in data.errors.items()
+        ]
         code = data.values["code"]
         if code and code in seen:
-            reasons.append(f"code « {code} » en double (déjà à la ligne {seen[code]})")
+            reasons.append(
+                Message("code “{code}” twice (already on line {line})", code=code, line=seen[code])
+            )
         if reasons:
-            plan.rejected.append(Rejected(line, " ; ".join(reasons)))
+            plan.rejected.append(Rejected(line, _joined(locale, reasons)))
             continue
         seen[code] = line
         action: Literal["create", "update"] = "update" if code in existing else "create"

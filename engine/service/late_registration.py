@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from ..translations import translate
 from .links import LinkError, LinkProblem, LinkSigner
 
 PURPOSE = "late-registration"
@@ -31,8 +32,11 @@ class LatePass:
     until: datetime
     issuer: str
 
-    def history_comment(self) -> str:
-        return f"Inscription hors délai, sur un lien donné par {self.issuer}."
+    def history_comment(self, locale: str) -> str:
+        """Written in the history in the workflow's language, like the rest of its texts."""
+        return translate(
+            locale, "Late registration, through a link given by {issuer}.", issuer=self.issuer
+        )
 
 
 class LateLinkTooLong(ValueError):

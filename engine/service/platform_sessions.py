@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from ..compiled import CompiledWorkflow
 from ..delivery.lms.platform import PlatformCourse, PlatformError
 from ..store.models import TrainingSession
+from ..translations import Message
 from ..wizard.values import clean_text
 from .context import Runtime
 from .sessions import change_session
@@ -43,7 +44,7 @@ Action = Literal["create", "update", "same", "skip"]
 
 class PlatformUnavailable(Exception):
     """No platform to ask (`configured` false), or it did not answer as expected; the message
-    says so in French."""
+    (a `Message`) says so."""
 
     def __init__(self, message: str, *, configured: bool = True) -> None:
         super().__init__(message)
@@ -124,13 +125,15 @@ def read_defaults(capacity_text: str, place_text: str, *, needed: bool) -> NewSe
     """The capacity and place typed for the sessions to create (`needed`: some are chosen)."""
     defaults = NewSessionDefaults(place=clean_text(place_text, multiline=False))
     if len(defaults.place) > 300:
-        defaults.errors["place"] = "Le lieu a plus de 300 caractères."
+        defaults.errors["place"] = Message("The place has more than 300 characters.")
     text = clean_text(capacity_text, multiline=False).replace(" ", "")
     if not text:
         if needed:
-            defaults.errors["capacity"] = "La capacité des sessions à créer est obligatoire."
+            defaults.errors["capacity"] = Message(
+                "The capacity of the sessions to create is required."
+            )
     elif not re.fullmatch(r"\d{1,9}", text):
-        defaults.errors["capacity"] = "La capacité doit être un nombre entier positif ou nul."
+        defaults.errors["capacity"] = Message("The capacity must be a whole number, zero or more.")
     else:
         defaults.capacity = int(text)
     return defaults
@@ -145,9 +148,10 @@ def platform_courses(db: Session, runtime: Runtime, workflow_id: str) -> list[Pl
     platform = runtime.platform_for(workflow_id)
     if platform is None:
         raise PlatformUnavailable(
-            "Aucune plateforme de formation n'est configurée pour ce processus : son adresse "
-            "et son jeton sont des réglages du produit (ONBOARDING_LMS_URL, "
-            "ONBOARDING_LMS_TOKEN).",
+            Message(
+                "No training platform is configured for this process: its address and its "
+                "token are settings of the product (ONBOARDING_LMS_URL, ONBOARDING_LMS_TOKEN)."
+            ),
             configured=False,
         )
     if db.in_transaction():
@@ -157,11 +161,17 @@ def platform_courses(db: Session, runtime: Runtime, workflow_id: str) -> list[Pl
     except PlatformError as error:
         if error.temporary:
             raise PlatformUnavailable(
-                "La plateforme de formation ne répond pas pour le moment ; réessayez plus tard. "
-                f"(Détail : {error})"
+                Message(
+                    "The training platform does not answer at the moment; try again later. "
+                    "(Detail: {error})",
+                    error=error,
+                )
             ) from None
         raise PlatformUnavailable(
-            f"La plateforme de formation a refusé la demande des cours. (Détail : {error})"
+            Message(
+                "The training platform refused the request for courses. (Detail: {error})",
+                error=error,
+            )
         ) from None
 
 
@@ -225,7 +235,7 @@ def plan_platform_sessions(
                     **facts,
                     action="skip",
                     code="",
-                    reason="le cours n'a ni numéro d'identification ni nom abrégé",
+                    reason=Message("the course has neither an id number nor a short name"),
                 )
             )
         elif len(matched) > 1:
@@ -235,20 +245,23 @@ def plan_platform_sessions(
                     **facts,
                     action="skip",
                     code="",
-                    reason=f"plusieurs sessions sont liées à ce cours ({found}) : "
-                    "modifiez-les une à une",
+                    reason=Message(
+                        "several sessions are linked to this course ({found}): change them one "
+                        "by one",
+                        found=found,
+                    ),
                 )
             )
         elif matched:
             session = matched[0]
             changes = []
             if session.title != title:
-                changes.append("intitulé")
+                changes.append(Message("title"))
             if dated and start is not None and end is not None:
                 if not _same_moment(session.starts_at, start):
-                    changes.append("début")
+                    changes.append(Message("start"))
                 if not _same_moment(session.ends_at, end):
-                    changes.append("fin")
+                    changes.append(Message("end"))
             action: Action = "update" if changes else "same"
             plan.lines.append(
                 CourseLine(**facts, action=action, code=session.code, changes=tuple(changes))
@@ -259,8 +272,10 @@ def plan_platform_sessions(
                     **facts,
                     action="skip",
                     code="",
-                    reason="le cours n'a pas de dates de début et de fin : donnez-les-lui sur "
-                    "la plateforme, ou créez la session à la main",
+                    reason=Message(
+                        "the course has no start and end dates: give it some on the platform, "
+                        "or create the session by hand"
+                    ),
                 )
             )
         else:
@@ -271,8 +286,11 @@ def plan_platform_sessions(
                         **facts,
                         action="skip",
                         code="",
-                        reason=f"une session porte déjà le code « {code} » sans être liée à ce "
-                        "cours : indiquez le cours sur la page de cette session",
+                        reason=Message(
+                            "a session already has the code “{code}” without being linked to "
+                            "this course: name the course on that session's page",
+                            code=code,
+                        ),
                     )
                 )
                 continue

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ..compiled import CompiledWorkflow
 from ..spec.reference import ListField, ReferenceList
 from ..store.models import ReferenceEntryRow, RequestRow
+from ..translations import Message
 from ..wizard.values import POSTAL_CODE_FR, clean_text, normalise_email
 from .catalog import search_text
 from .request_columns import fill_queue_columns
@@ -30,7 +31,7 @@ ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _YES = {"oui", "o", "yes", "y", "true", "vrai", "1", "on", "x"}
 _NO = {"non", "n", "no", "false", "faux", "0", "off", ""}
 
-REQUIRED = "Ce champ est obligatoire."
+REQUIRED = Message("This field is required.")
 
 
 def find_list(compiled: CompiledWorkflow, list_id: str) -> ReferenceList | None:
@@ -131,24 +132,24 @@ def read_boolean(raw: str) -> bool | None:
 
 
 def read_value(column: ListField, raw: str, lookup: Lookup, list_name: str = "") -> tuple[Any, str]:
-    """(value, error in French); the value is None when the field is left empty."""
+    """(value, error as a `Message`); the value is None when the field is left empty."""
     text = clean_text(raw, multiline=False)
     if column.type == "boolean":
         value = read_boolean(text)
-        return (value, "") if value is not None else (None, "Répondez par oui ou non.")
+        return (value, "") if value is not None else (None, Message("Answer yes or no."))
     if not text:
         return None, REQUIRED if column.required else ""
     if column.type == "text":
         if len(text) > TEXT_MAX:
-            return None, f"{TEXT_MAX} caractères au plus ({len(text)} saisis)."
+            return None, Message("{max} characters at most ({n} typed).", max=TEXT_MAX, n=len(text))
         return text, ""
     if column.type == "email":
         address = normalise_email(text) if len(text) <= 254 else None
-        return (address, "") if address else (None, "Adresse électronique invalide.")
+        return (address, "") if address else (None, Message("Invalid email address."))
     if column.type == "postal_code":
         compact = re.sub(r"\s", "", text)
         if not POSTAL_CODE_FR.fullmatch(compact):
-            return None, "Code postal invalide : 5 chiffres attendus (par exemple 69001)."
+            return None, Message("Invalid postal code: 5 digits expected (for example 69001).")
         return compact, ""
     if column.type == "phone":
         try:
@@ -156,18 +157,21 @@ def read_value(column: ListField, raw: str, lookup: Lookup, list_name: str = "")
         except phonenumbers.NumberParseException:
             number = None
         if number is None or not phonenumbers.is_valid_number(number):
-            return None, "Numéro de téléphone invalide."
+            return None, Message("Invalid phone number.")
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), ""
     if column.type == "integer":
         compact = text.replace(" ", "").replace("\u202f", "").replace("\xa0", "")
         if not re.fullmatch(r"[+-]?\d{1,15}", compact):
-            return None, "Nombre entier attendu."
+            return None, Message("Whole number expected.")
         return int(compact), ""
     if column.type == "reference":
         found = lookup.find(column.list or "", text)
         if found is None:
-            where = f" « {list_name} »" if list_name else ""
-            return None, f"Valeur inconnue dans la liste{where} : « {text} »."
+            if list_name:
+                return None, Message(
+                    "Unknown value in the list “{list}”: “{text}”.", list=list_name, text=text
+                )
+            return None, Message("Unknown value in the list: “{text}”.", text=text)
         return found, ""
     return text, ""
 
@@ -188,9 +192,11 @@ def read_entry(
     label = clean_text(raw.get("label", ""), multiline=False)
     errors: dict[str, str] = {}
     if not label:
-        errors["label"] = "Le libellé est obligatoire."
+        errors["label"] = Message("The label is required.")
     elif len(label) > LABEL_MAX:
-        errors["label"] = f"Le libellé a {len(label)} caractères : {LABEL_MAX} au plus."
+        errors["label"] = Message(
+            "The label has {n} characters: {max} at most.", n=len(label), max=LABEL_MAX
+        )
     lists = {r.id: compiled.text(r.label) for r in compiled.spec.reference_lists}
     values: dict[str, Any] = {}
     for column in ref.fields:
@@ -322,15 +328,15 @@ def delete_entry(db: Session, compiled: CompiledWorkflow, row: ReferenceEntryRow
     used = usage_by_requests(db, compiled, row.list_id).get(row.entry_id, 0)
     others = usage_by_entries(db, compiled, row.list_id, row.entry_id)
     if used or others:
-        parts = []
-        if used:
-            parts.append(f"{used} demande(s)")
-        if others:
-            parts.append(f"{others} entrée(s) d'autres listes")
-        raise EntryInUse(
-            f"Cette entrée est utilisée par {' et '.join(parts)} : elle ne peut pas être "
-            "supprimée. Désactivez-la pour ne plus la proposer."
-        )
+        if used and others:
+            users = Message(
+                "{used} request(s) and {others} entry(ies) of other lists", used=used, others=others
+            )
+        elif used:
+            users = Message("{used} request(s)", used=used)
+        else:
+            users = Message("{others} entry(ies) of other lists", others=others)
+        raise EntryInUse(users)
     db.delete(row)
     db.flush()
 

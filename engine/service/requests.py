@@ -434,7 +434,7 @@ class RequestService:
             compiled,
             self.submit_transition(compiled),
             Actor.applicant(name),
-            late.history_comment()
+            late.history_comment(compiled.spec.locale)
             if late is not None and not self.takes_registrations(row, compiled)
             else None,
             expected_version=row.version,

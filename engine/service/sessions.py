@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 from ..compiled import CompiledWorkflow
 from ..spec.fields import SessionField
 from ..store.models import RequestRow, SessionChangeNotice, TrainingSession
+from ..translations import N_, translate
 from .transaction import lock_training_session, writing
 
 _PATTERN = "EEEE d MMMM y, HH:mm"
-_RANGE = {"fr": "Du {start} au {end}", "en": "From {start} to {end}"}
+_RANGE = N_("From {start} to {end}")
 
 
 def format_moment(moment: datetime, zone: ZoneInfo, locale: str) -> str:
@@ -28,9 +29,11 @@ def format_moment(moment: datetime, zone: ZoneInfo, locale: str) -> str:
 @lru_cache(maxsize=1024)
 def format_dates(start: datetime, end: datetime, zone: ZoneInfo, locale: str) -> str:
     """ "Du vendredi 2 octobre 2026, 11:00 au vendredi 2 octobre 2026, 12:15"."""
-    template = _RANGE.get(locale, _RANGE["en"])
-    return template.format(
-        start=format_moment(start, zone, locale), end=format_moment(end, zone, locale)
+    return translate(
+        locale,
+        _RANGE,
+        start=format_moment(start, zone, locale),
+        end=format_moment(end, zone, locale),
     )
 
 

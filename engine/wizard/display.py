@@ -34,23 +34,17 @@ from ..spec.fields import (
     YesNoField,
 )
 from ..spec_types import localized
+from ..translations import N_, Phrasebook
 
-_WORDS = {
-    "fr": {
-        "yes": "Oui",
-        "no": "Non",
-        "accepted": "Acceptées (version {version})",
-        "not_accepted": "Non acceptées",
-        "new_entry": "{label} (nouvelle entrée)",
-    },
-    "en": {
-        "yes": "Yes",
-        "no": "No",
-        "accepted": "Accepted (version {version})",
-        "not_accepted": "Not accepted",
-        "new_entry": "{label} (new entry)",
-    },
-}
+_WORDS = Phrasebook(
+    {
+        "yes": N_("Yes"),
+        "no": N_("No"),
+        "accepted": N_("Accepted (version {version})"),
+        "not_accepted": N_("Not accepted"),
+        "new_entry": N_("{label} (new entry)"),
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +58,7 @@ class Showing:
         return localized(value, self.locale, self.default_locale)
 
     def word(self, key: str) -> str:
-        return _WORDS.get(self.locale, _WORDS["fr"])[key]
+        return _WORDS.words(self.locale)[key]
 
 
 Entry = Mapping[str, Any] | None  # the chosen entry, for a reference choice

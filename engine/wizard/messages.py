@@ -1,71 +1,42 @@
-"""Validation messages shown to applicants, per locale (French first)."""
+"""Validation messages shown to applicants, in the workflow's language."""
 
 from __future__ import annotations
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "fr": {
-        "required": "Ce champ est obligatoire.",
-        "required_checkbox": "Vous devez cocher cette case pour continuer.",
-        "required_consent": "Vous devez accepter « {title} » pour continuer.",
-        "email": "Saisissez une adresse de courriel valide, par exemple nom@exemple.fr.",
-        "email_mismatch": "Les deux adresses de courriel ne correspondent pas.",
-        "email_confirm_required": "Saisissez à nouveau votre adresse de courriel.",
-        "phone": "Saisissez un numéro de téléphone français valide, par exemple 06 12 34 56 78.",
-        "postal_code": "Saisissez un code postal français de 5 chiffres, par exemple 75001.",
-        "year": "Saisissez une année sur 4 chiffres, par exemple 2020.",
-        "year_range": "Saisissez une année comprise entre {min} et {max}.",
-        "year_min": "Saisissez une année égale ou postérieure à {min}.",
-        "year_max": "Saisissez une année égale ou antérieure à {max}.",
-        "integer": "Saisissez un nombre entier.",
-        "integer_min": "Saisissez un nombre supérieur ou égal à {min}.",
-        "integer_max": "Saisissez un nombre inférieur ou égal à {max}.",
-        "date": "Saisissez une date valide, par exemple 02/10/2026.",
-        "date_min": "Saisissez une date à partir du {min}.",
-        "date_max": "Saisissez une date jusqu'au {max}.",
-        "too_long": "Ce texte ne peut pas dépasser {max} caractères (il en compte {length}).",
-        "too_short": "Ce texte doit compter au moins {min} caractères.",
-        "single_line": "Ce champ doit tenir sur une seule ligne.",
-        "pattern": "La valeur saisie n'a pas le format attendu.",
-        "choice": "Choisissez une des options proposées.",
-        "too_few": "Choisissez au moins {min} options.",
-        "too_many": "Choisissez au plus {max} options.",
-        "yes_no": "Répondez par oui ou par non.",
-        "reference": "Choisissez un élément de la liste, ou indiquez qu'il n'y figure pas.",
-        "session": "Cette session n'existe pas ou n'est plus ouverte aux inscriptions.",
-    },
-    "en": {
-        "required": "This field is required.",
-        "required_checkbox": "Tick this box to continue.",
-        "required_consent": "You must accept “{title}” to continue.",
-        "email": "Enter a valid email address, such as name@example.com.",
-        "email_mismatch": "The two email addresses do not match.",
-        "email_confirm_required": "Enter your email address again.",
-        "phone": "Enter a valid French phone number, such as 06 12 34 56 78.",
-        "postal_code": "Enter a 5-digit French postal code, such as 75001.",
-        "year": "Enter a 4-digit year, such as 2020.",
-        "year_range": "Enter a year between {min} and {max}.",
-        "year_min": "Enter a year from {min} on.",
-        "year_max": "Enter a year up to {max}.",
-        "integer": "Enter a whole number.",
-        "integer_min": "Enter a number greater than or equal to {min}.",
-        "integer_max": "Enter a number less than or equal to {max}.",
-        "date": "Enter a valid date, such as 02/10/2026.",
-        "date_min": "Enter a date from {min} on.",
-        "date_max": "Enter a date up to {max}.",
-        "too_long": "This text cannot exceed {max} characters (it has {length}).",
-        "too_short": "This text must have at least {min} characters.",
-        "single_line": "This field must fit on one line.",
-        "pattern": "The value does not have the expected format.",
-        "choice": "Choose one of the options.",
-        "too_few": "Choose at least {min} options.",
-        "too_many": "Choose at most {max} options.",
-        "yes_no": "Answer yes or no.",
-        "reference": "Choose an item of the list, or say that it is not there.",
-        "session": "This session does not exist or is no longer open for registration.",
-    },
-}
+from ..translations import N_, Phrasebook
+
+MESSAGES = Phrasebook(
+    {
+        "required": N_("This field is required."),
+        "required_checkbox": N_("Tick this box to continue."),
+        "required_consent": N_("You must accept “{title}” to continue."),
+        "email": N_("Enter a valid email address, such as name@example.com."),
+        "email_mismatch": N_("The two email addresses do not match."),
+        "email_confirm_required": N_("Enter your email address again."),
+        "phone": N_("Enter a valid French phone number, such as 06 12 34 56 78."),
+        "postal_code": N_("Enter a 5-digit French postal code, such as 75001."),
+        "year": N_("Enter a 4-digit year, such as 2020."),
+        "year_range": N_("Enter a year between {min} and {max}."),
+        "year_min": N_("Enter a year from {min} on."),
+        "year_max": N_("Enter a year up to {max}."),
+        "integer": N_("Enter a whole number."),
+        "integer_min": N_("Enter a number greater than or equal to {min}."),
+        "integer_max": N_("Enter a number less than or equal to {max}."),
+        "date": N_("Enter a valid date, such as 02/10/2026."),
+        "date_min": N_("Enter a date from {min} on."),
+        "date_max": N_("Enter a date up to {max}."),
+        "too_long": N_("This text cannot exceed {max} characters (it has {length})."),
+        "too_short": N_("This text must have at least {min} characters."),
+        "single_line": N_("This field must fit on one line."),
+        "pattern": N_("The value does not have the expected format."),
+        "choice": N_("Choose one of the options."),
+        "too_few": N_("Choose at least {min} options."),
+        "too_many": N_("Choose at most {max} options."),
+        "yes_no": N_("Answer yes or no."),
+        "reference": N_("Choose an item of the list, or say that it is not there."),
+        "session": N_("This session does not exist or is no longer open for registration."),
+    }
+)
 
 
 def message(locale: str, key: str, **values: object) -> str:
-    table = MESSAGES.get(locale) or MESSAGES["fr"]
-    return table.get(key, MESSAGES["fr"][key]).format(**values)
+    return MESSAGES.words(locale)(key, **values)

@@ -54,7 +54,8 @@ class Page:
 
     def field_error(self, name: str) -> str:
         p = self.soup.find(id=f"{name}-error")
-        return " ".join(p.get_text().split()).removeprefix("Erreur :").strip() if p else ""
+        text = " ".join(p.get_text().split()) if p else ""
+        return text.removeprefix("Erreur :").removeprefix("Error:").strip()
 
     def visible_fields(self) -> list[str]:
         return [

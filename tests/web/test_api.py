@@ -432,7 +432,7 @@ def test_the_command_creates_lists_and_revokes_tokens(
     monkeypatch.setenv("ONBOARDING_PROJECT_DIR", str(site.settings.project_dir))
     monkeypatch.setenv("ONBOARDING_DATA_DIR", str(tmp_path))
     assert main(["api-token", "create", "CRM", "--role", "nobody"]) == 2
-    assert "Rôle inconnu" in capsys.readouterr().err
+    assert "Unknown role: “nobody”" in capsys.readouterr().err
     assert main(["api-token", "create", "CRM", "--role", "registration_manager"]) == 0
     printed = capsys.readouterr().out
     token = next(line.split()[1] for line in printed.splitlines() if line.startswith("secret "))

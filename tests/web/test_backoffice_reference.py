@@ -540,15 +540,16 @@ def test_the_pages_work_for_the_second_workflows_lists(site: Site) -> None:
     base = "/backoffice/equipment_loan/listes/equipment"
     page = browser.get(base)
     header = [th.get_text(strip=True) for th in page.soup.select("table thead th")]
+    # The workflow is in English: so is its backoffice.
     assert header == [
-        "Libellé",
+        "Label",
         "Category",
         "Serial number",
         "Deposit (€)",
         "Fragile",
-        "Statut",
+        "Status",
         "Active",
-        "Demandes",
+        "Requests",
     ]
     assert "Singer sewing machine" in page.text and "In repair" in page.text
     browser.get(f"{base}/nouvelle-entree")
@@ -557,8 +558,8 @@ def test_the_pages_work_for_the_second_workflows_lists(site: Site) -> None:
         "nouvelle-entree",
         {"label": "Laser cutter", "category": "Fab", "serial": "", "deposit": "beaucoup"},
     )
-    assert page.field_error("deposit") == "Nombre entier attendu."
-    assert page.field_error("serial") == "Ce champ est obligatoire."
+    assert page.field_error("deposit") == "Whole number expected."
+    assert page.field_error("serial") == "This field is required."
     page = submit_to(browser, "nouvelle-entree", {"serial": "LSR-01", "deposit": "400"})
     row = entry_row(site, "laser_cutter", "equipment")
     assert row.workflow_id == "equipment_loan" and row.status == "available"

@@ -207,7 +207,9 @@ def test_a_permanent_error_reaches_the_operators_who_retry_once_fixed(
             .all()
         )
         assert note.role == "registration_manager"
-        assert "wsnoinstance" in note.message
+        # In the workflow's language (French), with the request it concerns.
+        assert note.message.startswith("Échec de l'appel lms")
+        assert "(demande " in note.message and "wsnoinstance" in note.message
     browser, page = page_of(site, request_id)
     assert "wsnoinstance" in page.soup.select_one("#calls .call-error").get_text()
     [form] = page.soup.select("#calls form")

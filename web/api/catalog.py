@@ -25,6 +25,7 @@ from engine.service.sessions import (
 )
 from engine.spec.reference import ReferenceList
 from engine.store.models import ReferenceEntryRow, TrainingSession
+from engine.translations import DEFAULT_LANGUAGE, translate
 
 from ..deps import Db
 from ..params import MAX_PAGE, MAX_SEARCH, EntryId, SessionCode, SpecId
@@ -54,7 +55,9 @@ def _text(compiled: CompiledWorkflow, value: Any) -> str:
 
 
 def _invalid(errors: dict[str, str]) -> ApiError:
-    return ApiError(422, "invalid", "Certaines valeurs ne conviennent pas.", fields=errors)
+    # The API's messages are in the product's default language, as its own ones (decision 0022).
+    fields = {name: translate(DEFAULT_LANGUAGE, message) for name, message in errors.items()}
+    return ApiError(422, "invalid", "Certaines valeurs ne conviennent pas.", fields=fields)
 
 
 # -- reference lists ----------------------------------------------------------------------------

@@ -19,9 +19,10 @@ from engine.service.answer_summary import group_field
 from engine.service.context import Runtime
 from engine.service.notifications import UNREAD_CAP, unread_count
 from engine.service.staff import LEVELS, Staff, level_rank
+from engine.translations import translate
 
 from ..deps import Db
-from ..i18n import Words
+from ..i18n import Words, staff_locale
 from ..logins import Audience, logged_in
 from ..pages import csrf_ok, render
 from ..params import SpecId
@@ -84,7 +85,7 @@ class Desk:
 
     @property
     def locale(self) -> str:
-        return self.compiled.spec.locale
+        return staff_locale(self.request.headers.get("accept-language"), self.compiled.spec.locale)
 
     @property
     def words(self) -> Words:
@@ -109,6 +110,10 @@ class Desk:
 
     def may(self, level: str) -> bool:
         return level_rank(self.level) >= level_rank(level)
+
+    def gettext(self, message: str, **values: object) -> str:
+        """An interface message (an English message id) in the desk's language."""
+        return translate(self.locale, message, **values)
 
     def text(self, value: Any) -> str:
         return self.compiled.text(value, self.locale) if value is not None else ""

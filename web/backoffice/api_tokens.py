@@ -14,6 +14,7 @@ from ..deps import Form
 from ..forms import form_text
 from ..params import RowId
 from .access import AdminDesk, Desk
+from .manage_pages import said
 from .request_words import local_moment
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
@@ -69,7 +70,7 @@ def create(desk: AdminDesk, form: Form) -> Response:
     try:
         made = create_token(desk.db, name, role, set(_roles(desk)), desk.staff.account.email)
     except TokenProblem as problem:
-        return _page(desk, status=422, error=str(problem), name=name)
+        return _page(desk, status=422, error=said(desk, problem), name=name)
     notice = desk.words("tok_created", name=made.row.name)
     return _page(desk, created={"token": made.token}, notice=notice)
 

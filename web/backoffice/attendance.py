@@ -26,6 +26,7 @@ from engine.service.attendance import (
 from engine.service.requests import RequestService
 from engine.service.sessions import format_dates
 from engine.store.models import TrainingSession
+from engine.translations import N_, Phrasebook
 
 from ..deps import form_of
 from ..params import SessionCode, SpecId
@@ -40,47 +41,47 @@ GridForm = Annotated[FormData, Depends(form_of(max_fields=MAX_GRID_FIELDS))]
 _PUBLIC_ID = re.compile(r"^[A-Za-z0-9-]{1,36}$")
 _MARK = re.compile(r"^(?P<id>[A-Za-z0-9-]{1,36})\|(?P<key>\d{4}-\d{2}-\d{2}:(?:am|pm))$")
 
-WORDS = {
-    "fr": {
-        "title": "Présence",
-        "intro": (
-            "La présence des participants (les demandes qui ont une place) par demi-journée "
-            "de session : cochez les demi-journées où chacun était là, puis enregistrez. "
-            "Une case décochée enregistre une absence."
+WORDS = Phrasebook(
+    {
+        "title": N_("Attendance"),
+        "intro": N_(
+            "The attendance of participants (the requests that hold a seat) per "
+            "half-day of the session: tick the half-days each one was there, then "
+            "save. An unticked box records an absence."
         ),
-        "sessions_caption": "Sessions",
-        "session": "Session",
-        "dates": "Dates",
-        "half_days": "Demi-journées",
-        "participants": "Participants",
-        "open_grid": "Saisir la présence",
-        "no_sessions": "Aucune session.",
-        "grid_title": "Présence — session {code}",
-        "participant": "Participant",
-        "reference": "Référence",
-        "save": "Enregistrer la présence",
-        "saved": "Présence enregistrée ({n} case(s) modifiée(s)).",
-        "no_half_days": "Les dates de cette session ne donnent aucune demi-journée.",
-        "no_participants": "Aucune demande n'a de place dans cette session.",
-        "present_in": "{name} présent·e le {half_day}",
-        "refused": (
-            "La grille envoyée nomme un participant ou une demi-journée que cette session "
-            "n'a pas : rechargez la page et recommencez."
+        "sessions_caption": N_("Sessions"),
+        "session": N_("Session"),
+        "dates": N_("Dates"),
+        "half_days": N_("Half-days"),
+        "participants": N_("Participants"),
+        "open_grid": N_("Record attendance"),
+        "no_sessions": N_("No session."),
+        "grid_title": N_("Attendance — session {code}"),
+        "participant": N_("Participant"),
+        "reference": N_("Reference"),
+        "save": N_("Save the attendance"),
+        "saved": N_("Attendance saved ({n} box(es) changed)."),
+        "no_half_days": N_("The dates of this session give no half-day."),
+        "no_participants": N_("No request holds a seat in this session."),
+        "present_in": N_("{name} present on {half_day}"),
+        "refused": N_(
+            "The grid sent names a participant or a half-day this session does not "
+            "have: reload the page and try again."
         ),
-        "malformed": "La grille envoyée est illisible : rechargez la page et recommencez.",
-        "expired": "Le formulaire a expiré : rechargez la page et recommencez.",
-        "unknown_session": "Cette session n'existe pas (ou plus).",
-        "unknown_document": "Ce document de session n'existe pas.",
-        "document_failed": "Le document n'a pas pu être fait : {error}",
-        "documents": "Documents de la session",
-        "download": "{title} (PDF)",
-        "back": "Toutes les sessions",
-    },
-}
+        "malformed": N_("The grid sent cannot be read: reload the page and try again."),
+        "expired": N_("The form expired: reload the page and try again."),
+        "unknown_session": N_("This session does not exist (or no longer does)."),
+        "unknown_document": N_("This session document does not exist."),
+        "document_failed": N_("The document could not be made: {error}"),
+        "documents": N_("Session documents"),
+        "download": N_("{title} (PDF)"),
+        "back": N_("All sessions"),
+    }
+)
 
 
 def _words(desk: Desk) -> dict[str, str]:
-    return WORDS.get(desk.locale, WORDS["fr"])
+    return WORDS.words(desk.locale)
 
 
 def _documents(desk: Desk, code: str) -> list[dict[str, str]]:
@@ -135,9 +136,7 @@ def _grid_page(desk: Desk, code: str, *, status: int = 200, problem: str = "") -
     days = [{"key": d.key, "label": d.label(desk.locale)} for d in grid.half_days]
     people: list[dict[str, Any]] = []
     for p in grid.participants:
-        name = " ".join(part for part in (p.first_name, p.last_name) if part) or (
-            p.reference or ""
-        )
+        name = " ".join(part for part in (p.first_name, p.last_name) if part) or (p.reference or "")
         key = p.reference or p.public_id
         people.append(
             {

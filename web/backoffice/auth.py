@@ -11,7 +11,7 @@ from engine.service.sign_in import LoginProblem, log_in
 
 from ..deps import Db, Form
 from ..forms import form_text
-from ..i18n import Words
+from ..i18n import Words, staff_locale
 from ..logins import Audience, begin_login, end_login
 from ..pages import csrf_ok, render
 from ..params import Target
@@ -21,8 +21,12 @@ router = APIRouter(prefix="/backoffice")
 
 
 def _words(request: Request) -> Words:
+    return Words(_locale(request))
+
+
+def _locale(request: Request) -> str:
     runtime: Runtime = request.app.state.runtime
-    return Words(runtime.settings.locale)
+    return staff_locale(request.headers.get("accept-language"), runtime.settings.locale)
 
 
 def _safe_target(target: str) -> str:
@@ -47,7 +51,7 @@ def _login_page(
             "target": _safe_target(request.query_params.get("suite", "/backoffice/")),
         },
         status=status,
-        locale=request.app.state.runtime.settings.locale,
+        locale=_locale(request),
     )
 
 
@@ -108,5 +112,5 @@ def home(request: Request, db: Db) -> Response:
             ],
         },
         status=200 if reachable else 403,
-        locale=runtime.settings.locale,
+        locale=_locale(request),
     )

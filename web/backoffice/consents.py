@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from engine.service.consents import agreements, purpose_of, session_choices
 from engine.service.requests import RequestService
+from engine.translations import N_, Phrasebook
 
 from ..params import Choice
 from .access import ManageDesk
@@ -20,30 +21,30 @@ from .request_words import local_moment
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
 
-WORDS = {
-    "fr": {
-        "title": "Consentements",
-        "intro": (
-            "Les personnes inscrites à une session qui ont donné leur accord à l'un des usages "
-            "déclarés, avec ce qu'elles ont accepté de partager. L'accord est enregistré à "
-            "l'envoi de la demande, avec la version du texte et la date."
+WORDS = Phrasebook(
+    {
+        "title": N_("Consents"),
+        "intro": N_(
+            "The people registered for a session who agreed to one of the declared "
+            "uses, with what they agreed to share. The agreement is recorded when "
+            "the request is sent, with the text's version and the date."
         ),
-        "purpose": "Usage",
-        "session": "Session",
-        "show": "Afficher",
-        "csv": "Télécharger la liste (CSV)",
-        "none": "Personne n'a donné son accord à cet usage pour cette session.",
-        "reference": "Référence",
-        "version": "Version du texte",
-        "at": "Accord donné le",
-        "count": "{n} personne(s)",
-        "unknown": "Choisissez un usage et une session de la liste.",
-    },
-}
+        "purpose": N_("Use"),
+        "session": N_("Session"),
+        "show": N_("Show"),
+        "csv": N_("Download the list (CSV)"),
+        "none": N_("Nobody agreed to this use for this session."),
+        "reference": N_("Reference"),
+        "version": N_("Text version"),
+        "at": N_("Agreed on"),
+        "count": N_("{n} person(s)"),
+        "unknown": N_("Choose a use and a session from the list."),
+    }
+)
 
 
 def _words(desk: ManageDesk) -> dict[str, str]:
-    return WORDS.get(desk.locale, WORDS["fr"])
+    return WORDS.words(desk.locale)
 
 
 def _chosen(desk: ManageDesk, objet: str, session: str) -> tuple[Any, str | None]:

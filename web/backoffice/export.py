@@ -82,12 +82,12 @@ def neutralise(value: str) -> str:
 def columns(desk: Desk) -> list[Column]:
     compiled = desk.compiled
     found = [
-        Column("reference", "Référence", "request"),
-        Column("state", "État", "request"),
+        Column("reference", desk.gettext("Reference"), "request"),
+        Column("state", desk.gettext("State"), "request"),
     ]
     if any(isinstance(f, SessionField) for f in compiled.fields.values()) or _has_sessions(desk):
-        found.append(Column("session", "Session", "request"))
-    found.append(Column("submitted_at", "Envoyée le", "request"))
+        found.append(Column("session", desk.gettext("Session"), "request"))
+    found.append(Column("submitted_at", desk.gettext("Sent on"), "request"))
     for field_id, field in compiled.fields.items():
         if field.has_answer:
             label = desk.text(getattr(field, "label", None)) or field_id
@@ -214,12 +214,16 @@ def _form_page(
         .scalars()
         .all()
     )
-    groups = {"request": "La demande", "answer": "Les réponses", "entry": "Les listes de référence"}
+    groups = {
+        "request": desk.gettext("The request"),
+        "answer": desk.gettext("The answers"),
+        "entry": desk.gettext("Reference lists"),
+    }
     all_columns = columns(desk)
     return desk.page(
         "backoffice/export.html",
         status=status,
-        title="Export",
+        title=desk.gettext("Export"),
         groups=[
             {
                 "label": label,
@@ -262,11 +266,11 @@ def export_file(desk: ManageDesk, address: Annotated[ExportAddress, Query()]) ->
     states = {s.id for s in desk.compiled.spec.process.states}
     problem = ""
     if not chosen:
-        problem = "Choisissez au moins une colonne."
+        problem = desk.gettext("Choose at least one column.")
     elif fmt not in FORMATS:
-        problem = "Choisissez le format CSV ou XLSX."
+        problem = desk.gettext("Choose the CSV or XLSX format.")
     elif state and state not in states:
-        problem = "Cet état n'existe pas dans ce processus."
+        problem = desk.gettext("This state does not exist in this process.")
     if problem:
         return _form_page(
             desk,

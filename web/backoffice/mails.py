@@ -15,6 +15,7 @@ from sqlalchemy import String, and_, cast, func, or_, select
 
 from engine.service.resend import copy_sent, requeue_failed
 from engine.store.models import DocumentRow, OutboxMail, RequestRow
+from engine.translations import N_
 
 from ..deps import Form
 from ..params import Choice, Page, RowId
@@ -30,20 +31,25 @@ _NOT_REDIRECTED = or_(
     OutboxMail.redirected_to.is_(None), cast(OutboxMail.redirected_to, String) == "null"
 )
 FILTERS: dict[str, tuple[str, Any]] = {
-    "en-file": ("En file", OutboxMail.status == "queued"),
-    "envoye": ("Envoyés", and_(OutboxMail.status == "sent", _NOT_REDIRECTED)),
-    "redirige": ("Redirigés par le mode test", and_(OutboxMail.status == "sent", ~_NOT_REDIRECTED)),
-    "echec": ("En échec", OutboxMail.status == "failed"),
+    "en-file": (N_("Waiting to be sent"), OutboxMail.status == "queued"),
+    "envoye": (N_("Sent"), and_(OutboxMail.status == "sent", _NOT_REDIRECTED)),
+    "redirige": (
+        N_("Redirected by the test mode"),
+        and_(OutboxMail.status == "sent", ~_NOT_REDIRECTED),
+    ),
+    "echec": (N_("Failed"), OutboxMail.status == "failed"),
 }
 
 
 def status_of(mail: OutboxMail) -> tuple[str, str]:
-    """(filter word, label) of a mail's status as operators read it."""
+    """(filter word, label message) of a mail's status as operators read it."""
     if mail.status == "sent":
-        return ("redirige", "Redirigé (mode test)") if mail.redirected_to else ("envoye", "Envoyé")
+        if mail.redirected_to:
+            return "redirige", N_("Redirected (test mode)")
+        return "envoye", N_("Sent (one mail)")
     if mail.status == "failed":
-        return "echec", "Échec"
-    return "en-file", "En file"
+        return "echec", N_("Failure")
+    return "en-file", N_("Waiting to be sent")
 
 
 def find_mail(desk: Desk, mail_id: int) -> OutboxMail:
@@ -64,7 +70,7 @@ def _view(desk: Desk, mail: OutboxMail, reference: str | None) -> dict[str, Any]
         "id": mail.id,
         "href": f"{desk.base}/courriels/{mail.id}",
         "status": word,
-        "status_label": label,
+        "status_label": desk.gettext(label),
         "template": mail.template,
         "subject": mail.subject,
         "to": mail.to or [],
@@ -115,12 +121,12 @@ def mail_list(desk: ProcessDesk, statut: Choice = "", page: Page = 1) -> HTMLRes
 
     return desk.page(
         "backoffice/mails.html",
-        title="Courriels",
+        title=desk.gettext("Mails"),
         mails=[_view(desk, m, references.get(m.request_id or 0)) for m in rows],
         filters=[
             {
                 "word": word,
-                "label": label,
+                "label": desk.gettext(label),
                 "href": f"{desk.base}/courriels?statut={word}",
                 "current": word == chosen,
             }
@@ -137,8 +143,8 @@ def mail_list(desk: ProcessDesk, statut: Choice = "", page: Page = 1) -> HTMLRes
 
 
 NOTICES = {
-    "file": "Le courriel est remis dans la file d'envoi ; il partira au prochain passage.",
-    "nouveau": "Un nouvel envoi de ce courriel a été mis dans la file d'envoi (ci-dessous).",
+    "file": N_("The mail is back in the sending queue; it will leave at the next round."),
+    "nouveau": N_("A new sending of this mail was put in the sending queue (below)."),
 }
 
 
@@ -160,7 +166,7 @@ def _mail_response(
     return desk.page(
         "backoffice/mail.html",
         status=status,
-        title=f"Courriel : {mail.subject}",
+        title=desk.gettext("Mail: {subject}", subject=mail.subject),
         mail=_view(desk, mail, reference),
         text=mail.text,
         html=mail.html,
@@ -181,7 +187,9 @@ def _mail_response(
 @router.get("/courriels/{mail_id}", response_class=HTMLResponse)
 def mail_page(desk: ProcessDesk, mail_id: RowId, renvoi: Choice = "") -> HTMLResponse:
     mail = find_mail(desk, mail_id)
-    return _mail_response(desk, mail, notice=NOTICES.get(renvoi, ""))
+    return _mail_response(
+        desk, mail, notice=desk.gettext(NOTICES[renvoi]) if renvoi in NOTICES else ""
+    )
 
 
 # The mail's HTML on its own address, for the preview frame: it needs its inline styles (mail
@@ -222,15 +230,17 @@ def attachment(desk: ProcessDesk, mail_id: RowId, document_id: RowId) -> Respons
 def resend(desk: ManageDesk, mail_id: RowId, form: Form) -> Response:
     mail = find_mail(desk, mail_id)
     if not desk.csrf_ok(form):
-        error = "Le formulaire a expiré : rechargez la page et recommencez."
+        error = desk.gettext("The form expired: reload the page and try again.")
         return _mail_response(desk, mail, error=error, status=400)
     now = desk.runtime.now()
     who = desk.staff.account.email
     if mail.status == "failed":
-        previous = mail.last_error or "inconnue"
-        note = (
-            f"Remis dans la file par {who} le {local_time(now, desk.runtime.zone)} ; "
-            f"erreur précédente : {previous}"
+        previous = mail.last_error or desk.gettext("unknown")
+        note = desk.gettext(
+            "Put back in the queue by {who} on {when}; previous error: {error}",
+            who=who,
+            when=local_time(now, desk.runtime.zone),
+            error=previous,
         )
         requeue_failed(desk.db, mail, note, now)
         target = f"{desk.base}/courriels/{mail.id}?renvoi=file"

@@ -20,6 +20,7 @@ from engine.service.imports import (
     decode,
 )
 from engine.service.links import LinkError
+from engine.translations import N_
 
 from ..deps import form_of
 from ..pages import message_page
@@ -27,8 +28,6 @@ from .access import Desk
 
 IMPORT_LIFETIME = timedelta(hours=2)
 FLASH = "bo_reference_flash"
-
-
 
 
 def flash(desk: Desk, text: str, kind: str = "success") -> None:
@@ -47,22 +46,30 @@ def redirect(url: str) -> RedirectResponse:
 def expired_form(desk: Desk) -> HTMLResponse:
     return message_page(
         desk.request,
-        "Formulaire expiré",
-        "Ce formulaire a expiré : revenez à la page précédente, rechargez-la et recommencez.",
+        desk.gettext("Form expired"),
+        desk.gettext("This form expired: go back to the previous page, reload it and try again."),
         status=403,
         kind="error",
-        links=[(desk.base, "Retour au backoffice")],
+        links=[(desk.base, desk.gettext("Back to the backoffice"))],
     )
 
 
-def not_found(desk: Desk, what: str) -> HTMLResponse:
+def said(desk: Desk, problem: Exception) -> str:
+    """What a use case's refusal says, in the desk's language (its first argument is a
+    `Message` when the use case wrote one)."""
+    first = problem.args[0] if problem.args else ""
+    return desk.gettext(first) if isinstance(first, str) else str(problem)
+
+
+def not_found(desk: Desk, message: str) -> HTMLResponse:
+    """`message` is a message id (N_), said in the desk's language."""
     return message_page(
         desk.request,
-        "Introuvable",
-        f"{what} n'existe pas (ou plus).",
+        desk.gettext("Not found"),
+        desk.gettext(message),
         status=404,
         kind="error",
-        links=[(desk.base, "Retour au backoffice")],
+        links=[(desk.base, desk.gettext("Back to the backoffice"))],
     )
 
 
@@ -85,7 +92,7 @@ def import_text(form: FormData) -> str:
         pasted = form.get("content")
         text = pasted if isinstance(pasted, str) else ""
         if len(text) > MAX_BYTES:
-            raise ImportProblem("Le contenu dépasse la taille permise.")
+            raise ImportProblem(N_("The content exceeds the allowed size."))
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from engine.service.notifications import mark_read, notifications_for
 from engine.service.transaction import begin_write
+from engine.translations import N_, Phrasebook
 
 from ..params import Page
 from .access import ProcessDesk
@@ -21,35 +22,24 @@ router = APIRouter(prefix="/backoffice/{workflow_id}")
 
 PAGE_SIZE = 50
 
-WORDS = {
-    "fr": {
-        "intro": "Les notifications adressées à vos rôles, les plus récentes d'abord.",
-        "none": "Aucune notification pour vos rôles.",
-        "unread": "Non lue",
-        "see": "Voir la demande {reference}",
-        "role": "pour le rôle {role}",
-        "page": "Page {n}",
-        "previous": "Plus récentes",
-        "next": "Plus anciennes",
-        "pages": "Pages",
-    },
-    "en": {
-        "intro": "The notifications sent to your roles, newest first.",
-        "none": "No notification for your roles.",
-        "unread": "Unread",
-        "see": "See request {reference}",
-        "role": "for the role {role}",
-        "page": "Page {n}",
-        "previous": "Newer",
-        "next": "Older",
-        "pages": "Pages",
-    },
-}
+WORDS = Phrasebook(
+    {
+        "intro": N_("The notifications sent to your roles, newest first."),
+        "none": N_("No notification for your roles."),
+        "unread": N_("Unread"),
+        "see": N_("See request {reference}"),
+        "role": N_("for the role {role}"),
+        "page": N_("Page {n}"),
+        "previous": N_("Newer"),
+        "next": N_("Older"),
+        "pages": N_("Pages"),
+    }
+)
 
 
 @router.get("/notifications", response_class=HTMLResponse)
 def notifications(desk: ProcessDesk, page: Page = 1) -> HTMLResponse:
-    words = WORDS.get(desk.locale, WORDS["fr"])
+    words = WORDS.words(desk.locale)
     roles = desk.staff.roles_in(desk.compiled)
     account = desk.staff.account
     lines, more = notifications_for(

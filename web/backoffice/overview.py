@@ -14,12 +14,13 @@ from sqlalchemy import func, select
 from engine.service.charts import Arrow, Box, bar_chart, process_diagram
 from engine.service.request_counts import counts_by_session, counts_by_state
 from engine.store.models import RequestRow, TrainingSession
+from engine.translations import N_
 
 from .access import Desk, ProcessDesk
 
 router = APIRouter(prefix="/backoffice/{workflow_id}")
 
-NO_STEP = "(étape inconnue)"
+NO_STEP = N_("(unknown step)")
 
 
 def state_counts(desk: Desk) -> dict[str, int]:
@@ -49,7 +50,7 @@ def funnel(desk: Desk) -> list[tuple[str, int]]:
         bars[0] = (bars[0][0], bars[0][1] + counts.pop(None))
     others = sum(counts.values())
     if others:
-        bars.append((NO_STEP, others))
+        bars.append((desk.gettext(NO_STEP), others))
     return bars
 
 
@@ -95,8 +96,12 @@ def overview(desk: ProcessDesk) -> HTMLResponse:
         boxes,
         arrows,
         process.initial,
-        title=f"Processus : {desk.text(spec.title)}",
-        description="; ".join(f"{label[s.id]} : {counts.get(s.id, 0)}" for s in process.states),
+        title=desk.gettext("Process: {title}", title=desk.text(spec.title)),
+        description="; ".join(
+            desk.gettext("{label}: {n}", label=label[s.id], n=counts.get(s.id, 0))
+            for s in process.states
+        ),
+        box_title=desk.gettext("{label}: {n} request(s)"),
     )
 
     by_session = session_counts(desk)
@@ -132,13 +137,13 @@ def overview(desk: ProcessDesk) -> HTMLResponse:
     drafts = sum(n for _, n in bars)
     chart = bar_chart(
         bars,
-        title="Brouillons arrêtés à chaque étape du formulaire",
-        description="; ".join(f"{name} : {n}" for name, n in bars),
+        title=desk.gettext("Drafts stopped at each step of the form"),
+        description="; ".join(desk.gettext("{label}: {n}", label=name, n=n) for name, n in bars),
         chart_id="funnel",
     )
     return desk.page(
         "backoffice/overview.html",
-        title="Vue d'ensemble",
+        title=desk.gettext("Overview"),
         categories=categories,
         unknown=[{"state": s, "count": n} for s, n in sorted(unknown.items())],
         total=total,

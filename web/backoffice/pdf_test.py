@@ -36,7 +36,7 @@ def _page(
     return desk.page(
         "backoffice/pdf.html",
         status=status,
-        title="Test PDF",
+        title=desk.gettext("PDF test"),
         documents=documents,
         error=error,
         reference=reference,
@@ -50,9 +50,7 @@ def pdf_page(desk: ManageDesk) -> HTMLResponse:
 
 
 @router.get("/pdf/{document_id}", response_model=None)
-def pdf_file(
-    desk: ManageDesk, document_id: SpecId, reference: RequestReference = ""
-) -> Response:
+def pdf_file(desk: ManageDesk, document_id: SpecId, reference: RequestReference = "") -> Response:
     """The PDF with sample data, or for the request `?reference=...`."""
     spec_document = desk.compiled.documents.get(document_id)
     if spec_document is None or spec_document.layout is None:
@@ -70,7 +68,10 @@ def pdf_file(
         if row is None:
             return _page(
                 desk,
-                error=f"Aucune demande de ce processus n'a la référence « {reference} ».",
+                error=desk.gettext(
+                    "No request of this process has the reference “{reference}”.",
+                    reference=reference,
+                ),
                 reference=reference,
                 document=document_id,
                 status=404,
@@ -81,9 +82,10 @@ def pdf_file(
         if spec_document is None:
             return _page(
                 desk,
-                error=(
-                    f"La demande {reference} suit une version du processus qui ne comporte "
-                    f"pas ce document."
+                error=desk.gettext(
+                    "The request {reference} follows a version of the process without this "
+                    "document.",
+                    reference=reference,
                 ),
                 reference=reference,
                 document=document_id,
@@ -105,7 +107,7 @@ def pdf_file(
     except DocumentError as error:
         return _page(
             desk,
-            error=f"Le document n'a pas pu être produit : {error}",
+            error=desk.gettext("The document could not be made: {error}", error=error),
             reference=reference,
             document=document_id,
             status=500,
@@ -137,7 +139,7 @@ def _session_sample(desk: Desk, document_id: str) -> Response:
     except (DocumentError, TemplateError) as error:
         return _page(
             desk,
-            error=f"Le document n'a pas pu être produit : {error}",
+            error=desk.gettext("The document could not be made: {error}", error=error),
             document=document_id,
             status=500,
         )

@@ -122,7 +122,7 @@ def _person_page(
     return desk.page(
         "backoffice/person.html",
         status=status,
-        title=f"Personne de la demande {key}",
+        title=desk.gettext("Person of request {reference}", reference=key),
         back=request_href(desk, key),
         email=row.applicant_email or "",
         erased=row.anonymised_at is not None,
@@ -187,6 +187,8 @@ def erase_person_data(desk: ManageDesk, reference: Reference, form: ActionForm) 
     desk.request.session["bo_notice"] = (
         say["privacy_done"]
         if erased <= 1
-        else f"Les données personnelles de {erased} demandes de cette personne ont été effacées."
+        else desk.gettext(
+            "The personal data of {n} requests of this person has been erased.", n=erased
+        )
     )
     return RedirectResponse(request_href(desk, reference), status_code=303)

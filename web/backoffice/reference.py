@@ -26,6 +26,7 @@ from engine.service.imports import (
 )
 from engine.spec.reference import ReferenceList
 from engine.store.models import ReferenceEntryRow
+from engine.translations import N_
 
 from ..deps import Form
 from ..forms import form_text
@@ -41,6 +42,7 @@ from .manage_pages import (
     import_token_ok,
     not_found,
     redirect,
+    said,
     take_flash,
 )
 
@@ -95,7 +97,9 @@ def lists(desk: ManageDesk) -> HTMLResponse:
                 "columns": [desk.text(column.label) for column in ref.fields],
             }
         )
-    return desk.page("backoffice/reference_lists.html", title="Listes de référence", lists=rows)
+    return desk.page(
+        "backoffice/reference_lists.html", title=desk.gettext("Reference lists"), lists=rows
+    )
 
 
 def _find_list(desk: Desk, list_id: str) -> ReferenceList | None:
@@ -113,7 +117,7 @@ def list_entries(
 ) -> HTMLResponse:
     ref = _find_list(desk, list_id)
     if ref is None:
-        return not_found(desk, "Cette liste")
+        return not_found(desk, N_("This list does not exist (or no longer does)."))
     labels = admin.status_labels(desk.compiled, ref)
     flag = admin.applicant_status(desk.compiled, ref.id)
     query = _entries_query(desk, ref.id)
@@ -197,7 +201,7 @@ def _form_fields(
     fields: list[dict[str, Any]] = [
         {
             "id": "label",
-            "label": "Libellé",
+            "label": desk.gettext("Label"),
             "type": "text",
             "required": True,
             "value": values.get("label", ""),
@@ -254,6 +258,7 @@ def _entry_page(
     status_value: str = "",
     status: int = 200,
 ) -> HTMLResponse:
+    errors = {name: desk.gettext(message) for name, message in errors.items()}
     labels = admin.status_labels(desk.compiled, ref)
     flag = admin.applicant_status(desk.compiled, ref.id)
     context: dict[str, Any] = {
@@ -294,9 +299,13 @@ def _entry_page(
         context["targets"] = [
             (t.entry_id, t.label) for t in targets if flag is None or t.status != flag
         ]
-        title = f"{desk.text(ref.item_label) or 'Entrée'} : {row.label}"
+        title = desk.gettext(
+            "{item}: {label}",
+            item=desk.text(ref.item_label) or desk.gettext("Entry"),
+            label=row.label,
+        )
     else:
-        title = f"Nouvelle entrée — {desk.text(ref.label)}"
+        title = desk.gettext("New entry — {list}", list=desk.text(ref.label))
     return desk.page("backoffice/reference_entry.html", status=status, title=title, **context)
 
 
@@ -304,7 +313,7 @@ def _entry_page(
 def new_entry(desk: ManageDesk, list_id: SpecId) -> HTMLResponse:
     ref = _find_list(desk, list_id)
     if ref is None:
-        return not_found(desk, "Cette liste")
+        return not_found(desk, N_("This list does not exist (or no longer does)."))
     return _entry_page(desk, ref, row=None, values={}, errors={})
 
 
@@ -312,7 +321,7 @@ def new_entry(desk: ManageDesk, list_id: SpecId) -> HTMLResponse:
 def create_entry(desk: ManageDesk, list_id: SpecId, form: Form) -> Response:
     ref = _find_list(desk, list_id)
     if ref is None:
-        return not_found(desk, "Cette liste")
+        return not_found(desk, N_("This list does not exist (or no longer does)."))
     if not desk.csrf_ok(form):
         return expired_form(desk)
     raw = _posted_values(ref, form)
@@ -320,7 +329,7 @@ def create_entry(desk: ManageDesk, list_id: SpecId, form: Form) -> Response:
     if data.errors:
         return _entry_page(desk, ref, row=None, values=raw, errors=data.errors, status=422)
     row = admin.add_entry(desk.db, desk.compiled, ref, data)
-    flash(desk, f"« {row.label} » a été ajouté à la liste.")
+    flash(desk, desk.gettext("“{label}” was added to the list.", label=row.label))
     return redirect(f"{desk.base}/listes/{ref.id}/entrees/{row.entry_id}")
 
 
@@ -333,7 +342,7 @@ def show_entry(desk: ManageDesk, list_id: SpecId, entry_id: EntryId) -> HTMLResp
     ref = _find_list(desk, list_id)
     row = _entry(desk, ref, entry_id) if ref else None
     if ref is None or row is None:
-        return not_found(desk, "Cette entrée")
+        return not_found(desk, N_("This entry does not exist (or no longer does)."))
     values: dict[str, Any] = {"label": row.label, **(row.values or {})}
     return _entry_page(desk, ref, row=row, values=values, errors={}, status_value=row.status or "")
 
@@ -343,7 +352,7 @@ def edit_entry(desk: ManageDesk, list_id: SpecId, entry_id: EntryId, form: Form)
     ref = _find_list(desk, list_id)
     row = _entry(desk, ref, entry_id) if ref else None
     if ref is None or row is None:
-        return not_found(desk, "Cette entrée")
+        return not_found(desk, N_("This entry does not exist (or no longer does)."))
     if not desk.csrf_ok(form):
         return expired_form(desk)
     raw = _posted_values(ref, form)
@@ -351,7 +360,7 @@ def edit_entry(desk: ManageDesk, list_id: SpecId, entry_id: EntryId, form: Form)
     data = admin.read_entry(desk.compiled, ref, raw, admin.Lookup.load(desk.db, desk.compiled, ref))
     labels = admin.status_labels(desk.compiled, ref)
     if labels and status_value and status_value not in labels:
-        data.errors["status"] = "Statut inconnu."
+        data.errors["status"] = desk.gettext("Unknown status.")
     if data.errors:
         return _entry_page(
             desk,
@@ -363,7 +372,7 @@ def edit_entry(desk: ManageDesk, list_id: SpecId, entry_id: EntryId, form: Form)
             status=422,
         )
     admin.save_entry(desk.db, row, ref, data, status_value if labels else None)
-    flash(desk, "Modifications enregistrées.")
+    flash(desk, desk.gettext("Changes saved."))
     return redirect(f"{desk.base}/listes/{ref.id}/entrees/{row.entry_id}")
 
 
@@ -374,45 +383,51 @@ def entry_action(
     ref = _find_list(desk, list_id)
     row = _entry(desk, ref, entry_id) if ref else None
     if ref is None or row is None:
-        return not_found(desk, "Cette entrée")
+        return not_found(desk, N_("This entry does not exist (or no longer does)."))
     if not desk.csrf_ok(form):
         return expired_form(desk)
     here = f"{desk.base}/listes/{ref.id}/entrees/{row.entry_id}"
     label = row.label
     if action == "desactiver":
         admin.set_entry_active(desk.db, row, False)
-        flash(desk, f"« {label} » est désactivé : il n'est plus proposé.")
+        flash(desk, desk.gettext("“{label}” is deactivated: it is no longer offered.", label=label))
     elif action == "activer":
         admin.set_entry_active(desk.db, row, True)
-        flash(desk, f"« {label} » est de nouveau actif.")
+        flash(desk, desk.gettext("“{label}” is active again.", label=label))
     elif action == "referencer":
         admin.reference_entry(desk.db, row, ref)
         shown = admin.status_labels(desk.compiled, ref).get(ref.default_status or "", "")
-        flash(desk, f"« {label} » est maintenant {shown.lower() or 'référencé'}.")
+        shown = shown.lower() or desk.gettext("listed")
+        flash(desk, desk.gettext("“{label}” is now {status}.", label=label, status=shown))
     elif action == "supprimer":
         try:
             admin.remove_entry(desk.db, desk.compiled, row)
         except admin.EntryInUse as error:
-            flash(desk, str(error), "error")
+            users = desk.gettext(error.args[0])
+            refusal = N_(
+                "This entry is used by {users}: it cannot be deleted. Deactivate it so that it "
+                "is no longer offered."
+            )
+            flash(desk, desk.gettext(refusal, users=users), "error")
             return redirect(here)
-        flash(desk, f"« {label} » a été supprimé.")
+        flash(desk, desk.gettext("“{label}” was deleted.", label=label))
         return redirect(f"{desk.base}/listes/{ref.id}")
     elif action == "fusionner":
         target = _entry(desk, ref, form_text(form, "target", 64))
         if target is None or target.entry_id == row.entry_id:
-            flash(desk, "Choisissez l'entrée dans laquelle fusionner celle-ci.", "error")
+            flash(desk, desk.gettext("Choose the entry to merge this one into."), "error")
             return redirect(here)
         delete = form.get("delete") == "on"
         moved = admin.merge_entries(desk.db, desk.compiled, row, target, delete=delete)
-        done = "supprimé" if delete else "désactivé"
-        flash(
-            desk,
-            f"« {label} » a été fusionné dans « {target.label} » : {moved} demande(s) "
-            f"pointent désormais vers « {target.label} », « {label} » a été {done}.",
+        done = desk.gettext("deleted") if delete else desk.gettext("deactivated")
+        merged = N_(
+            "“{label}” was merged into “{target}”: {moved} request(s) now point to “{target}”, "
+            "“{label}” was {done}."
         )
+        flash(desk, desk.gettext(merged, label=label, target=target.label, moved=moved, done=done))
         return redirect(f"{desk.base}/listes/{ref.id}/entrees/{target.entry_id}")
     else:
-        return not_found(desk, "Cette action")
+        return not_found(desk, N_("This action does not exist (or no longer does)."))
     return redirect(here)
 
 
@@ -423,14 +438,14 @@ def entry_action(
 def export_entries(desk: ManageDesk, list_id: SpecId) -> Response:
     ref = _find_list(desk, list_id)
     if ref is None:
-        return not_found(desk, "Cette liste")
+        return not_found(desk, N_("This list does not exist (or no longer does)."))
     return csv_response(export_list(desk.db, desk.compiled, ref), f"{ref.id}.csv")
 
 
 def _list_import_page(desk: Desk, ref: ReferenceList, **context: Any) -> HTMLResponse:
     return import_page(
         desk,
-        title=f"Importer des entrées — {desk.text(ref.label)}",
+        title=desk.gettext("Import entries — {list}", list=desk.text(ref.label)),
         back=f"{desk.base}/listes/{ref.id}",
         action=f"{desk.base}/listes/{ref.id}/import",
         columns=["id", "label", *(c.id for c in ref.fields), "status", "active"],
@@ -442,7 +457,7 @@ def _list_import_page(desk: Desk, ref: ReferenceList, **context: Any) -> HTMLRes
 def import_entries_form(desk: ManageDesk, list_id: SpecId) -> HTMLResponse:
     ref = _find_list(desk, list_id)
     if ref is None:
-        return not_found(desk, "Cette liste")
+        return not_found(desk, N_("This list does not exist (or no longer does)."))
     return _list_import_page(desk, ref)
 
 
@@ -450,15 +465,15 @@ def import_entries_form(desk: ManageDesk, list_id: SpecId) -> HTMLResponse:
 def import_entries(desk: ManageDesk, list_id: SpecId, form: ImportForm) -> Response:
     ref = _find_list(desk, list_id)
     if ref is None:
-        return not_found(desk, "Cette liste")
+        return not_found(desk, N_("This list does not exist (or no longer does)."))
     if not desk.csrf_ok(form):
         return expired_form(desk)
     action = f"{desk.base}/listes/{ref.id}/import"
     try:
         text = import_text(form)
-        plan = plan_list_import(desk.db, desk.compiled, ref, text)
+        plan = plan_list_import(desk.db, desk.compiled, ref, text, desk.locale)
     except ImportProblem as problem:
-        return _list_import_page(desk, ref, problem=str(problem), status=422)
+        return _list_import_page(desk, ref, problem=said(desk, problem), status=422)
     mode = form_text(form, "_nav", 20)
     if mode not in ("tout", "valides"):
         return _list_import_page(desk, ref, plan=plan, content=text)
@@ -466,7 +481,9 @@ def import_entries(desk: ManageDesk, list_id: SpecId, form: ImportForm) -> Respo
         return _list_import_page(
             desk,
             ref,
-            problem="Cet aperçu a expiré ou le contenu a changé : envoyez le fichier à nouveau.",
+            problem=desk.gettext(
+                "This preview expired or the content changed: send the file again."
+            ),
             status=422,
         )
     if plan.rejected and mode != "valides":
@@ -475,7 +492,7 @@ def import_entries(desk: ManageDesk, list_id: SpecId, form: ImportForm) -> Respo
             ref,
             plan=plan,
             content=text,
-            problem="Des lignes sont rejetées : rien n'a été importé.",
+            problem=desk.gettext("Some lines are rejected: nothing was imported."),
             status=422,
         )
     try:
@@ -486,15 +503,25 @@ def import_entries(desk: ManageDesk, list_id: SpecId, form: ImportForm) -> Respo
             ref,
             plan=plan,
             content=text,
-            problem="L'import a échoué (la liste a changé entre-temps ?) : rien n'a été importé.",
+            problem=desk.gettext(
+                "The import failed (did the list change meanwhile?): nothing was imported."
+            ),
             status=409,
         )
-    flash(desk, _import_done(plan))
+    flash(desk, _import_done(desk, plan))
     return redirect(f"{desk.base}/listes/{ref.id}")
 
 
-def _import_done(plan: ImportPlan) -> str:
-    text = f"Import terminé : {len(plan.creates)} créée(s), {len(plan.updates)} mise(s) à jour"
+def _import_done(desk: Desk, plan: ImportPlan) -> str:
+    created, updated = len(plan.creates), len(plan.updates)
     if plan.rejected:
-        text += f", {len(plan.rejected)} ligne(s) rejetée(s) ignorée(s)"
-    return text + "."
+        return desk.gettext(
+            "Import done: {created} created, {updated} updated, {rejected} rejected line(s) "
+            "skipped.",
+            created=created,
+            updated=updated,
+            rejected=len(plan.rejected),
+        )
+    return desk.gettext(
+        "Import done: {created} created, {updated} updated.", created=created, updated=updated
+    )

@@ -186,7 +186,7 @@ def request_response(
             "transition": compiled.text(transitions[h.transition].label, desk.locale)
             if h.transition in transitions
             else say[f"h_{h.transition}"]
-            if f"h_{h.transition}" in WORDS["fr"]
+            if f"h_{h.transition}" in WORDS
             else h.transition,
             "from": versions.state_label(h.from_state, row.spec_hash),
             "to": versions.state_label(h.to_state, row.spec_hash),
@@ -204,9 +204,7 @@ def request_response(
             "to": ", ".join(m.to),
             "cc": ", ".join(m.cc),
             "redirected": ", ".join(m.redirected_to or []),
-            "status": say[f"status_{m.status}"]
-            if f"status_{m.status}" in WORDS["fr"]
-            else m.status,
+            "status": say[f"status_{m.status}"] if f"status_{m.status}" in WORDS else m.status,
             "status_id": m.status,
             "error": m.last_error or "",
         }
@@ -364,7 +362,7 @@ def _calls_view(desk: Desk, say: Say, row: RequestRow, key: str) -> list[dict[st
             "call": f"{c.kind} · {c.operation}",
             "status_id": c.status,
             "status": say[f"call_status_{c.status}"]
-            if f"call_status_{c.status}" in WORDS["fr"]
+            if f"call_status_{c.status}" in WORDS
             else c.status,
             "attempts": c.attempts,
             "error": c.last_error or "",
@@ -487,8 +485,12 @@ def retry(desk: ManageDesk, reference: Reference, call_id: RowId, form: ActionFo
     call = next((c for c in calls_of(desk.db, row.id) if c.id == call_id), None)
     now = desk.runtime.now()
     note = (
-        f"Remis dans la file par {desk.staff.account.email} le {local_moment(desk, now)} ; "
-        f"erreur précédente : {call.last_error or '—'}"
+        desk.gettext(
+            "Put back in the queue by {who} on {when}; previous error: {error}",
+            who=desk.staff.account.email,
+            when=local_moment(desk, now),
+            error=call.last_error or "—",
+        )
         if call is not None
         else ""
     )

@@ -57,6 +57,7 @@ from engine.service.sessions import (
     format_moment as said_moment,
 )
 from engine.store.models import TrainingSession
+from engine.translations import N_
 
 from ..deps import Form
 from ..forms import form_text
@@ -73,6 +74,7 @@ from .manage_pages import (
     import_token_ok,
     not_found,
     redirect,
+    said,
     take_flash,
 )
 from .overview import session_counts
@@ -80,21 +82,21 @@ from .overview import session_counts
 router = APIRouter(prefix="/backoffice/{workflow_id}")
 
 FIELDS = (
-    ("code", "Code", "Lettres, chiffres, - et _ ; il ne change plus ensuite."),
-    ("title", "Intitulé", ""),
-    ("starts_at", "Début", "jj/mm/aaaa hh:mm"),
-    ("ends_at", "Fin", "jj/mm/aaaa hh:mm"),
+    ("code", N_("Code"), N_("Letters, digits, - and _; it does not change afterwards.")),
+    ("title", N_("Title"), ""),
+    ("starts_at", N_("Start"), N_("dd/mm/yyyy hh:mm")),
+    ("ends_at", N_("End"), N_("dd/mm/yyyy hh:mm")),
     (
         "registration_closes_at",
-        "Clôture des inscriptions",
-        "jj/mm/aaaa hh:mm ; vide : le délai des réglages avant le début.",
+        N_("Registration closes"),
+        N_("dd/mm/yyyy hh:mm; empty: the settings' delay before the start."),
     ),
-    ("place", "Lieu", ""),
-    ("capacity", "Capacité (places)", "Nombre de places ; 0 ou plus."),
+    ("place", N_("Place"), ""),
+    ("capacity", N_("Capacity (seats)"), N_("Number of seats; 0 or more.")),
     (
         "lms_course",
-        "Cours de la plateforme de formation",
-        "Numéro d'identification (idnumber) ou nom abrégé du cours ; vide : aucun.",
+        N_("Course of the training platform"),
+        N_("The course's id number (idnumber) or short name; empty: none."),
     ),
 )
 
@@ -143,7 +145,7 @@ def sessions(desk: ManageDesk) -> HTMLResponse:
         )
     return desk.page(
         "backoffice/sessions_list.html",
-        title="Sessions",
+        title=desk.gettext("Sessions"),
         platform=desk.compiled.spec.lms is not None,
         sessions=rows,
         zone=zone.key,
@@ -160,11 +162,12 @@ def _session_page(
     status: int = 200,
     late: dict[str, str] | None = None,
 ) -> HTMLResponse:
+    errors = {name: desk.gettext(message) for name, message in errors.items()}
     fields = [
         {
             "id": name,
-            "label": label,
-            "hint": hint,
+            "label": desk.gettext(label),
+            "hint": desk.gettext(hint) if hint else "",
             "value": values.get(name, ""),
             "error": errors.get(name, ""),
             "readonly": name == "code" and session is not None,
@@ -229,7 +232,11 @@ def _session_page(
             for state in desk.compiled.spec.process.states
             if by_state.get(state.id)
         ]
-    title = f"Session {session.code}" if session else "Nouvelle session"
+    title = (
+        desk.gettext("Session {code}", code=session.code)
+        if session
+        else desk.gettext("New session")
+    )
     return desk.page(
         "backoffice/sessions_edit.html",
         status=status,
@@ -242,11 +249,11 @@ def _session_page(
     )
 
 
-def told_text(told: int) -> str:
+def told_text(desk: Desk, told: int) -> str:
     """What operators read after changing the dates or place of a session with participants."""
     if told == 1:
-        return "La personne inscrite en sera informée par courriel."
-    return f"Les {told} personnes inscrites en seront informées par courriel."
+        return desk.gettext("The registered person will be told by mail.")
+    return desk.gettext("The {n} registered people will be told by mail.", n=told)
 
 
 def _posted(form: FormData) -> dict[str, str]:
@@ -266,16 +273,19 @@ def create_session(desk: ManageDesk, form: Form) -> Response:
     data = read_session(raw, desk.runtime.zone)
     code = data.values["code"]
     if code and "code" not in data.errors and find_session(desk.db, desk.compiled.spec.id, code):
-        data.errors["code"] = f"Une session porte déjà le code « {code} »."
+        data.errors["code"] = desk.gettext("A session already has the code “{code}”.", code=code)
     if data.errors:
         return _session_page(desk, session=None, values=raw, errors=data.errors, status=422)
     values = {k: v for k, v in data.values.items() if k != "is_open"}
     try:
         add_session(desk.db, desk.compiled.spec.id, values)
     except SQLAlchemyError:
-        errors = {"code": f"Une session porte déjà le code « {code} »."}
+        errors = {"code": desk.gettext("A session already has the code “{code}”.", code=code)}
         return _session_page(desk, session=None, values=raw, errors=errors, status=422)
-    flash(desk, f"La session {code} a été créée ; elle est ouverte aux inscriptions.")
+    flash(
+        desk,
+        desk.gettext("The session {code} was created; it is open for registration.", code=code),
+    )
     return redirect(f"{desk.base}/sessions/{code}/modifier")
 
 
@@ -283,7 +293,7 @@ def create_session(desk: ManageDesk, form: Form) -> Response:
 def show_session(desk: ManageDesk, code: SessionCode) -> HTMLResponse:
     session = find_session(desk.db, desk.compiled.spec.id, code)
     if session is None:
-        return not_found(desk, "Cette session")
+        return not_found(desk, N_("This session does not exist (or no longer does)."))
     return _session_page(desk, session=session, values=_values(desk, session), errors={})
 
 
@@ -308,7 +318,7 @@ def _values(desk: Desk, session: TrainingSession) -> dict[str, str]:
 def edit_session(desk: ManageDesk, code: SessionCode, form: Form) -> Response:
     session = find_session(desk.db, desk.compiled.spec.id, code)
     if session is None:
-        return not_found(desk, "Cette session")
+        return not_found(desk, N_("This session does not exist (or no longer does)."))
     if not desk.csrf_ok(form):
         return expired_form(desk)
     raw = _posted(form)
@@ -332,7 +342,8 @@ def edit_session(desk: ManageDesk, code: SessionCode, form: Form) -> Response:
         {name: data.values[name] for name in names if name in data.values},
         desk.runtime.now(),
     )
-    flash(desk, "Modifications enregistrées." + (f" {told_text(told)}" if told else ""))
+    saved = desk.gettext("Changes saved.")
+    flash(desk, f"{saved} {told_text(desk, told)}" if told else saved)
     return redirect(f"{desk.base}/sessions/{session.code}/modifier")
 
 
@@ -343,7 +354,7 @@ def late_registration_link(desk: ManageDesk, code: SessionCode, form: Form) -> R
     opened; nothing is stored."""
     session = find_session(desk.db, desk.compiled.spec.id, code)
     if session is None:
-        return not_found(desk, "Cette session")
+        return not_found(desk, N_("This session does not exist (or no longer does)."))
     if not desk.csrf_ok(form):
         return expired_form(desk)
     zone = desk.runtime.zone
@@ -362,9 +373,9 @@ def late_registration_link(desk: ManageDesk, code: SessionCode, form: Form) -> R
             desk.runtime.now(),
         )
     except LateLinkTooLong:
-        late["error"] = (
-            "Indiquez une date de fin de validité à venir, au format jj/mm/aaaa hh:mm, "
-            f"dans les {MAX_LIFETIME.days} jours."
+        late["error"] = desk.gettext(
+            "Give an end of validity to come, as dd/mm/yyyy hh:mm, within {days} days.",
+            days=MAX_LIFETIME.days,
         )
         return _session_page(
             desk, session=session, values=_values(desk, session), errors={}, status=422, late=late
@@ -380,14 +391,15 @@ def late_registration_link(desk: ManageDesk, code: SessionCode, form: Form) -> R
 def open_or_close(desk: ManageDesk, code: SessionCode, action: Action, form: Form) -> Response:
     session = find_session(desk.db, desk.compiled.spec.id, code)
     if session is None or action not in ("ouvrir", "fermer"):
-        return not_found(desk, "Cette session")
+        return not_found(desk, N_("This session does not exist (or no longer does)."))
     if not desk.csrf_ok(form):
         return expired_form(desk)
     set_session_open(desk.db, session, action == "ouvrir")
     flash(
         desk,
-        f"La session {code} est "
-        + ("ouverte aux inscriptions." if session.is_open else "fermée aux inscriptions."),
+        desk.gettext("The session {code} is open for registration.", code=code)
+        if session.is_open
+        else desk.gettext("The session {code} is closed to registration.", code=code),
     )
     back = form_text(form, "back", 200)
     target = back if back.startswith(f"{desk.base}/sessions") else f"{desk.base}/sessions"
@@ -406,7 +418,7 @@ def export(desk: ManageDesk) -> Response:
 def _import_page(desk: Desk, **context: Any) -> HTMLResponse:
     return import_page(
         desk,
-        title="Importer des sessions",
+        title=desk.gettext("Import sessions"),
         back=f"{desk.base}/sessions",
         action=f"{desk.base}/sessions/import",
         columns=list(SESSION_COLUMNS),
@@ -426,9 +438,9 @@ def import_sessions(desk: ManageDesk, form: ImportForm) -> Response:
     workflow_id, zone = desk.compiled.spec.id, desk.runtime.zone
     try:
         text = import_text(form)
-        plan = plan_sessions_import(desk.db, workflow_id, zone, text)
+        plan = plan_sessions_import(desk.db, workflow_id, zone, text, desk.locale)
     except ImportProblem as problem:
-        return _import_page(desk, problem=str(problem), status=422)
+        return _import_page(desk, problem=said(desk, problem), status=422)
     mode = form_text(form, "_nav", 20)
     if mode not in ("tout", "valides"):
         return _import_page(desk, plan=plan, content=text)
@@ -437,7 +449,9 @@ def import_sessions(desk: ManageDesk, form: ImportForm) -> Response:
     ):
         return _import_page(
             desk,
-            problem="Cet aperçu a expiré ou le contenu a changé : envoyez le fichier à nouveau.",
+            problem=desk.gettext(
+                "This preview expired or the content changed: send the file again."
+            ),
             status=422,
         )
     if plan.rejected and mode != "valides":
@@ -445,7 +459,7 @@ def import_sessions(desk: ManageDesk, form: ImportForm) -> Response:
             desk,
             plan=plan,
             content=text,
-            problem="Des lignes sont rejetées : rien n'a été importé.",
+            problem=desk.gettext("Some lines are rejected: nothing was imported."),
             status=422,
         )
     try:
@@ -455,16 +469,29 @@ def import_sessions(desk: ManageDesk, form: ImportForm) -> Response:
             desk,
             plan=plan,
             content=text,
-            problem="L'import a échoué (les sessions ont changé entre-temps ?) : rien n'a été "
-            "importé.",
+            problem=desk.gettext(
+                "The import failed (did the sessions change meanwhile?): nothing was imported."
+            ),
             status=409,
         )
     flash(
         desk,
-        f"Import terminé : {len(plan.creates)} session(s) créée(s), "
-        f"{len(plan.updates)} mise(s) à jour"
-        + (f", {len(plan.rejected)} ligne(s) rejetée(s) ignorée(s)." if plan.rejected else ".")
-        + (f" {told_text(told)}" if told else ""),
+        (
+            desk.gettext(
+                "Import done: {created} session(s) created, {updated} updated, {rejected} rejected "
+                "line(s) skipped.",
+                created=len(plan.creates),
+                updated=len(plan.updates),
+                rejected=len(plan.rejected),
+            )
+            if plan.rejected
+            else desk.gettext(
+                "Import done: {created} session(s) created, {updated} updated.",
+                created=len(plan.creates),
+                updated=len(plan.updates),
+            )
+        )
+        + (f" {told_text(desk, told)}" if told else ""),
     )
     return redirect(f"{desk.base}/sessions")
 
@@ -472,19 +499,20 @@ def import_sessions(desk: ManageDesk, form: ImportForm) -> Response:
 # -- from the learning platform's courses -------------------------------------------------------
 
 ACTION_LABELS = {
-    "create": "nouvelle session",
-    "update": "mise à jour",
-    "same": "inchangée",
-    "skip": "ignoré",
+    "create": N_("new session"),
+    "update": N_("update (of a session)"),
+    "same": N_("unchanged"),
+    "skip": N_("skipped"),
 }
 
 
-def _effect(line: CourseLine) -> str:
+def _effect(desk: Desk, line: CourseLine) -> str:
     if line.action == "update":
-        return f"mise à jour ({', '.join(line.changes)})"
+        changes = ", ".join(desk.gettext(change) for change in line.changes)
+        return desk.gettext("update ({changes})", changes=changes)
     if line.action == "skip":
-        return f"ignoré : {line.reason}"
-    return ACTION_LABELS[line.action]
+        return desk.gettext("skipped: {reason}", reason=desk.gettext(line.reason))
+    return desk.gettext(ACTION_LABELS[line.action])
 
 
 def _platform_page(
@@ -498,6 +526,7 @@ def _platform_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
+    errors = {name: desk.gettext(message) for name, message in (errors or {}).items()}
     zone = desk.runtime.zone
     action = f"{desk.base}/sessions/plateforme"
     lines = [
@@ -509,7 +538,7 @@ def _platform_page(
             "ends_at": format_moment(line.ends_at, zone) if line.ends_at else "—",
             "code": line.code,
             "action": line.action,
-            "effect": _effect(line),
+            "effect": _effect(desk, line),
             "checked": chosen is None or line.course_id in chosen,
         }
         for line in (plan.lines if plan is not None else [])
@@ -519,7 +548,7 @@ def _platform_page(
     return desk.page(
         "backoffice/sessions_platform.html",
         status=status,
-        title=f"Importer les sessions depuis {name}",
+        title=desk.gettext("Import the sessions from {platform}", platform=name),
         plan=plan,
         lines=lines,
         action=action,
@@ -527,8 +556,8 @@ def _platform_page(
         problem=problem,
         problem_kind=problem_kind,
         values=values or {"capacity": "", "place": ""},
-        errors=list((errors or {}).items()),
-        errors_by=errors or {},
+        errors=list(errors.items()),
+        errors_by=errors,
         zone=zone.key,
         flash=take_flash(desk),
     )
@@ -537,8 +566,8 @@ def _platform_page(
 def _unavailable(desk: Desk, problem: PlatformUnavailable) -> HTMLResponse:
     """No platform configured: said plainly; the platform failing: a bad gateway."""
     if not problem.configured:
-        return _platform_page(desk, problem=str(problem), problem_kind="warning", status=409)
-    return _platform_page(desk, problem=str(problem), status=502)
+        return _platform_page(desk, problem=said(desk, problem), problem_kind="warning", status=409)
+    return _platform_page(desk, problem=said(desk, problem), status=502)
 
 
 @router.get("/sessions/plateforme", response_class=HTMLResponse)
@@ -571,8 +600,10 @@ def platform_import(desk: ManageDesk, form: Form) -> Response:
         return _platform_page(
             desk,
             **page,
-            problem="Les cours de la plateforme ou les sessions ont changé depuis l'aperçu (ou "
-            "l'aperçu a expiré) : vérifiez ce nouvel aperçu, puis confirmez.",
+            problem=desk.gettext(
+                "The platform's courses or the sessions changed since the preview (or the "
+                "preview expired): check this new preview, then confirm."
+            ),
             status=409,
         )
     picked = [
@@ -584,7 +615,7 @@ def platform_import(desk: ManageDesk, form: Form) -> Response:
     defaults = read_defaults(values["capacity"], values["place"], needed=needed)
     errors = dict(defaults.errors)
     if not picked:
-        errors["courses"] = "Cochez au moins un cours à créer ou à mettre à jour."
+        errors["courses"] = desk.gettext("Tick at least one course to create or update.")
     if errors:
         return _platform_page(desk, **page, errors=errors, status=422)
     try:
@@ -595,14 +626,20 @@ def platform_import(desk: ManageDesk, form: Form) -> Response:
         return _platform_page(
             desk,
             **page,
-            problem="Les sessions ont changé pendant l'import : rien n'a été importé. "
-            "Vérifiez l'aperçu et recommencez.",
+            problem=desk.gettext(
+                "The sessions changed during the import: nothing was imported. "
+                "Check the preview and try again."
+            ),
             status=409,
         )
     flash(
         desk,
-        f"Import depuis la plateforme terminé : {outcome.created} session(s) créée(s) "
-        f"(fermées aux inscriptions), {outcome.updated} mise(s) à jour."
-        + (f" {told_text(outcome.told)}" if outcome.told else ""),
+        desk.gettext(
+            "Import from the platform done: {created} session(s) created (closed to "
+            "registration), {updated} updated.",
+            created=outcome.created,
+            updated=outcome.updated,
+        )
+        + (f" {told_text(desk, outcome.told)}" if outcome.told else ""),
     )
     return redirect(f"{desk.base}/sessions")

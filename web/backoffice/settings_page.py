@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from engine.service import settings_store
 from engine.service.settings_store import SettingError
 from engine.spec.workflow import Setting
+from engine.translations import N_
 
 from ..deps import Form
 from ..forms import form_text
@@ -20,35 +21,35 @@ from .request_words import local_moment
 router = APIRouter(prefix="/backoffice/{workflow_id}")
 
 TYPES = {
-    "text": "Texte",
-    "email": "Adresse électronique",
-    "boolean": "Oui ou non",
-    "integer": "Nombre entier",
-    "duration": "Durée",
-    "url": "Adresse web",
+    "text": N_("Text"),
+    "email": N_("Email address"),
+    "boolean": N_("Yes or no"),
+    "integer": N_("Whole number"),
+    "duration": N_("Duration"),
+    "url": N_("Web address"),
 }
-# What a wrong value of each type should look like, in French (the store's messages are for
-# the command line, in English).
+# What a wrong value of each type should look like, in the desk's language (the store's
+# messages are for the command line).
 ERRORS = {
-    "boolean": "Choisissez oui ou non.",
-    "integer": "Saisissez un nombre entier, par exemple 10.",
-    "duration": (
-        "Saisissez une durée sous la forme d'un nombre suivi d'une unité, sans espace : "
-        "7d (jours), 2w (semaines), 48h (heures), 30min (minutes) ou 45s (secondes)."
+    "boolean": N_("Choose yes or no."),
+    "integer": N_("Enter a whole number, for example 10."),
+    "duration": N_(
+        "Enter a duration as a number followed by a unit, without a space: "
+        "7d (days), 2w (weeks), 48h (hours), 30min (minutes) or 45s (seconds)."
     ),
-    "email": "Saisissez une adresse électronique valide, par exemple nom@exemple.fr.",
-    "url": "Saisissez une adresse web commençant par https:// ou http://.",
+    "email": N_("Enter a valid email address, for example name@example.com."),
+    "url": N_("Enter a web address starting with https:// or http://."),
 }
 
 
-def shown(setting: Setting, value: Any) -> str:
+def shown(desk: Desk, setting: Setting, value: Any) -> str:
     if setting.type == "boolean":
-        return "Oui" if value else "Non"
+        return desk.gettext("Yes") if value else desk.gettext("No")
     return "" if value is None else str(value)
 
 
 def check(setting: Setting, raw: str) -> Any:
-    """The value to store, or SettingError with a French message."""
+    """The value to store, or SettingError with a message id (N_) saying what is expected."""
     if (
         setting.type == "url"
         and raw.strip()
@@ -58,7 +59,7 @@ def check(setting: Setting, raw: str) -> Any:
     try:
         return settings_store.parse_value(setting, raw)
     except SettingError as error:
-        raise SettingError(ERRORS.get(setting.type, "Valeur incorrecte.")) from error
+        raise SettingError(ERRORS.get(setting.type, N_("Wrong value."))) from error
 
 
 def _history(desk: Desk) -> list[dict[str, str]]:
@@ -75,10 +76,10 @@ def _history(desk: Desk) -> list[dict[str, str]]:
                 # None: no value of its own before, the version's default applied.
                 "before": ""
                 if change.previous is None
-                else shown(setting, change.previous)
+                else shown(desk, setting, change.previous)
                 if setting
                 else str(change.previous),
-                "after": shown(setting, change.value) if setting else str(change.value),
+                "after": shown(desk, setting, change.value) if setting else str(change.value),
                 "author": change.author,
             }
         )
@@ -107,16 +108,18 @@ def _page(
             field_value = "true"
         else:
             checked = False
-            field_value = typed if typed is not None else shown(setting, value)
+            field_value = typed if typed is not None else shown(desk, setting, value)
         items.append(
             {
                 "id": setting.id,
                 "label": desk.text(setting.label),
                 "help": desk.text(setting.help),
                 "type": setting.type,
-                "type_label": TYPES.get(setting.type, setting.type),
-                "default": shown(setting, setting.default),
-                "current": shown(setting, value),
+                "type_label": desk.gettext(TYPES[setting.type])
+                if setting.type in TYPES
+                else setting.type,
+                "default": shown(desk, setting, setting.default),
+                "current": shown(desk, setting, value),
                 "value": field_value,
                 "checked": checked,
                 "error": errors.get(setting.id, ""),
@@ -125,7 +128,7 @@ def _page(
     return desk.page(
         "backoffice/settings.html",
         status=status,
-        title="Réglages",
+        title=desk.gettext("Settings"),
         settings=items,
         errors=[
             {"id": item["id"], "label": item["label"], "message": item["error"]}
@@ -162,7 +165,7 @@ def save_settings(desk: AdminDesk, form: Form) -> HTMLResponse:
         try:
             parsed[setting.id] = check(setting, typed[setting.id])
         except SettingError as error:
-            errors[setting.id] = str(error)
+            errors[setting.id] = desk.gettext(str(error))
     if errors:
         return _page(desk, values=typed, errors=errors, status=400)
     changes = []
@@ -176,8 +179,8 @@ def save_settings(desk: AdminDesk, form: Form) -> HTMLResponse:
         changes.append(
             {
                 "label": desk.text(setting.label),
-                "before": shown(setting, old),
-                "after": shown(setting, new),
+                "before": shown(desk, setting, old),
+                "after": shown(desk, setting, new),
             }
         )
     settings_store.save_values(desk.db, desk.compiled, changed, author=desk.staff.account.email)

@@ -30,7 +30,7 @@ def _group(desk: Desk, valeur: str) -> str | None:
 def _not_here(desk: Desk) -> HTMLResponse:
     return desk.page(
         "backoffice/summary.html",
-        title="Synthèse des réponses",
+        title=desk.gettext("Answers summary"),
         summary=None,
         questions=[],
         status=404,
@@ -69,7 +69,7 @@ def summary_page(desk: ProcessDesk, valeur: Choice = "") -> HTMLResponse:
     given = found.group_field
     return desk.page(
         "backoffice/summary.html",
-        title="Synthèse des réponses",
+        title=desk.gettext("Answers summary"),
         summary=found,
         group_label=desk.text(given.label) if given is not None else "",
         questions=questions,
@@ -86,7 +86,7 @@ def summary_csv(desk: ProcessDesk, valeur: Choice = "") -> Response:
     zone = desk.runtime.zone
 
     def rows() -> Any:
-        yield ["Référence", "Envoyée le"] + [
+        yield [desk.gettext("Reference"), desk.gettext("Sent on")] + [
             desk.text(getattr(f, "label", None)) or f.id for f in fields
         ]
         for row, shown in answer_rows(desk.db, compiled, group, desk.locale):

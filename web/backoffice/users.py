@@ -48,7 +48,7 @@ def _users(desk: Desk) -> list[dict[str, Any]]:
 def _page(desk: Desk, *, status: int = 200, **context: Any) -> HTMLResponse:
     roles = [{"id": r.id, "label": desk.text(r.label)} for r in desk.compiled.spec.roles]
     full = {
-        "title": "Utilisateurs",
+        "title": desk.gettext("Users"),
         "users": _users(desk),
         "roles": roles,
         "error": "",
@@ -69,7 +69,7 @@ def users(desk: AdminDesk) -> HTMLResponse:
 @router.post("/utilisateurs", response_class=HTMLResponse)
 def create_user(desk: AdminDesk, form: Form) -> Response:
     if not desk.csrf_ok(form):
-        return _page(desk, status=400, error="Le formulaire a expiré : recommencez.")
+        return _page(desk, status=400, error=desk.gettext("The form expired: try again."))
     email = normalise_email(form_text(form, "email", 320))
     chosen = [r for r in form.getlist("roles") if r in _role_ids(desk)]
     typed = {
@@ -78,9 +78,9 @@ def create_user(desk: AdminDesk, form: Form) -> Response:
         "last_name": form_text(form, "last_name", 200).strip(),
     }
     if email is None:
-        return _page(desk, status=422, error="Saisissez une adresse électronique valide.", **typed)
+        return _page(desk, status=422, error=desk.gettext("Enter a valid email address."), **typed)
     if not chosen:
-        return _page(desk, status=422, error="Choisissez au moins un rôle.", **typed)
+        return _page(desk, status=422, error=desk.gettext("Choose at least one role."), **typed)
     password = add_staff(desk.db, email, typed["first_name"], typed["last_name"], chosen)
     return _page(desk, created={"email": email, "password": password})
 
@@ -88,14 +88,16 @@ def create_user(desk: AdminDesk, form: Form) -> Response:
 @router.post("/utilisateurs/{account_id}", response_class=HTMLResponse)
 def update_user(desk: AdminDesk, account_id: RowId, form: Form) -> Response:
     if not desk.csrf_ok(form):
-        return _page(desk, status=400, error="Le formulaire a expiré : recommencez.")
+        return _page(desk, status=400, error=desk.gettext("The form expired: try again."))
     account = desk.db.get(Account, account_id)
     mine = set(_role_ids(desk))
     if account is None or not set(account.roles or []) & mine:
-        return _page(desk, status=404, error="Utilisateur introuvable.")
+        return _page(desk, status=404, error=desk.gettext("User not found."))
     chosen = {r for r in form.getlist("roles") if r in mine}
     if account.id == desk.staff.account.id and not chosen:
-        return _page(desk, status=422, error="Vous ne pouvez pas retirer tous vos propres rôles.")
+        return _page(
+            desk, status=422, error=desk.gettext("You cannot take away all your own roles.")
+        )
     # Roles of other workflows are kept as they are.
     set_roles(desk.db, account, (set(account.roles or []) - mine) | chosen)
     return RedirectResponse(f"{desk.base}/utilisateurs", status_code=303)
@@ -114,10 +116,10 @@ def _beyond_reach(desk: Desk, account: Account) -> bool:
 @router.post("/utilisateurs/{account_id}/desactivation", response_class=HTMLResponse)
 def deactivate_user(desk: AdminDesk, account_id: RowId, form: Form) -> Response:
     if not desk.csrf_ok(form):
-        return _page(desk, status=400, error="Le formulaire a expiré : recommencez.")
+        return _page(desk, status=400, error=desk.gettext("The form expired: try again."))
     account = desk.db.get(Account, account_id)
     if account is None or not set(account.roles or []) & set(_role_ids(desk)):
-        return _page(desk, status=404, error="Utilisateur introuvable.")
+        return _page(desk, status=404, error=desk.gettext("User not found."))
     if account.id == desk.staff.account.id:
         return _page(desk, status=422, error=desk.words["bo_user_not_yourself"])
     if _beyond_reach(desk, account):

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from engine.service.calls import retry_webhook
 from engine.service.webhook_log import STATUSES, Delivery, deliveries, delivery, delivery_counts
+from engine.translations import N_, Phrasebook
 
 from ..params import ROW_ID_MAX, Choice, RowId
 from .access import Desk, ManageDesk, ProcessDesk
@@ -22,44 +23,46 @@ router = APIRouter(prefix="/backoffice/{workflow_id}")
 PAGE_SIZE = 50
 Before = Annotated[int, Query(ge=0, le=ROW_ID_MAX)]  # 0: from the newest
 
-WORDS = {
-    "fr": {
-        "title": "Webhooks",
-        "intro": (
-            "Les événements envoyés aux adresses déclarées par le processus, les plus récents "
-            "d'abord. Un envoi refusé ou sans réponse est retenté automatiquement, à intervalles "
-            "croissants ; après la dernière tentative, ou si le destinataire répond 410, il échoue "
-            "et les gestionnaires en sont avertis."
+WORDS = Phrasebook(
+    {
+        "title": N_("Webhooks"),
+        "intro": N_(
+            "The events sent to the addresses the process declares, newest first. A"
+            " delivery refused or unanswered is retried automatically, at growing "
+            "intervals; after the last attempt, or if the receiver answers 410, it "
+            "fails and the managers are told."
         ),
-        "all": "Tous",
-        "queued": "En attente",
-        "done": "Remis",
-        "failed": "En échec",
-        "none": "Aucun événement.",
-        "when": "Date",
-        "hook": "Webhook",
-        "request": "Demande",
-        "event": "Événement",
-        "status": "État",
-        "attempts": "Tentatives",
-        "answer": "Dernière réponse",
-        "next_try": "prochain essai le {when}",
-        "http": "HTTP {status}",
-        "retry": "Renvoyer",
-        "older": "Plus anciens",
-        "newest": "Les plus récents",
-        "pages": "Pages",
-        "filters": "Filtrer par état",
-        "requeued": "L'événement est remis dans la file d'envoi.",
-        "not_failed": "Cet événement n'est pas (ou plus) en échec : il n'est pas remis en file.",
-        "form_expired": "Le formulaire a expiré : rechargez la page et recommencez.",
-        "note": "Remis dans la file par {who} le {when} ; erreur précédente : {error}",
-    },
-}
+        "all": N_("All events"),
+        "queued": N_("Waiting"),
+        "done": N_("Delivered"),
+        "failed": N_("Failed"),
+        "none": N_("No event."),
+        "when": N_("Date"),
+        "hook": N_("Webhook"),
+        "request": N_("Request"),
+        "event": N_("Event"),
+        "status": N_("State"),
+        "attempts": N_("Attempts"),
+        "answer": N_("Last answer"),
+        "next_try": N_("next attempt on {when}"),
+        "http": N_("HTTP {status}"),
+        "retry": N_("Resend"),
+        "older": N_("Older events"),
+        "newest": N_("Newest"),
+        "pages": N_("Pages"),
+        "filters": N_("Filter by state"),
+        "requeued": N_("The event is back in the sending queue."),
+        "not_failed": N_(
+            "This event has not failed (or no longer has): it is not put back in the queue."
+        ),
+        "form_expired": N_("The form expired: reload the page and try again."),
+        "note": N_("Put back in the queue by {who} on {when}; previous error: {error}"),
+    }
+)
 
 
 def _words(desk: Desk) -> dict[str, str]:
-    return WORDS.get(desk.locale, WORDS["fr"])
+    return WORDS.words(desk.locale)
 
 
 def _href(desk: Desk, **query: Any) -> str:

@@ -116,7 +116,8 @@
       results.className = "choices search__results";
       var legend = document.createElement("legend");
       legend.className = "visually-hidden";
-      legend.textContent = "Résultats";
+      // The words come from the page, in its language (decision 0022).
+      legend.textContent = box.getAttribute("data-results-legend") || "";
       results.appendChild(legend);
       results.hidden = true;
       box.appendChild(results);
