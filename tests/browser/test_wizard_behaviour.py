@@ -286,3 +286,17 @@ class Keyboard:
     def submit(self, label: str = "Étape suivante") -> None:
         self.tab_to(label, "button")
         self.press("Enter", navigates=True)
+
+
+def test_a_text_with_a_limit_counts_what_is_typed(app: ServedApp, new_page: NewPage) -> None:
+    page = new_page()
+    to_step(page, 4, someone())
+    counter = page.locator("#first_name-counter")
+    expect(counter).to_have_text("0 caractères sur 100")
+    # An emoji sequence counts as the server counts it: in code points.
+    page.locator("#first_name").fill("Noémie \U0001f469\u200d\U0001f467")
+    expect(counter).to_have_text("10 caractères sur 100")
+    # A paste past the limit is kept whole, and the counter says by how much it is too long.
+    page.locator("#first_name").fill("x" * 5000)
+    expect(counter).to_have_text("4900 caractères de trop (au plus 100)")
+    expect(page.locator("#first_name")).to_have_value("x" * 5000)
