@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -102,6 +103,34 @@ def build_message(envelope: Envelope) -> emails.Message:
     return message
 
 
+def _boundary() -> str:
+    """A multipart boundary nobody can guess. The standard library's generator draws a weaker
+    one and then searches the message for it with a regular expression compiled anew for each
+    boundary: a third of the time spent building a mail. 128 random bits drawn when the mail
+    is sent cannot occur in an applicant's answers, so no search is needed."""
+    return f"=_{secrets.token_hex(16)}"
+
+
+def message_bytes(message: emails.Message) -> bytes:
+    """The bytes `emails` sends (its MIME tree, CRLF line ends; no DKIM signer is used), with
+    boundaries chosen by `_boundary`."""
+    tree = message.build_message()
+    for part in tree.walk():
+        if part.is_multipart():
+            part.set_boundary(_boundary())
+    return tree.as_bytes(linesep="\r\n")
+
+
+@dataclass(frozen=True, slots=True)
+class _Serialised:
+    """What `SMTPBackend.sendmail` takes as the message: an object with `as_bytes`."""
+
+    data: bytes
+
+    def as_bytes(self) -> bytes:
+        return self.data
+
+
 class Transport(Protocol):
     def send(self, envelope: Envelope) -> None: ...
 
@@ -130,7 +159,12 @@ class SmtpTransport:
         self.backend = SMTPBackend(**options)
 
     def send(self, envelope: Envelope) -> None:
-        response = build_message(envelope).send(smtp=self.backend)
+        message = build_message(envelope)
+        response = self.backend.sendmail(
+            from_addr=envelope.mail_from[1],
+            to_addrs=message.get_recipients_emails(),
+            msg=_Serialised(message_bytes(message)),
+        )
         if response is None or not response.success:
             error = getattr(response, "error", None)
             status = getattr(response, "status_code", None)
