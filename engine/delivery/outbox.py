@@ -51,6 +51,11 @@ class BatchResult:
 
 
 _OUTBOX = OutboxMail.__table__
+_LEASE = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(lease_until=bindparam("lease"))
+)
 _RECORD = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status == "queued")
 
 
@@ -84,8 +89,11 @@ class OutboxWorker:
 
     def claim(self, limit: int) -> list[OutboxMail]:
         """Leases up to `limit` due rows to this worker and returns them, loaded: the batch
-        sends from these copies instead of reading each row again."""
+        sends from these copies instead of reading each row again. The lease is one UPDATE in
+        a short write transaction; the rows (their text and HTML) are read after it, outside
+        the write lock."""
         now = self.now()
+        lease = now + timedelta(seconds=self.settings.worker_lease_seconds)
         with self.write_sessions() as db:
             query = (
                 select(OutboxMail.id)
@@ -99,16 +107,15 @@ class OutboxWorker:
                 .with_for_update(skip_locked=True)
             )
             ids = list(db.execute(query).scalars())
-            rows: list[OutboxMail] = []
             if ids:
-                lease = now + timedelta(seconds=self.settings.worker_lease_seconds)
-                found = db.execute(select(OutboxMail).where(OutboxMail.id.in_(ids))).scalars()
-                by_id = {row.id: row for row in found}
-                rows = [by_id[i] for i in ids if i in by_id]
-                for row in rows:
-                    row.lease_until = lease
+                db.execute(_LEASE, {"ids": ids, "lease": lease})
             db.commit()
-        return rows
+        if not ids:
+            return []
+        with self.sessions() as db:
+            found = db.execute(select(OutboxMail).where(OutboxMail.id.in_(ids))).scalars()
+            by_id = {row.id: row for row in found}
+        return [by_id[i] for i in ids if i in by_id]
 
     # -- delivering ---------------------------------------------------------------------------
 
