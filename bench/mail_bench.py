@@ -3,7 +3,8 @@
 Measures mails delivered per second to a local SMTP sink by ONE product worker
 (`app.worker.Worker.run_once`: claim a batch of due `outbox` rows, lease them, then
 for each row build the envelope, send it through `SmtpTransport` and mark it sent, one commit
-per mail), beside a plain loop that sends the same messages to the same sink with `emails`:
+per mail, written by a thread of its own while the next mail is sent), beside a plain loop
+that sends the same messages to the same sink with `emails`:
 
     message = emails.Message(subject=..., mail_from=(name, address), mail_to=[address],
                              text=..., html=..., message_id=..., headers=...)
@@ -572,11 +573,11 @@ def breakdown(instance: Instance, sink: Sink, count: int) -> None:
     )
     measured = sum(v for k, v in seconds.items() if k != "deliver (whole)") + inside
     rows = [(k, v) for k, v in seconds.items() if k != "deliver (whole)"]
-    rows.append(("deliver: lease check, record outcome (UPDATE, commit)", inside))
+    rows.append(("deliver: lease check, outcome handed over (waits for the one before)", inside))
     rows.append(("rest of run_once (timers, loop)", result.seconds - measured))
     print(f"\nWorker round of {count} mails, {result.seconds:.2f} s, per mail:")
     for name, value in sorted(rows, key=lambda item: -item[1]):
-        print(f"  {name:<46} {value / count * 1000:6.3f} ms  {value / result.seconds * 100:5.1f} %")
+        print(f"  {name:<66} {value / count * 1000:6.3f} ms  {value / result.seconds * 100:5.1f} %")
 
     split = [0.0, 0.0]
     plain = plain_round(instance, sink, "breakdown-plain", count, split=split)
@@ -628,15 +629,19 @@ def profile_round(instance: Instance, sink: Sink, count: int, top: int) -> None:
     sep = os.sep
     database = from_worker(named(f"{sep}sqlalchemy{sep}"))
     shares = (
-        ("SQLAlchemy called from the worker (database share)", database),
+        ("SQLAlchemy called from the worker's main thread (database share)", database),
+        (
+            "waiting for the outcome before to be committed",
+            cumulative_of(f"delivery{sep}recorder.py", "wait"),
+        ),
         ("SmtpTransport.send", cumulative_of(f"delivery{sep}mailer.py", "send")),
         (
             "  build_message (emails.Message)",
             cumulative_of(f"delivery{sep}mailer.py", "build_message"),
         ),
         (
-            "  emails Message.as_bytes (MIME build, serialise)",
-            cumulative_of(f"emails{sep}message.py", "as_bytes"),
+            "  message_bytes (emails' MIME tree, serialised)",
+            cumulative_of(f"delivery{sep}mailer.py", "message_bytes"),
         ),
         (
             "  emails client sendmail (MAIL, RCPT, DATA)",
@@ -647,7 +652,9 @@ def profile_round(instance: Instance, sink: Sink, count: int, top: int) -> None:
             cumulative_of("~", "<method 'recv_into' of '_socket.socket' objects>"),
         ),
     )
-    print("  shares of the profiled round")
+    # cProfile sees the calling thread only: the outcomes' UPDATE and COMMIT, written by the
+    # recorder's thread meanwhile, are not in these figures.
+    print("  shares of the profiled round (main thread)")
     for label, value in shares:
         print(f"  {value:7.3f} s {value / total * 100:5.1f} %  {label}")
 

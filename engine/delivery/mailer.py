@@ -4,8 +4,11 @@ package, or to the local mail sink (a folder of .eml files) when no server is co
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
+import secrets
 from dataclasses import dataclass, field
+from email.policy import Compat32
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -102,6 +105,69 @@ def build_message(envelope: Envelope) -> emails.Message:
     return message
 
 
+def _boundary() -> str:
+    """A multipart boundary nobody can guess. The standard library's generator draws a weaker
+    one and then searches the message for it with a regular expression compiled anew for each
+    boundary: a third of the time spent building a mail. 136 random bits drawn when the mail
+    is sent cannot occur in an applicant's answers, so no search is needed. As long as the
+    standard library's (36 characters), so the headers fold as they did."""
+    return f"=_{secrets.token_hex(17)}"
+
+
+# Headers whose values come back from mail to mail: the sender, a template's subject, the
+# parts' fixed headers. Never the recipients, nor what is unique to one mail.
+_RECURRING = frozenset(
+    {"subject", "from", "mime-version", "content-transfer-encoding", "x-onboarding-template"}
+)
+
+
+@functools.lru_cache(maxsize=256)
+def _folded(policy: Compat32, name: str, value: str) -> bytes:
+    return Compat32.fold_binary(policy, name, value)
+
+
+class _FoldOnce(Compat32):
+    """The `compat32` policy `emails` writes with, remembering how it folded the headers that
+    recur: folding a non-ASCII subject or sender name into encoded words costs a tenth of a
+    millisecond each time, for the same bytes. Equal policies (same line ends and length)
+    share their entries."""
+
+    def fold_binary(self, name: str, value: object) -> bytes:
+        if isinstance(value, str) and name.lower() in _RECURRING:
+            return _folded(self, name, value)
+        return super().fold_binary(name, value)
+
+    def __hash__(self) -> int:
+        return hash((self.linesep, self.max_line_length, self.cte_type))
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and vars(other) == vars(self)
+
+
+_FOLD_ONCE = _FoldOnce()
+
+
+def message_bytes(message: emails.Message) -> bytes:
+    """The bytes `emails` sends (its MIME tree, CRLF line ends; no DKIM signer is used), with
+    boundaries chosen by `_boundary` and recurring headers folded once (`_FoldOnce`)."""
+    tree = message.build_message()
+    tree.policy = _FOLD_ONCE
+    for part in tree.walk():
+        if part.is_multipart():
+            part.set_boundary(_boundary())
+    return tree.as_bytes(linesep="\r\n")
+
+
+@dataclass(frozen=True, slots=True)
+class _Serialised:
+    """What `SMTPBackend.sendmail` takes as the message: an object with `as_bytes`."""
+
+    data: bytes
+
+    def as_bytes(self) -> bytes:
+        return self.data
+
+
 class Transport(Protocol):
     def send(self, envelope: Envelope) -> None: ...
 
@@ -130,7 +196,12 @@ class SmtpTransport:
         self.backend = SMTPBackend(**options)
 
     def send(self, envelope: Envelope) -> None:
-        response = build_message(envelope).send(smtp=self.backend)
+        message = build_message(envelope)
+        response = self.backend.sendmail(
+            from_addr=envelope.mail_from[1],
+            to_addrs=message.get_recipients_emails(),
+            msg=_Serialised(message_bytes(message)),
+        )
         if response is None or not response.success:
             error = getattr(response, "error", None)
             status = getattr(response, "status_code", None)

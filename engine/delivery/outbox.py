@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import Connection, Engine, Update, bindparam, or_, select, update
+from sqlalchemy import Engine, Update, bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..compiled import CompiledWorkflow
@@ -22,6 +22,7 @@ from ..store.db import for_writes, make_session_factory
 from ..store.models import DocumentRow, OutboxMail
 from ..store.reads import overrides, role_members
 from .mailer import DeliveryError, Envelope, Redirection, Transport
+from .recorder import OutcomeRecorder
 
 log = logging.getLogger("onboarding.delivery")
 
@@ -50,6 +51,11 @@ class BatchResult:
 
 
 _OUTBOX = OutboxMail.__table__
+_LEASE = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(lease_until=bindparam("lease"))
+)
 _RECORD = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status == "queued")
 
 
@@ -83,8 +89,11 @@ class OutboxWorker:
 
     def claim(self, limit: int) -> list[OutboxMail]:
         """Leases up to `limit` due rows to this worker and returns them, loaded: the batch
-        sends from these copies instead of reading each row again."""
+        sends from these copies instead of reading each row again. The lease is one UPDATE in
+        a short write transaction; the rows (their text and HTML) are read after it, outside
+        the write lock."""
         now = self.now()
+        lease = now + timedelta(seconds=self.settings.worker_lease_seconds)
         with self.write_sessions() as db:
             query = (
                 select(OutboxMail.id)
@@ -98,23 +107,23 @@ class OutboxWorker:
                 .with_for_update(skip_locked=True)
             )
             ids = list(db.execute(query).scalars())
-            rows: list[OutboxMail] = []
             if ids:
-                lease = now + timedelta(seconds=self.settings.worker_lease_seconds)
-                found = db.execute(select(OutboxMail).where(OutboxMail.id.in_(ids))).scalars()
-                by_id = {row.id: row for row in found}
-                rows = [by_id[i] for i in ids if i in by_id]
-                for row in rows:
-                    row.lease_until = lease
+                db.execute(_LEASE, {"ids": ids, "lease": lease})
             db.commit()
-        return rows
+        if not ids:
+            return []
+        with self.sessions() as db:
+            found = db.execute(select(OutboxMail).where(OutboxMail.id.in_(ids))).scalars()
+            by_id = {row.id: row for row in found}
+        return [by_id[i] for i in ids if i in by_id]
 
     # -- delivering ---------------------------------------------------------------------------
 
     def run_batch(self) -> BatchResult:
         """Claims a batch and sends it over one connection, from one database session. Each
-        mail's outcome is committed as soon as it is known, so a worker killed in the middle
-        of a batch sends again at most the mail it was sending."""
+        mail's outcome is committed while the next mail is being sent (`OutcomeRecorder`), so a
+        worker killed in the middle of a batch sends again at most the mail it was sending and
+        the one before it."""
         rows = self.claim(self.settings.worker_batch)
         result = BatchResult(claimed=len(rows))
         self._redirections: dict[str, Redirection | None] = {}  # test mode, read once a batch
@@ -122,24 +131,28 @@ class OutboxWorker:
             return result
         transport = self.transport_factory()
         try:
-            # Outcomes are recorded through one connection kept for the batch, each in a
-            # transaction of its own (a Session's commit costs as much again, per mail).
-            with self.sessions() as db, for_writes(db.get_bind().engine).connect() as recorder:
-                for row in rows:
-                    outcome = self.deliver(db, row, transport, recorder)
-                    if outcome is not None:
-                        setattr(result, outcome, getattr(result, outcome) + 1)
+            with self.sessions() as db:
+                recorder = OutcomeRecorder(for_writes(db.get_bind().engine))
+                try:
+                    for row in rows:
+                        outcome = self.deliver(db, row, transport, recorder)
+                        if outcome is not None:
+                            setattr(result, outcome, getattr(result, outcome) + 1)
+                finally:
+                    # Also when a send raised: the outcomes already known are kept.
+                    recorder.close()
         finally:
             transport.close()
         return result
 
     def deliver(
-        self, db: Session, row: OutboxMail, transport: Transport, recorder: Connection
+        self, db: Session, row: OutboxMail, transport: Transport, recorder: OutcomeRecorder
     ) -> str | None:
         """Sends one leased mail. The SMTP conversation runs with no transaction open (on
         SQLite a write transaction would hold every web process's writes meanwhile); the
-        outcome is then written in a short transaction of its own. None: the lease ran out
-        before the mail's turn, it is left to whichever worker claims it next."""
+        outcome is then handed to the recorder, which commits it in a short transaction of its
+        own while the next mail is sent. None: the lease ran out before the mail's turn, it is
+        left to whichever worker claims it next."""
         if row.lease_until is None or self.now() >= row.lease_until:
             return None
         envelope = self.envelope(db, row)
@@ -164,8 +177,7 @@ class OutboxWorker:
             }
         values.update(attempts=row.attempts + 1, lease_until=None)
         parameters = {f"new_{name}": value for name, value in values.items()}
-        with recorder.begin():
-            recorder.execute(_record(frozenset(values)), {"row_id": row.id, **parameters})
+        recorder.record(_record(frozenset(values)), {"row_id": row.id, **parameters})
         return outcome
 
     def _failed(self, row: OutboxMail, error: str) -> tuple[str, dict[str, object]]:

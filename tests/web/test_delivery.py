@@ -4,6 +4,7 @@ test mode; timers. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from io import BytesIO
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from app.worker import Worker
 from engine.delivery.mailer import SmtpTransport
+from engine.delivery.recorder import OutcomeRecorder
 from engine.process.actors import Actor
 from engine.service.requests import RequestService
 from engine.service.settings_store import set_value
@@ -275,8 +277,6 @@ def test_each_outbox_row_keeps_the_message_id_it_was_given(site: Site, smtp: Mai
 
 
 def test_two_workers_at_once_send_each_mail_once(site: Site, smtp: MailServer) -> None:
-    import threading
-
     for _ in range(30):
         submitted(site)
     settings = site.settings.model_copy(
@@ -302,9 +302,11 @@ class Killed(BaseException):
     """The worker's process dying in the middle of a batch (not an error it could catch)."""
 
 
-def test_a_worker_killed_mid_batch_resends_nothing_it_had_sent(
+def test_a_batch_stopped_by_an_exception_resends_nothing_it_had_sent(
     site: Site, smtp: MailServer
 ) -> None:
+    # The outcome still on its way when the send raised is written before the batch ends; a
+    # process killed outright loses it (next test).
     for _ in range(5):
         submitted(site)
     settings = site.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port})
@@ -330,3 +332,75 @@ def test_a_worker_killed_mid_batch_resends_nothing_it_had_sent(
     assert len(ids) == len(set(ids)) == 5
     assert sorted(ids) == sorted(m.message_id for m in mails(site))
     assert {m.status for m in mails(site)} == {"sent"}
+
+
+def test_a_worker_killed_mid_batch_resends_at_most_the_mail_sent_before(
+    site: Site, smtp: MailServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worst moment to die: the second mail's outcome still on its way to the database
+    while the third mail is being sent. That outcome dies with the process."""
+    for _ in range(5):
+        submitted(site)
+    settings = site.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port})
+    site.runtime.settings = settings
+    died = threading.Event()
+
+    class DiesOnThirdMail(SmtpTransport):
+        sent = 0
+
+        def send(self, envelope: Any) -> None:
+            if DiesOnThirdMail.sent == 2:
+                died.set()
+                raise Killed
+            super().send(envelope)
+            DiesOnThirdMail.sent += 1
+
+    write = OutcomeRecorder._write
+
+    def lost_with_the_process(self: OutcomeRecorder, *args: Any) -> None:
+        if DiesOnThirdMail.sent == 2:  # the second mail's outcome
+            died.wait(timeout=10)
+            return
+        write(self, *args)
+
+    monkeypatch.setattr(OutcomeRecorder, "_write", lost_with_the_process)
+    dying = Worker(site.runtime, site.engine, transport_factory=lambda: DiesOnThirdMail(settings))
+    with pytest.raises(Killed):
+        dying.run_once()
+    monkeypatch.undo()
+    assert len(smtp.received) == 2
+    assert sum(m.status == "sent" for m in mails(site)) == 1
+    second = smtp.received[1].message_id
+    site.clock.advance(seconds=settings.worker_lease_seconds + 1)
+    assert worker(site, smtp).run_once().sent == 4
+    ids = [r.message_id for r in smtp.received]
+    assert len(ids) == 6
+    assert [i for i in ids if ids.count(i) > 1] == [second, second]
+    assert sorted(set(ids)) == sorted(m.message_id for m in mails(site))
+    assert {m.status for m in mails(site)} == {"sent"}
+
+
+def test_every_mail_but_the_last_is_recorded_before_the_next_is_sent(
+    site: Site, smtp: MailServer
+) -> None:
+    """What bounds the mails a killed worker sends again: when a mail is handed to the server,
+    every mail sent before it is recorded sent, but perhaps the one just before."""
+    for _ in range(6):
+        submitted(site)
+    settings = site.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port})
+    site.runtime.settings = settings
+    seen: list[tuple[int, int]] = []  # (mails sent before this one, of which recorded sent)
+
+    class Watching(SmtpTransport):
+        def send(self, envelope: Any) -> None:
+            recorded = sum(m.status == "sent" for m in mails(site))
+            seen.append((len(seen), recorded))
+            super().send(envelope)
+
+    outcome = Worker(
+        site.runtime, site.engine, transport_factory=lambda: Watching(settings)
+    ).run_once()
+    assert outcome.sent == 6
+    assert len(seen) == 6
+    assert all(recorded >= before - 1 for before, recorded in seen), seen
+    assert sum(m.status == "sent" for m in mails(site)) == 6
