@@ -24,7 +24,7 @@ def corrections_view(
     for correction in corrections_of(desk.db, row.id):
         before = correction.before or {}
         after = correction.after or {}
-        # Each side shown with its own reference entries (a changed establishment is named).
+        # Each side shown with its own reference entries (a changed reference entry is named).
         shown_before = display_answers(
             compiled.fields,
             before,
