@@ -43,9 +43,11 @@ def test_a_pattern_sample_respects_the_field_lengths() -> None:
     assert pattern_sample(r"\d{5}", max_length=4) is None
 
 
+LOAN = PROJECT / "examples" / "equipment_loan"  # the sample, a project folder of its own
+
+
 def _loan_project(tmp_path: Path) -> Path:
-    for folder in ("workflows", "forms", "mail_templates", "pdf_layouts"):
-        shutil.copytree(PROJECT / folder, tmp_path / folder)
+    shutil.copytree(LOAN, tmp_path, dirs_exist_ok=True)
     path = tmp_path / "workflows" / "equipment_loan.yaml"
     text = path.read_text(encoding="utf-8")
     first_name = "".join(
@@ -79,13 +81,21 @@ def test_simulate_reports_an_unexpected_error_in_one_line(
         raise KeyError("session")
 
     monkeypatch.setattr(app.cli, "simulate", broken)
-    assert main(["simulate", str(PROJECT / "workflows" / "equipment_loan.yaml")]) == 1
+    assert (
+        main(
+            [
+                "simulate",
+                str(LOAN / "workflows" / "equipment_loan.yaml"),
+            ]
+        )
+        == 1
+    )
     err = capsys.readouterr().err
     assert err == "simulation stopped: KeyError: 'session'\n"
 
 
 def test_render_mail_sample_shows_a_sample_comment(capsys: pytest.CaptureFixture[str]) -> None:
-    workflow = str(PROJECT / "workflows" / "equipment_loan.yaml")
+    workflow = str(LOAN / "workflows" / "equipment_loan.yaml")
     assert main(["render-mail", workflow, "loan_refused", "--sample", "--part", "text"]) == 0
     out = capsys.readouterr().out
     assert "None" not in out
