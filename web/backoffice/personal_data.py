@@ -29,6 +29,14 @@ router = APIRouter(prefix="/backoffice/{workflow_id}")
 MAX_REASON = 2000
 
 
+def _zip(archive: bytes, name: str) -> Response:
+    return Response(
+        archive,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 def _by(desk: ManageDesk) -> Eraser:
     roles = desk.staff.roles_in(desk.compiled)
     return Eraser("user", desk.staff.account.email, sorted(roles)[0] if roles else None)
@@ -45,12 +53,7 @@ def export_personal_data(desk: ManageDesk, reference: Reference, form: ActionFor
             desk, row, status=409, error=say["privacy_already"], failed="privacy"
         )
     archive = export_request(desk.db, desk.runtime, row, _by(desk))
-    name = f"donnees-{row.reference or row.public_id}.zip"
-    return Response(
-        archive,
-        media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return _zip(archive, f"donnees-{row.reference or row.public_id}.zip")
 
 
 @router.post("/demandes/{reference}/donnees-personnelles/effacer", response_class=HTMLResponse)
@@ -151,12 +154,7 @@ def export_person_data(desk: ManageDesk, reference: Reference, form: ActionForm)
     if row.anonymised_at is not None:
         return _person_page(desk, row, status=409, error=say_for(desk)["privacy_already"])
     archive = export_person(desk.db, desk.runtime, same_person(desk.db, row), _by(desk))
-    name = f"donnees-personne-{row.reference or row.public_id}.zip"
-    return Response(
-        archive,
-        media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return _zip(archive, f"donnees-personne-{row.reference or row.public_id}.zip")
 
 
 @router.post("/demandes/{reference}/personne/effacer", response_class=HTMLResponse)

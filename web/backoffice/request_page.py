@@ -567,7 +567,7 @@ def move_to_current_version(desk: ManageDesk, reference: Reference, form: Action
     except UnsafeMoves:
         return request_response(desk, row, status=409, error=say["version_not_movable"])
     except StaleDataError:
-        desk.db.rollback()
+        # The service's write transaction rolled back (store/transaction.writing): read again.
         desk.db.refresh(row)
         return request_response(desk, row, status=409, error=say["conflict"])
     if not plan.moves:
