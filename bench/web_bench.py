@@ -85,10 +85,11 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = "26C03S1"
@@ -306,6 +307,13 @@ def french_moment(moment: datetime) -> str:
     return f"{day} {moment.day} {month} {moment.year}, {moment:%H:%M}"
 
 
+def demo_moment(days: int, hour: int, minute: int) -> datetime:
+    """A moment of demo/onboarding.yaml ("+31d 11:00": 31 days after the load day, local time),
+    so that the baseline shows the same session dates as the product's seeded demo."""
+    today = datetime.now(ZoneInfo("Europe/Paris")).date() + timedelta(days=days)
+    return datetime(today.year, today.month, today.day, hour, minute)
+
+
 # The seeded session the product's page shows in its header, as the baseline stores it.
 BASELINE_SESSION = {
     "code": CODE,
@@ -313,8 +321,8 @@ BASELINE_SESSION = {
         "Transformer le patrimoine communal: stratégies et actions pour rénover, agrandir,"
         " mutualiser"
     ),
-    "starts_at": datetime(2026, 10, 2, 11, 0),
-    "ends_at": datetime(2026, 10, 2, 12, 15),
+    "starts_at": demo_moment(31, 11, 0),
+    "ends_at": demo_moment(31, 12, 15),
     "place": "HGI, 12 rue de la République, 69002 Lyon — salle Rhône",
     "capacity": 25,
 }
@@ -788,7 +796,8 @@ def prepare_clients(server: Server, count: int) -> None:
             raise SystemExit(f"{server.kind}: the step page has no {name} input")
     if 'value="Camille"' not in body:
         raise SystemExit(f"{server.kind}: the step page does not show the saved answers")
-    if "Transformer le patrimoine communal" not in body or "vendredi 2 octobre 2026" not in body:
+    start = french_moment(BASELINE_SESSION["starts_at"])
+    if "Transformer le patrimoine communal" not in body or start not in body:
         raise SystemExit(f"{server.kind}: the step page does not show the session in its header")
     sent = response_headers(server.port, STEP_PATH, server.clients[0])
     for name, value in SECURITY_HEADERS.items():
