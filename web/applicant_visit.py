@@ -23,7 +23,6 @@ from engine.service.sessions import (
     format_moment,
     registration_closes_at,
     session_record,
-    takes_registrations,
 )
 from engine.store.models import Account, RequestRow
 from engine.wizard.plan import CompiledStep, StepResult
@@ -139,18 +138,17 @@ class WizardVisit:
         )
 
     def _open_to_everyone(self) -> bool:
-        """Whether the session takes registrations from everyone, link or not."""
-        row = self.session_row()
-        delay = self.service.closing_delay(self.current)
-        return row is not None and takes_registrations(row, self.runtime.now(), delay)
+        """Whether the session takes registrations from everyone, link or not: its view (kept
+        by the process while no session changes, its closing computed now) says so."""
+        view = self.session_view(self.current)
+        return bool(view) and bool(view["is_open"])
 
     def session_is_open(self) -> bool:
         """Whether the session takes registrations now (open, before its closing moment), or
         this visitor was let in by an operator's late-registration link."""
         if session_field(self.current) is None:
             return True
-        row = self.session_row()
-        if row is None:
+        if not self.session_view(self.current):
             return False
         return self.late is not None or self._open_to_everyone()
 
