@@ -3,11 +3,13 @@ through the same code."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .sqlite_writers import LockingConnection, write_turn
@@ -72,11 +74,18 @@ def _sqlite_begin(connection: Any) -> None:
     # process's other writers (sqlite_writers.py); writers of other processes queue on the busy
     # timeout. Started as a reader, it could not become a writer once another writer has
     # committed (SQLite answers "database is locked" at once in WAL mode).
-    if not connection.get_execution_options().get("writes", False):
-        connection.exec_driver_sql("BEGIN")
-        return
-    with write_turn(connection.connection.dbapi_connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Sent on the driver's connection: a statement through SQLAlchemy's execution path costs
+    # more than the BEGIN itself, on every request. Its errors are wrapped as SQLAlchemy's
+    # (OperationalError when the database stays locked), as the path would have.
+    dbapi_connection = connection.connection.dbapi_connection
+    try:
+        if not connection.get_execution_options().get("writes", False):
+            dbapi_connection.execute("BEGIN")
+            return
+        with write_turn(dbapi_connection):
+            dbapi_connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as error:
+        raise DBAPIError.instance("BEGIN", None, error, sqlite3.Error) from error
 
 
 def for_writes(engine: Engine) -> Engine:
