@@ -6,6 +6,7 @@ One way back per field kind, in `REPLAYS`: what the kind's reader reads, it give
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -35,8 +36,10 @@ from .steps import CompiledStep
 from .values import CONFIRM_SUFFIX, NEW_ENTRY_SUFFIX
 
 
+@lru_cache(maxsize=4096)
 def phone_for_display(stored: str, region: str) -> str:
-    """ "+33612345678" is shown back as the applicant would write it: "06 12 34 56 78"."""
+    """ "+33612345678" is shown back as the applicant would write it: "06 12 34 56 78".
+    Kept for the numbers of the drafts being filled in: each page of a draft shows it again."""
     try:
         number = phonenumbers.parse(stored, region)
     except phonenumbers.NumberParseException:
