@@ -6,8 +6,12 @@ nobody holds."""
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -127,3 +131,76 @@ def test_engines_of_one_file_share_the_turns(tmp_path: Path) -> None:
     finally:
         first.dispose()
         second.dispose()
+
+
+HOLDER = """
+import sys, time
+from sqlalchemy import text
+from engine.store.db import make_engine, make_session_factory
+from engine.store.transaction import writing
+
+engine = make_engine(f"sqlite:///{sys.argv[1]}")
+with make_session_factory(engine)() as db, writing(db):
+    db.execute(text("UPDATE counter SET n = n + 1"))
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+print("committed", flush=True)
+"""
+
+
+def test_a_writer_of_another_process_waits_for_the_turn_not_in_the_busy_handler(
+    database: tuple[Engine, threading.Lock, Path],
+) -> None:
+    """Another process holds a write transaction for 0.6 s; this process's writer, whose busy
+    timeout is 50 ms, would fail with "database is locked" if it relied on SQLite's busy
+    handler. It waits for the turn instead, then writes after the other's commit."""
+    engine, lock, path = database
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path), "0.6"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "holding"
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA busy_timeout=50")
+            connection.rollback()
+            started = time.monotonic()
+            with connection.execution_options(writes=True).begin():
+                connection.execute(text("UPDATE counter SET n = n * 10"))
+            waited = time.monotonic() - started
+        assert holder.stdout.readline().strip() == "committed"
+    finally:
+        holder.wait(10)
+    assert holder.returncode == 0
+    assert waited > 0.3, "this writer did not wait for the other process's turn"
+    assert count(engine) == 10  # (0 + 1) * 10: after the other process, nothing lost
+    assert not lock.locked()
+    # The file lock was given back too: another process could take it at once.
+    with open(f"{path.resolve()}-writers", "rb") as other:
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(other.fileno(), fcntl.LOCK_UN)
+
+
+def test_a_killed_process_does_not_keep_the_turn(
+    database: tuple[Engine, threading.Lock, Path],
+) -> None:
+    """A process killed while it writes leaves neither SQLite's lock nor the turn behind."""
+    engine, _, path = database
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path), "60"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert holder.stdout is not None
+    assert holder.stdout.readline().strip() == "holding"
+    holder.kill()
+    holder.wait(10)
+    started = time.monotonic()
+    with make_session_factory(engine)() as db, writing(db):
+        db.execute(text("UPDATE counter SET n = 3"))
+    assert time.monotonic() - started < 5
+    assert count(engine) == 3  # the killed process's update was never committed
