@@ -102,7 +102,7 @@ def create_app(
     prepared (`onboarding db upgrade`); `onboarding serve` does it before starting."""
     settings = settings or AppSettings()
     runtime = runtime or make_runtime(settings)
-    engine = engine or make_engine(settings.resolved_database_url())
+    engine = engine or make_engine(settings.resolved_database_url(), **settings.engine_options())
     return build_app(settings, runtime, engine)
 
 
@@ -110,7 +110,7 @@ def app_from_environment() -> FastAPI:
     settings = AppSettings()
     keep_template_facts(settings)
     registry = WorkflowRegistry.load(settings.project_dir, settings.workflows)
-    engine = make_engine(settings.resolved_database_url())
+    engine = make_engine(settings.resolved_database_url(), **settings.engine_options())
     runtime = make_runtime(settings, registry)
     app = create_app(settings, runtime=runtime, engine=engine)
     start_watching(runtime, engine)  # each web process takes edited files itself

@@ -45,7 +45,7 @@ def prepare() -> Prepared | None:
         else:
             print(f"no workflow to serve in {served}", file=sys.stderr)
         return None
-    engine = make_engine(settings.resolved_database_url())
+    engine = make_engine(settings.resolved_database_url(), **settings.engine_options())
     try:
         prepare_database(engine, registry)
     except SQLAlchemyError as error:

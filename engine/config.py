@@ -29,6 +29,12 @@ class AppSettings(BaseSettings):
     )
     data_dir: Path = Field(Path("var"), description="SQLite file, secret key, mail sink")
     database_url: str = Field("", description="default: a SQLite file in data_dir")
+    database_pool_size: int = Field(
+        0,
+        ge=0,
+        description="connections each process keeps at most; 0: one per handler thread plus a "
+        "few (36). Lower it when processes x pool would pass PostgreSQL's max_connections",
+    )
     secret_key: SecretStr | None = Field(
         None, description="signs links and cookies; default: generated once into data_dir"
     )
@@ -73,6 +79,10 @@ class AppSettings(BaseSettings):
     )
     # Logs: `json` writes one JSON object per line, for log collectors.
     log_format: Literal["text", "json"] = Field("text", description="text or json")
+
+    def engine_options(self) -> dict[str, int]:
+        """What `make_engine` takes besides the URL."""
+        return {"pool_size": self.database_pool_size} if self.database_pool_size else {}
 
     def resolved_database_url(self) -> str:
         if self.database_url:

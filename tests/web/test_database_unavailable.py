@@ -50,3 +50,26 @@ def test_pages_answer_503_while_the_database_refuses_connections(site: Site) -> 
     again = browser.get(page.url)
     assert again.status == 200
     assert f"/etape/{STEPS[1]}" in again.url
+
+
+def test_the_pool_size_of_each_process_is_a_setting(tmp_path: Any) -> None:
+    """With several processes on PostgreSQL, processes x pool must stay under the server's
+    connection limit: `ONBOARDING_DATABASE_POOL_SIZE` bounds each process's connections."""
+    from app.factory import create_app
+    from engine.config import AppSettings
+    from engine.store.db import POOL_SIZE
+
+    from .conftest import PROJECT, SERVED_IN_TESTS
+
+    for size, expected in ((0, POOL_SIZE), (12, 12)):
+        settings = AppSettings(
+            project_dir=PROJECT,
+            workflows=SERVED_IN_TESTS,
+            data_dir=tmp_path / str(size),
+            database_pool_size=size,
+        )
+        app = create_app(settings)
+        try:
+            assert app.state.engine.pool.size() == expected
+        finally:
+            app.state.engine.dispose()
