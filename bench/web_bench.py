@@ -99,6 +99,7 @@ NEXT_STEP = "mandate"
 THROUGHPUT_AIM = 0.8
 WORKERS_AIM = 1.7  # N processes against one, for N = 2
 P99_AIM_MS = 150.0
+PRODUCT_POOL = 20  # connections per product process on PostgreSQL (see start_server)
 BUSY_WARNING = 25.0  # % of one core used by other processes, above which figures are noisy
 
 TRAINEE_FORM = {
@@ -186,7 +187,7 @@ def product_app(port: int, data_dir: Path, database_url: str = "") -> Any:
         database_url=database_url,
     )
     runtime = make_runtime(settings)
-    engine = make_engine(settings.resolved_database_url())
+    engine = make_engine(settings.resolved_database_url(), **settings.engine_options())
     prepare_database(engine, runtime.registry)
     with make_session_factory(engine)() as db:
         seed = read_seed(ROOT / "demo" / "onboarding.yaml")
@@ -835,6 +836,10 @@ def start_server(kind: str, workdir: Path, pin: bool, begin: str, database_url: 
     if pin:
         command = ["taskset", "-c", "0", *command]
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARDING_")}
+    if database_url and kind.startswith("product"):
+        # Five servers stay up for the whole run: three product processes at PRODUCT_POOL and
+        # the baselines' default pools (15 each) stay under PostgreSQL's 100 connections.
+        env["ONBOARDING_DATABASE_POOL_SIZE"] = str(PRODUCT_POOL)
     if WORKERS.get(kind, 1) > 1:
         # What `onboarding serve --workers N` gives each of its processes.
         metrics = workdir / f"{kind}-metrics"
