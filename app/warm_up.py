@@ -2,10 +2,19 @@
 (included on the first backoffice request otherwise), the PDF fonts (parsed on the first
 document otherwise, a good part of a second) and the dummy password hash of sign-ins. All used
 to be done before the server answered; in a thread of their own, the first pages answer
-meanwhile and the first operator or confirmation still finds them ready."""
+meanwhile and the first operator or confirmation still finds them ready.
+
+Once warm, what the process keeps for its lifetime (modules, compiled workflows, routes, fonts)
+is put out of the garbage collector's reach (`gc.freeze`): a full collection then visits only
+what requests made since. Without it, the full collections that a busy server runs every few
+seconds each visited about 200,000 objects, a pause of about 160 ms during which every request
+in flight waited; with it, about 1 ms (`bench/gc_bench.py`). Frozen objects are still freed
+when no longer referenced; only a reference cycle among them would stay.
+"""
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 
@@ -35,6 +44,14 @@ def warm_up(app: FastAPI) -> None:
         warm_up_sign_in()
     except Exception:  # the first backoffice page, document or sign-in does the work instead
         log.exception("warming up failed")
+    keep_out_of_collections()
+
+
+def keep_out_of_collections() -> None:
+    """Collects what start-up left behind, then freezes everything alive: see the module's
+    docstring."""
+    gc.collect()
+    gc.freeze()
 
 
 def warm_up_in_background(app: FastAPI) -> threading.Thread:
