@@ -193,7 +193,13 @@ def product_app(port: int, data_dir: Path, database_url: str = "") -> Any:
         seed = read_seed(ROOT / "demo" / "onboarding.yaml")
         load_seed(db, runtime.registry, seed, settings.zone)
         db.commit()
-    return create_app(settings, runtime=runtime, engine=engine)
+    app = create_app(settings, runtime=runtime, engine=engine)
+    # As `onboarding serve` has it once its first page is answered: every route included, fonts
+    # read, the process's long-lived objects out of the garbage collector's reach.
+    from app.warm_up import warm_up
+
+    warm_up(app)
+    return app
 
 
 # -- the baseline: the same step written by hand ----------------------------------------------
