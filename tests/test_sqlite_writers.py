@@ -148,6 +148,17 @@ print("committed", flush=True)
 """
 
 
+def hold_the_database(path: Path, seconds: float) -> subprocess.Popen[str]:
+    """Another process that writes for `seconds` through the product's engine; it prints
+    "holding" once its write transaction is open, "committed" once it is not."""
+    return subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+
+
 def test_a_writer_of_another_process_waits_for_the_turn_not_in_the_busy_handler(
     database: tuple[Engine, threading.Lock, Path],
 ) -> None:
@@ -155,12 +166,7 @@ def test_a_writer_of_another_process_waits_for_the_turn_not_in_the_busy_handler(
     timeout is 50 ms, would fail with "database is locked" if it relied on SQLite's busy
     handler. It waits for the turn instead, then writes after the other's commit."""
     engine, lock, path = database
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(path), "0.6"],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parents[1],
-    )
+    holder = hold_the_database(path, 0.6)
     try:
         assert holder.stdout is not None
         assert holder.stdout.readline().strip() == "holding"
@@ -189,12 +195,7 @@ def test_a_killed_process_does_not_keep_the_turn(
 ) -> None:
     """A process killed while it writes leaves neither SQLite's lock nor the turn behind."""
     engine, _, path = database
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(path), "60"],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parents[1],
-    )
+    holder = hold_the_database(path, 60)
     assert holder.stdout is not None
     assert holder.stdout.readline().strip() == "holding"
     holder.kill()

@@ -21,24 +21,16 @@ def corrections_view(
     words = desk.words
     steps = {step.id: step for step in compiled.wizard.steps}
     found = []
+
+    def shown(answers: dict[str, Any]) -> dict[str, str]:
+        # Each side shown with its own reference entries (a changed reference entry is named).
+        entries = service.entries(compiled, answers)
+        return display_answers(compiled.fields, answers, desk.locale, compiled.spec.locale, entries)
+
     for correction in corrections_of(desk.db, row.id):
         before = correction.before or {}
         after = correction.after or {}
-        # Each side shown with its own reference entries (a changed reference entry is named).
-        shown_before = display_answers(
-            compiled.fields,
-            before,
-            desk.locale,
-            compiled.spec.locale,
-            service.entries(compiled, before),
-        )
-        shown_after = display_answers(
-            compiled.fields,
-            after,
-            desk.locale,
-            compiled.spec.locale,
-            service.entries(compiled, after),
-        )
+        shown_before, shown_after = shown(before), shown(after)
         changes = []
         for field_id in [*before, *(k for k in after if k not in before)]:
             if before.get(field_id) == after.get(field_id) or field_id not in compiled.fields:
