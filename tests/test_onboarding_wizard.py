@@ -81,6 +81,20 @@ def test_email_confirmation_must_match(onboarding: CompiledWorkflow, catalog: Sp
     }
 
 
+def test_email_confirmation_typed_differently_but_the_same_address(
+    onboarding: CompiledWorkflow, catalog: SpecCatalog
+) -> None:
+    """The same address in capitals, or its domain in capitals, confirms it; the answer is the
+    address as typed in the first box, normalised."""
+    for twin in ("ELODIE.MARTIN@EXAMPLE.ORG", "elodie.martin@EXAMPLE.org"):
+        inputs = dict(
+            APPLICANT_INPUTS["trainee"], email="elodie.martin@example.org", email__confirm=twin
+        )
+        result = _step(onboarding, catalog, "trainee", inputs)
+        assert result.errors == {}, twin
+        assert result.values["email"] == "elodie.martin@example.org"
+
+
 def test_french_messages_for_bad_formats(
     onboarding: CompiledWorkflow, catalog: SpecCatalog
 ) -> None:

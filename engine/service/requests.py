@@ -106,7 +106,7 @@ class RequestService:
         self._catalogs: dict[str, DbCatalog] = {}
         self._sessions: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._settings: dict[str, dict[str, Any]] = {}
-        self._extras: dict[tuple[str, str | None, str], tuple[Mapping[str, Any], Any]] = {}
+        self._extras: dict[tuple[str, str | None, str], tuple[tuple[Any, ...], Any]] = {}
         # Sessions, entries and settings as the database's counters say they are, kept by
         # the process between requests (shared_lookups.py).
         self.shared = RequestLookups(db)
@@ -329,9 +329,12 @@ class RequestService:
         times (the steps it may show, the fields it hides, the page itself): made once for
         the same answers and state, unless a change made `forget_lookups` run."""
         answers = row.answers if answers is None else answers
+        # Of the answers, only the reference entries chosen count: a step's new answers that
+        # choose the same entries share the extras of the stored ones.
+        chosen = _chosen_entries(compiled, answers)
         key = (compiled.content_hash, row.reference, row.state)
         kept = self._extras.get(key)
-        if kept is not None and kept[0] is answers:
+        if kept is not None and kept[0] == chosen:
             return kept[1]
         made = {
             "session": self.session_of(row, compiled),
@@ -339,7 +342,7 @@ class RequestService:
             "settings": compiled.settings_with(self.settings_of(compiled)),
             "entries": self.entries(compiled, answers),
         }
-        self._extras[key] = (answers, made)
+        self._extras[key] = (chosen, made)
         return made
 
     def links(self, row: RequestRow, compiled: CompiledWorkflow) -> dict[str, str]:
@@ -617,3 +620,9 @@ def _acting_role(by: Any, actor: Actor) -> str | None:
     if isinstance(by, ByRoles):
         return next((role for role in by.roles if role in actor.roles), None)
     return None
+
+
+def _chosen_entries(compiled: CompiledWorkflow, answers: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What the answers say of reference entries, field by field (an entry's id, or the
+    description of a new one): all that `entries` reads of them."""
+    return tuple(answers.get(field_id) for field_id in compiled.reference_fields())

@@ -82,13 +82,15 @@ class WizardPlan:
         another field visible, so hiding repeats until nothing changes (at most one round per
         field, since each round hides at least one more)."""
         hidden: set[str] = set()
-        for _ in range(len(step.fields) + 1):
+        if not step.conditional:
+            return hidden
+        for _ in range(len(step.conditional) + 1):
             context = expression_context(
                 {k: v for k, v in answers.items() if k not in hidden}, extras
             )
             now_hidden = {
                 f.id
-                for f in step.fields
+                for f in step.conditional
                 if f.visible_if is not None and not f.visible_if.is_true(context)
             }
             if now_hidden == hidden:
@@ -165,12 +167,15 @@ class WizardPlan:
         extras = extras or {}
         kept: dict[str, Any] = {}
         for step in self.steps:
-            context = expression_context(kept, extras)
-            if step.visible_if is not None and not step.visible_if.is_true(context):
+            if step.visible_if is not None and not step.visible_if.is_true(
+                expression_context(kept, extras)
+            ):
                 continue
-            candidate = dict(kept)
-            candidate.update({f.id: answers[f.id] for f in step.fields if f.id in answers})
-            hidden = self._hidden_fields(step, candidate, extras)
+            hidden: set[str] = set()
+            if step.conditional:
+                candidate = dict(kept)
+                candidate.update({f.id: answers[f.id] for f in step.fields if f.id in answers})
+                hidden = self._hidden_fields(step, candidate, extras)
             for compiled in step.fields:
                 if compiled.id in answers and compiled.id not in hidden:
                     kept[compiled.id] = answers[compiled.id]

@@ -3,7 +3,7 @@ that walks the wizard and by the replay of stored answers, below both."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..expr import Expression
 from ..spec.fields import BaseField
@@ -15,10 +15,11 @@ class CompiledField:
     spec: BaseField
     visible_if: Expression | None
     required_if: Expression | None
+    # Copied from the spec: read hundreds of times a page, a property call each time.
+    id: str = field(init=False)
 
-    @property
-    def id(self) -> str:
-        return self.spec.id
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", self.spec.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +28,11 @@ class CompiledStep:
     spec: Step
     visible_if: Expression | None
     fields: tuple[CompiledField, ...]
+    id: str = field(init=False)
+    # The fields shown only under a condition: a step without any hides none.
+    conditional: tuple[CompiledField, ...] = field(init=False)
 
-    @property
-    def id(self) -> str:
-        return self.spec.id
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", self.spec.id)
+        conditional = tuple(f for f in self.fields if f.visible_if is not None)
+        object.__setattr__(self, "conditional", conditional)
