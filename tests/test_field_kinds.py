@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
+from jinja2 import ChoiceLoader, FileSystemLoader
 
 import engine.check.rules
 import engine.samples
@@ -18,6 +19,8 @@ import web.fields
 from engine.spec import field_kinds
 from engine.spec.field_kinds import FieldKindError, FieldKindTable
 from engine.spec.fields import FIELD_KINDS, InputField, PhoneField, TextField
+from web.i18n import Words
+from web.pages import make_templates
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -89,7 +92,55 @@ def test_an_entry_is_given_once_and_only_for_a_kind() -> None:
         FieldKindTable.tables.remove(table)
 
 
-def test_every_kind_has_its_template() -> None:
-    folder = PROJECT / "web" / "templates" / "fields"
-    missing = [kind for kind in FIELD_KINDS if not (folder / f"{kind}.html").is_file()]
-    assert missing == []
+def _field_html(view: web.fields.FieldView, extra_folder: Path | None = None) -> str:
+    environment = make_templates().env
+    if extra_folder is not None:
+        environment.loader = ChoiceLoader([environment.loader, FileSystemLoader(extra_folder)])
+    template = environment.get_template("fields/field.html")
+    return template.render(f=view, words=Words("fr"))
+
+
+def test_every_kind_is_laid_out() -> None:
+    """fields/field.html lays out each kind of the spec: its answer's input (or, for a notice,
+    its text) is on the page, inside the field's frame."""
+    laid_out = {
+        "notice": "Lisez ceci",
+        "given": 'id="x"',
+        "session": 'name="x"',
+        "consent": 'name="x"',
+        "checkbox": 'name="x"',
+    }
+    for kind in FIELD_KINDS:
+        view = web.fields.FieldView(id="x", name="x", type=kind, label="Libellé", value="v")
+        view.options = [web.fields.Option("a", "A")]
+        view.extra = {
+            "max_length": 10,
+            "rows": 3,
+            "min": None,
+            "max": None,
+            "display": "radio",
+            "document": {"title": "CGU", "url": "/cgu"},
+            "html": "Lisez ceci",
+            "style": "info",
+        }
+        html = _field_html(view)
+        assert html.lstrip().startswith(f'<div class="field field--{kind}'), kind
+        assert laid_out.get(kind, 'name="x"') in html, kind
+
+
+def test_a_kind_added_later_brings_its_own_template(tmp_path: Path) -> None:
+    """A kind fields/field.html does not know is laid out by `fields/<kind>.html`, which may
+    use the macros of fields/_parts.html, inside the field's frame."""
+    (tmp_path / "fields").mkdir()
+    (tmp_path / "fields" / "rating.html").write_text(
+        "{{ parts.input(f, words, type='number', attrs=' min=\"1\" max=\"5\"'|safe) }}",
+        encoding="utf-8",
+    )
+    view = web.fields.FieldView(id="stars", name="stars", type="rating", label="Note")
+    view.required, view.error = True, "Choisissez une note."
+    html = _field_html(view, tmp_path)
+    assert '<div class="field field--rating field--error" data-field="stars">' in html
+    assert '<label class="field__label" for="stars">Note <span class="field__required"' in html
+    assert 'id="stars-error"' in html
+    assert '<input class="input" type="number" id="stars" name="stars" value=""' in html
+    assert 'aria-invalid="true" aria-required="true" min="1" max="5">' in html

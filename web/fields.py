@@ -1,6 +1,6 @@
 """What a field template needs, built from the spec, the typed inputs and the errors: one view
 per field, whatever its type, completed by its kind's entry in `VIEWS`. Templates
-(`templates/fields/<type>.html`) only lay it out."""
+(`templates/fields/field.html`) only lay it out."""
 
 from __future__ import annotations
 
@@ -144,7 +144,7 @@ class FieldBuilder:
 
 
 # (builder, field, its view, whether its sub-form shows open) -> the view completed with what
-# the kind's template needs (`templates/fields/<kind>.html`)
+# the kind's layout needs (`templates/fields/field.html`)
 ViewDetails = Callable[[FieldBuilder, Any, FieldView, bool], None]
 VIEWS: FieldKindTable[ViewDetails] = FieldKindTable("field view")
 
