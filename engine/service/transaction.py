@@ -2,7 +2,8 @@
 
 A use case reads in a plain transaction (on SQLite a deferred BEGIN: no lock, readers never wait
 for writers in WAL mode), decides, hashes, renders, and only then opens a short transaction of
-its own for the writes (`writing`). On SQLite that transaction takes the database's write lock
+its own for the writes (`writing`; on PostgreSQL at READ COMMITTED the reading transaction
+goes on as that one, its statements seeing the same). On SQLite that transaction takes the database's write lock
 at BEGIN (IMMEDIATE), so two writers queue on the busy timeout instead of failing; nothing slow
 ever runs while the lock is held. What the writes depend on is read again inside that
 transaction, under a row lock where other processes could change it (`lock_training_session`),

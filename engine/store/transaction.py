@@ -1,12 +1,15 @@
 """The write transaction's mechanics, used by the services' use cases and by the delivery
 worker alike (the why is in engine/service/transaction.py): a reading transaction ends, and
-the writes run in a transaction of their own, which on SQLite takes the write lock at BEGIN."""
+the writes run in a transaction of their own, which on SQLite takes the write lock at BEGIN.
+On PostgreSQL at READ COMMITTED the reading transaction goes on as the writing one: its next
+statements see what a new transaction would."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 
@@ -20,8 +23,25 @@ def begin_write(db: Session) -> None:
     if db.new or db.dirty or db.deleted:
         raise WriteOutsideTransaction("change objects inside writing(), not before it")
     if db.in_transaction():
+        connection = db.connection()
+        if _reads_fresh_by_statement(connection):
+            # Each statement of the transaction already sees every write committed before it:
+            # a new transaction would see nothing more, and would cost a COMMIT, a connection
+            # check and a BEGIN, each a round trip to the server, on every write.
+            connection.execution_options(writes=True)
+            return
         db.commit()  # nothing pending: ends the read, keeps the loaded objects
     db.connection(execution_options={"writes": True})
+
+
+def _reads_fresh_by_statement(connection: Connection) -> bool:
+    """PostgreSQL at READ COMMITTED (its default). Not SQLite, whose reading transaction
+    keeps its snapshot and cannot take the write lock once another writer has committed; nor
+    a server whose transactions keep one snapshot (REPEATABLE READ, SERIALIZABLE)."""
+    return (
+        connection.dialect.name == "postgresql"
+        and connection.default_isolation_level == "READ COMMITTED"
+    )
 
 
 @contextmanager
