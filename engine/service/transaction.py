@@ -1,13 +1,14 @@
 """The transactions of the use cases.
 
 A use case reads in a plain transaction (on SQLite a deferred BEGIN: no lock, readers never wait
-for writers in WAL mode), decides, hashes, renders, and only then opens a short transaction of
-its own for the writes (`writing`; on PostgreSQL at READ COMMITTED the reading transaction
-goes on as that one, its statements seeing the same). On SQLite that transaction takes the database's write lock
-at BEGIN (IMMEDIATE), so two writers queue on the busy timeout instead of failing; nothing slow
-ever runs while the lock is held. What the writes depend on is read again inside that
-transaction, under a row lock where other processes could change it (`lock_training_session`),
-and rows carry a version column, so a decision taken on a stale read is refused, never applied.
+for writers in WAL mode), decides, hashes, renders, and only then writes in a short transaction
+(`writing`): on SQLite the read ends and a write transaction begins, which takes the database's
+write lock at BEGIN (IMMEDIATE), so two writers queue on the busy timeout instead of failing;
+on PostgreSQL at READ COMMITTED the reading transaction goes on as the writing one, its
+statements seeing what a new one would. Nothing slow ever runs while the lock is held. What
+the writes depend on is read again inside that transaction, under a row lock where other
+processes could change it (`lock_training_session`), and rows carry a version column, so a
+decision taken on a stale read is refused, never applied.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -86,6 +86,23 @@ def _sqlite_begin(connection: Any) -> None:
             dbapi_connection.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as error:
         raise DBAPIError.instance("BEGIN", None, error, sqlite3.Error) from error
+
+
+def begin_sqlite_write(connection: Connection) -> None:
+    """Ends a SQLite connection's reading transaction and begins a write transaction in its
+    place, at the driver (SQLAlchemy's transaction goes on: its commit or rollback ends the
+    write). BEGIN IMMEDIATE waits for the process's other writers first, as `_sqlite_begin`."""
+    dbapi_connection = connection.connection.dbapi_connection
+    try:
+        dbapi_connection.commit()  # a read: nothing to write, it only ends the snapshot
+        with write_turn(dbapi_connection):
+            dbapi_connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as error:
+        raise DBAPIError.instance("BEGIN IMMEDIATE", None, error, sqlite3.Error) from error
+
+
+def is_sqlite_connection(connection: Connection) -> bool:
+    return connection.dialect.name == "sqlite"
 
 
 def for_writes(engine: Engine) -> Engine:

@@ -1,8 +1,9 @@
 """The write transaction's mechanics, used by the services' use cases and by the delivery
 worker alike (the why is in engine/service/transaction.py): a reading transaction ends, and
 the writes run in a transaction of their own, which on SQLite takes the write lock at BEGIN.
-On PostgreSQL at READ COMMITTED the reading transaction goes on as the writing one: its next
-statements see what a new transaction would."""
+Both happen under one SQLAlchemy transaction: on SQLite the driver ends the read and begins the
+write on the same connection; on PostgreSQL at READ COMMITTED the reading transaction goes on as
+the writing one, its next statements seeing what a new transaction would."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
+
+from .db import begin_sqlite_write, is_sqlite_connection
 
 
 class WriteOutsideTransaction(RuntimeError):
@@ -24,6 +27,16 @@ def begin_write(db: Session) -> None:
         raise WriteOutsideTransaction("change objects inside writing(), not before it")
     if db.in_transaction():
         connection = db.connection()
+        if connection.get_execution_options().get("writes", False):
+            return  # already writing
+        if is_sqlite_connection(connection):
+            # The read's snapshot could not write: the driver ends it and begins the write
+            # transaction (BEGIN IMMEDIATE, after the other writers) on the same connection,
+            # under the same SQLAlchemy transaction: no trip through the pool and the session's
+            # transaction machinery between the two, on every write.
+            begin_sqlite_write(connection)
+            connection.execution_options(writes=True)
+            return
         if _reads_fresh_by_statement(connection):
             # Each statement of the transaction already sees every write committed before it:
             # a new transaction would see nothing more, and would cost a COMMIT, a connection
@@ -35,9 +48,8 @@ def begin_write(db: Session) -> None:
 
 
 def _reads_fresh_by_statement(connection: Connection) -> bool:
-    """PostgreSQL at READ COMMITTED (its default). Not SQLite, whose reading transaction
-    keeps its snapshot and cannot take the write lock once another writer has committed; nor
-    a server whose transactions keep one snapshot (REPEATABLE READ, SERIALIZABLE)."""
+    """PostgreSQL at READ COMMITTED (its default); not a server whose transactions keep one
+    snapshot (REPEATABLE READ, SERIALIZABLE)."""
     return (
         connection.dialect.name == "postgresql"
         and connection.default_isolation_level == "READ COMMITTED"
