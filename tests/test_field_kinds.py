@@ -96,13 +96,15 @@ def _field_html(view: web.fields.FieldView, extra_folder: Path | None = None) ->
     environment = make_templates().env
     if extra_folder is not None:
         environment.loader = ChoiceLoader([environment.loader, FileSystemLoader(extra_folder)])
-    template = environment.get_template("fields/field.html")
+    template = environment.from_string(
+        '{% from "fields/field.html" import field %}{{ field(f, words) }}'
+    )
     return template.render(f=view, words=Words("fr"))
 
 
 def test_every_kind_is_laid_out() -> None:
-    """fields/field.html lays out each kind of the spec: its answer's input (or, for a notice,
-    its text) is on the page, inside the field's frame."""
+    """`field` (fields/field.html) lays out each kind of the spec: its answer's input (or, for
+    a notice, its text) is on the page, inside the field's frame."""
     laid_out = {
         "notice": "Lisez ceci",
         "given": 'id="x"',
