@@ -135,7 +135,9 @@ def test_a_kind_added_later_brings_its_own_template(tmp_path: Path) -> None:
     use the macros of fields/_parts.html, inside the field's frame."""
     (tmp_path / "fields").mkdir()
     (tmp_path / "fields" / "rating.html").write_text(
-        "{{ parts.input(f, words, type='number', attrs=' min=\"1\" max=\"5\"'|safe) }}",
+        "{{ parts.label(f, words) }}\n{{ parts.help(f, words) }}\n"
+        '<input class="input" type="number" id="{{ f.name }}" name="{{ f.name }}"'
+        ' value="{{ f.value }}"{{ parts.aria(f) }} min="1" max="5">',
         encoding="utf-8",
     )
     view = web.fields.FieldView(id="stars", name="stars", type="rating", label="Note")

@@ -4,6 +4,8 @@ through the same code."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -75,34 +77,39 @@ def _sqlite_begin(connection: Any) -> None:
     # timeout. Started as a reader, it could not become a writer once another writer has
     # committed (SQLite answers "database is locked" at once in WAL mode).
     # Sent on the driver's connection: a statement through SQLAlchemy's execution path costs
-    # more than the BEGIN itself, on every request. Its errors are wrapped as SQLAlchemy's
-    # (OperationalError when the database stays locked), as the path would have.
+    # more than the BEGIN itself, on every request.
     dbapi_connection = connection.connection.dbapi_connection
-    try:
-        if not connection.get_execution_options().get("writes", False):
+    if not connection.get_execution_options().get("writes", False):
+        with _as_sqlalchemy_error("BEGIN"):
             dbapi_connection.execute("BEGIN")
-            return
-        with write_turn(dbapi_connection):
-            dbapi_connection.execute("BEGIN IMMEDIATE")
-    except sqlite3.Error as error:
-        raise DBAPIError.instance("BEGIN", None, error, sqlite3.Error) from error
+        return
+    _begin_immediate(dbapi_connection)
 
 
 def begin_sqlite_write(connection: Connection) -> None:
     """Ends a SQLite connection's reading transaction and begins a write transaction in its
     place, at the driver (SQLAlchemy's transaction goes on: its commit or rollback ends the
-    write). BEGIN IMMEDIATE waits for the process's other writers first, as `_sqlite_begin`."""
+    write)."""
     dbapi_connection = connection.connection.dbapi_connection
-    try:
+    with _as_sqlalchemy_error("COMMIT"):
         dbapi_connection.commit()  # a read: nothing to write, it only ends the snapshot
-        with write_turn(dbapi_connection):
-            dbapi_connection.execute("BEGIN IMMEDIATE")
+    _begin_immediate(dbapi_connection)
+
+
+def _begin_immediate(dbapi_connection: Any) -> None:
+    """BEGIN IMMEDIATE once the process's other writers are done (sqlite_writers.py)."""
+    with _as_sqlalchemy_error("BEGIN IMMEDIATE"), write_turn(dbapi_connection):
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def _as_sqlalchemy_error(statement: str) -> Iterator[None]:
+    """The driver's errors wrapped as SQLAlchemy's (OperationalError when the database stays
+    locked), as its execution path would have."""
+    try:
+        yield
     except sqlite3.Error as error:
-        raise DBAPIError.instance("BEGIN IMMEDIATE", None, error, sqlite3.Error) from error
-
-
-def is_sqlite_connection(connection: Connection) -> bool:
-    return connection.dialect.name == "sqlite"
+        raise DBAPIError.instance(statement, None, error, sqlite3.Error) from error
 
 
 def for_writes(engine: Engine) -> Engine:

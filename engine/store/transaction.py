@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from .db import begin_sqlite_write, is_sqlite_connection
+from .db import begin_sqlite_write, is_sqlite
 
 
 class WriteOutsideTransaction(RuntimeError):
@@ -29,7 +29,7 @@ def begin_write(db: Session) -> None:
         connection = db.connection()
         if connection.get_execution_options().get("writes", False):
             return  # already writing
-        if is_sqlite_connection(connection):
+        if is_sqlite(connection.engine):
             # The read's snapshot could not write: the driver ends it and begins the write
             # transaction (BEGIN IMMEDIATE, after the other writers) on the same connection,
             # under the same SQLAlchemy transaction: no trip through the pool and the session's
