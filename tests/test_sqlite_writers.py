@@ -19,9 +19,15 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
+from app.factory import make_runtime
+from engine.config import AppSettings
+from engine.service.setup import publish_versions
 from engine.store.db import make_engine, make_session_factory
+from engine.store.migrate import upgrade
 from engine.store.sqlite_writers import writers_lock
 from engine.store.transaction import writing
+
+PROJECT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -136,7 +142,11 @@ def test_engines_of_one_file_share_the_turns(tmp_path: Path) -> None:
 HOLDER = """
 import sys, time
 from sqlalchemy import text
+from app.factory import make_runtime
+from engine.config import AppSettings
+from engine.service.setup import publish_versions
 from engine.store.db import make_engine, make_session_factory
+from engine.store.migrate import upgrade
 from engine.store.transaction import writing
 
 engine = make_engine(f"sqlite:///{sys.argv[1]}")
@@ -205,3 +215,31 @@ def test_a_killed_process_does_not_keep_the_turn(
         db.execute(text("UPDATE counter SET n = 3"))
     assert time.monotonic() - started < 5
     assert count(engine) == 3  # the killed process's update was never committed
+
+
+def test_a_reloaded_version_is_published_while_another_process_writes(tmp_path: Path) -> None:
+    """Every process publishes the workflows it has just reloaded at about the same moment.
+    One whose read began before another process's commit could not write after it: SQLite
+    answered "database is locked" and that process kept serving its previous version. It
+    reads inside its write transaction, after its turn, and stores the version."""
+    path = tmp_path / "product.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE counter (n INTEGER NOT NULL)"))
+        connection.execute(text("INSERT INTO counter VALUES (0)"))
+    registry = make_runtime(
+        AppSettings(project_dir=PROJECT, data_dir=tmp_path, base_url="http://127.0.0.1")
+    ).registry
+    holder = hold_the_database(path, 0.6)
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "holding"
+        publish_versions(engine, registry)
+    finally:
+        holder.wait(10)
+    assert holder.returncode == 0
+    with engine.connect() as connection:
+        stored = set(connection.execute(text("SELECT content_hash FROM spec_versions")).scalars())
+    assert stored == {c.content_hash for c in registry.current.values()}
+    engine.dispose()

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..store.db import make_session_factory
 from ..store.migrate import upgrade
+from ..store.transaction import writing
 from .catalog import sync_reference_lists
 from .workflows import WorkflowRegistry
 
@@ -25,13 +26,15 @@ def publish_versions(engine: Engine, registry: WorkflowRegistry) -> None:
     """Stores the current version of each workflow and its reference lists' new entries, as a
     running process takes them. Each workflow in a transaction of its own: every process takes
     the same files at about the same moment, and the one that loses the race to store a row
-    finds it stored by another (same hash, same files)."""
+    finds it stored by another (same hash, same files). It reads what it writes inside its
+    write transaction: on SQLite, a read begun before the other process's commit could not
+    write after it ("database is locked"), and the process would keep its previous version."""
     sessions = make_session_factory(engine)
     for compiled in registry.current.values():
         with sessions() as db:
             try:
-                registry.remember(db, compiled)
-                sync_reference_lists(db, compiled)
-                db.commit()
+                with writing(db):
+                    registry.remember(db, compiled)
+                    sync_reference_lists(db, compiled)
             except IntegrityError:
-                db.rollback()
+                pass  # stored by another process meanwhile (PostgreSQL); rolled back
