@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from .idle_ping import IDLE_PING_SECONDS, ping_when_idle
 from .sqlite_writers import LockingConnection, write_turn
 
 
@@ -55,10 +56,14 @@ def make_engine(url: str, **options: Any) -> Engine:
         # and the write that follows it would not be one transaction: emit BEGIN ourselves.
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    options.setdefault("pool_pre_ping", True)
+    # Connections that waited in the pool are checked before use, not each one at every
+    # checkout (idle_ping.py).
+    idle_seconds = options.pop("idle_ping_seconds", IDLE_PING_SECONDS)
     options.setdefault("pool_size", POOL_SIZE)
     options.setdefault("max_overflow", 0)
-    return create_engine(url, **options)
+    engine = create_engine(url, **options)
+    ping_when_idle(engine, idle_seconds)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
