@@ -43,6 +43,7 @@ from .i18n import Words
 from .operations import router as operations_router
 from .pages import make_templates, message_page
 from .request_log import AccessLog, route_template
+from .route_table import add_routes
 from .routes import home, links
 
 STATIC = Path(__file__).parent / "static"
@@ -79,14 +80,14 @@ def build_app(settings: AppSettings, runtime: Runtime, engine: Engine) -> FastAP
     )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)  # outermost: times and names everything below it
-    app.include_router(operations_router)
+    add_routes(app.router, operations_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The JSON API: an application of its own (its OpenAPI document, its JSON errors), built
     # on its first request.
     app.state.api = LazyApi(runtime, app.state.sessions)
     app.mount(API_PREFIX, app.state.api, name="api")
-    app.include_router(home.router)
-    app.include_router(links.router)
+    add_routes(app.router, home.router)
+    add_routes(app.router, links.router)
     _error_pages(app)
     return app
 

@@ -8,8 +8,8 @@ calls once its first page is answered (app/warm_up.py), or by the first request 
 prefixes, which waits for it. Every request is routed by the complete table: one arriving under
 a prefix before the routes are there waits for them (on a worker thread, so the event loop keeps
 answering other pages), and those elsewhere cannot match them. The routers are appended at the
-end of the table, in the order given, where eager `include_router` calls would have put them
-last, so the order of matching is unchanged."""
+end of the table, in the order given, where eager calls would have put them last, so the order
+of matching is unchanged."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 from anyio import to_thread
 from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .route_table import add_routes
 
 
 class DeferredRoutes:
@@ -53,7 +55,7 @@ class DeferredRoutes:
             if self._included:
                 return
             for router in self._build():
-                self.app.include_router(router)
+                add_routes(self.app.router, router)
             self._included = True
 
 

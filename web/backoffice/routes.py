@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from ..route_table import add_routes
 from . import (
     api_tokens,
     attendance,
@@ -50,5 +51,5 @@ def backoffice_router() -> APIRouter:
         webhooks,
         api_tokens,
     ):
-        router.include_router(module.router)
+        add_routes(router, module.router)
     return router
