@@ -145,3 +145,20 @@ def test_routes_are_built_once_while_other_pages_keep_answering() -> None:
         assert client.get("/later/missing").status_code == 404
         assert client.get("/later/page").json() == {"page": "later"}
     assert builds == [1]
+
+
+def test_every_page_is_found_in_one_pass_over_the_route_table(site: Site) -> None:
+    """The app's table holds routes and mounts only, no router branch: a request is matched
+    once against a flat list, whichever router declared its route (web/route_table.py)."""
+    from fastapi.routing import APIRoute
+    from starlette.routing import Mount
+
+    app = site.app
+    assert isinstance(app, FastAPI)
+    include_every_route(app)
+    table = app.router.routes
+    branches = [route for route in table if not isinstance(route, APIRoute | Mount)]
+    assert branches == []
+    paths = {route.path for route in table if isinstance(route, APIRoute)}
+    assert "/inscription/{code}/etape/{step_id}" in paths
+    assert "/backoffice/{workflow_id}/demandes" in paths
