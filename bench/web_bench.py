@@ -100,6 +100,7 @@ THROUGHPUT_AIM = 0.8
 WORKERS_AIM = 1.7  # N processes against one, for N = 2
 P99_AIM_MS = 150.0
 PRODUCT_POOL = 20  # connections per product process on PostgreSQL (see start_server)
+SEVERAL_POOL = 10  # connections per process of a server with several, on PostgreSQL
 BUSY_WARNING = 25.0  # % of one core used by other processes, above which figures are noisy
 
 TRAINEE_FORM = {
@@ -122,7 +123,8 @@ EARLIER_ANSWERS = {
 }
 APPS = ["baseline-def", "baseline-async", "product"]
 LABELS = {"baseline-def": "baseline def", "baseline-async": "baseline async", "product": "product"}
-# Servers run with more than one process (`--workers N` adds "product-xN"), by kind.
+# Servers run with more than one process (`--workers N` adds "baseline-def-xN" and
+# "product-xN"), by kind.
 WORKERS: dict[str, int] = {}
 CSRF_RE = re.compile(r'name="_csrf" value="([^"]+)"')
 # The product's security headers (web/app.py), copied by hand: set-up checks that both send them.
@@ -170,6 +172,18 @@ def serve(kind: str, port: int, data_dir: Path, begin: str, database_url: str) -
     else:
         url = database_url or f"sqlite:///{(data_dir / 'baseline.sqlite3').as_posix()}"
         app = baseline_app(url, async_style=kind == "baseline-async", begin=begin)
+        if workers > 1:
+            # Tables and session made above, once; each process builds its app from the
+            # environment (set by start_server), as the product's do.
+            app.state.engine.dispose()
+            uvicorn.run(
+                "web_bench:baseline_from_environment",
+                factory=True,
+                workers=workers,
+                app_dir=str(Path(__file__).resolve().parent),
+                **options,
+            )
+            return
     uvicorn.run(app, workers=1, **options)
 
 
@@ -335,7 +349,26 @@ BASELINE_SESSION = {
 }
 
 
-def baseline_app(url: str, *, async_style: bool, begin: str = "immediate") -> Any:
+def baseline_from_environment() -> Any:
+    """The baseline def app of one of several processes (`--workers N`), on the database its
+    parent prepared."""
+    return baseline_app(
+        os.environ["WEB_BENCH_BASELINE_URL"],
+        async_style=False,
+        begin=os.environ["WEB_BENCH_BASELINE_BEGIN"],
+        prepare=False,
+        secret=os.environ["WEB_BENCH_BASELINE_SECRET"],
+    )
+
+
+def baseline_app(
+    url: str,
+    *,
+    async_style: bool,
+    begin: str = "immediate",
+    prepare: bool = True,
+    secret: str = "",
+) -> Any:
     import phonenumbers
     from email_validator import EmailNotValidError, validate_email
     from fastapi import Depends, FastAPI, Request
@@ -372,9 +405,11 @@ def baseline_app(url: str, *, async_style: bool, begin: str = "immediate") -> An
 
         __mapper_args__ = {"version_id_col": version}
 
+    # As many connections as the product's processes have (below 100 in all on PostgreSQL).
+    pool_size = int(os.environ.get("WEB_BENCH_BASELINE_POOL", "36"))
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=36
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=pool_size
         )
 
         @event.listens_for(engine, "connect")
@@ -391,13 +426,14 @@ def baseline_app(url: str, *, async_style: bool, begin: str = "immediate") -> An
 
     else:  # PostgreSQL: its own BEGIN; the version column refuses a stale UPDATE
         engine = create_engine(
-            url.replace("postgresql://", "postgresql+psycopg://", 1), pool_size=36
+            url.replace("postgresql://", "postgresql+psycopg://", 1), pool_size=pool_size
         )
 
-    Base.metadata.create_all(engine)
-    with Session(engine) as db:
-        db.add(TrainingSession(**BASELINE_SESSION))
-        db.commit()
+    if prepare:
+        Base.metadata.create_all(engine)
+        with Session(engine) as db:
+            db.add(TrainingSession(**BASELINE_SESSION))
+            db.commit()
     # Read as a hand-written app reads what its header shows: one statement, plain columns.
     session_query = select(
         TrainingSession.title, TrainingSession.starts_at, TrainingSession.ends_at,
@@ -556,6 +592,7 @@ def baseline_app(url: str, *, async_style: bool, begin: str = "immediate") -> An
         return RedirectResponse(f"{BASE}/etape/{NEXT_STEP}", status_code=303)
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.engine = engine
     headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
 
     class SecurityHeaders:
@@ -574,7 +611,7 @@ def baseline_app(url: str, *, async_style: bool, begin: str = "immediate") -> An
 
     app.add_middleware(
         SessionMiddleware,
-        secret_key=secrets.token_urlsafe(32),
+        secret_key=secret or secrets.token_urlsafe(32),  # shared by a server's processes
         session_cookie="baseline_session",
         max_age=14 * 86400,
         same_site="lax",
@@ -843,10 +880,20 @@ def start_server(kind: str, workdir: Path, pin: bool, begin: str, database_url: 
         command = ["taskset", "-c", "0", *command]
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARDING_")}
     if database_url and kind.startswith("product"):
-        # Five servers stay up for the whole run: three product processes at PRODUCT_POOL and
-        # the baselines' default pools (15 each) stay under PostgreSQL's 100 connections.
+        # Every server stays up for the whole run: their pools together stay under
+        # PostgreSQL's 100 connections (PRODUCT_POOL a process; SEVERAL_POOL for each process
+        # of a server with several, product or baseline alike).
         env["ONBOARDING_DATABASE_POOL_SIZE"] = str(PRODUCT_POOL)
-    if WORKERS.get(kind, 1) > 1:
+    if database_url and WORKERS.get(kind, 1) > 1:
+        env["ONBOARDING_DATABASE_POOL_SIZE"] = str(SEVERAL_POOL)
+        env["WEB_BENCH_BASELINE_POOL"] = str(SEVERAL_POOL)
+    if not kind.startswith("product"):
+        env["WEB_BENCH_BASELINE_URL"] = (
+            database_url or f"sqlite:///{(data_dir / 'baseline.sqlite3').as_posix()}"
+        )
+        env["WEB_BENCH_BASELINE_BEGIN"] = begin
+        env["WEB_BENCH_BASELINE_SECRET"] = secrets.token_urlsafe(32)
+    if WORKERS.get(kind, 1) > 1 and kind.startswith("product"):
         # What `onboarding serve --workers N` gives each of its processes.
         metrics = workdir / f"{kind}-metrics"
         metrics.mkdir()
@@ -1157,14 +1204,19 @@ def print_table(scenarios: list[Scenario]) -> None:
         verdict = "meets" if p99 < P99_AIM_MS else "misses"
         print(f"{method}: product p99 {p99:.0f} ms ({verdict} the {P99_AIM_MS:.0f} ms aim)")
         for app in APPS[3:]:
+            single = app.rsplit("-x", 1)[0]
             several = median([r.rate for r in by_key[app, method].results])
-            one = median([r.rate for r in by_key["product", method].results])
+            one = median([r.rate for r in by_key[single, method].results])
             ratio = several / one
-            verdict = "meets" if ratio >= WORKERS_AIM else "misses"
             p99 = median([r.p99_ms for r in by_key[app, method].results])
+            if single == "product":
+                verdict = f" ({'meets' if ratio >= WORKERS_AIM else 'misses'} the"
+                verdict += f" {WORKERS_AIM:.1f} aim)"
+            else:
+                verdict = " (the same step written by hand: what this machine allows)"
             print(
-                f"{method}: {LABELS[app]} / product = {ratio:.2f} ({verdict} the"
-                f" {WORKERS_AIM:.1f} aim), p99 {p99:.0f} ms"
+                f"{method}: {LABELS[app]} / {LABELS[single]} = {ratio:.2f}{verdict},"
+                f" p99 {p99:.0f} ms"
             )
         product = median([r.rate for r in by_key["product", method].results])
         best = max(median([r.rate for r in by_key[app, method].results]) for app in APPS[:2])
@@ -1197,7 +1249,8 @@ def main(argv: list[str] | None = None) -> int:
         "--workers",
         type=int,
         default=1,
-        help="also run the product with this many processes (serve --workers N) and compare",
+        help="also run the product (serve --workers N) and the hand-written def step with this"
+        " many processes, each compared with its one-process self",
     )
     parser.add_argument(
         "--postgres",
@@ -1212,10 +1265,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.workers > 1:
-        several = f"product-x{args.workers}"
-        APPS.append(several)
-        LABELS[several] = f"product x{args.workers}"
-        WORKERS[several] = args.workers
+        # The product with N processes, and the hand-written step with as many: what a
+        # second process can add on this machine (with PostgreSQL on the same cores).
+        for kind, label in (("baseline-def", "baseline def"), ("product", "product")):
+            several = f"{kind}-x{args.workers}"
+            APPS.append(several)
+            LABELS[several] = f"{label} x{args.workers}"
+            WORKERS[several] = args.workers
 
     if args.serve:
         serve(args.serve, args.port, args.data_dir, args.baseline_begin, args.database_url)
