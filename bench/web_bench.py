@@ -409,7 +409,10 @@ def baseline_app(
     pool_size = int(os.environ.get("WEB_BENCH_BASELINE_POOL", "36"))
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=pool_size
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=pool_size,
+            max_overflow=0,
         )
 
         @event.listens_for(engine, "connect")
@@ -426,7 +429,9 @@ def baseline_app(
 
     else:  # PostgreSQL: its own BEGIN; the version column refuses a stale UPDATE
         engine = create_engine(
-            url.replace("postgresql://", "postgresql+psycopg://", 1), pool_size=pool_size
+            url.replace("postgresql://", "postgresql+psycopg://", 1),
+            pool_size=pool_size,
+            max_overflow=0,
         )
 
     if prepare:
