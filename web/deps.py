@@ -5,9 +5,9 @@ work, password hashing and rendering never block the event loop (docs/decisions/
 session reads; the service functions the handlers call open their own write transactions.
 
 A request crosses to the thread pool once: creating a session touches no database (it
-connects at its first statement, in the handler), and the routes of `SessionClosingRoute` end
-it in the handler's thread (`HandlerDb`: no cleanup step at all), so nothing else needs a
-thread. Their other dependencies are `async def` for the same reason
+connects at its first statement, in the handler), and the routes of `SessionClosingRoute` open
+and end it in the handler's thread (`HandlerDb`: no dependency to resolve, no cleanup step), so
+nothing else needs a thread. Their other dependencies are `async def` for the same reason
 (tests/web/test_thread_crossings.py)."""
 
 from __future__ import annotations
@@ -44,9 +44,8 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
 
 
 async def open_db(request: Request) -> Session:
-    """A session for a `SessionClosingRoute` handler, which ends it in its own thread: no
-    cleanup step is left for FastAPI to run (a generator dependency costs an exit stack per
-    request). Only for those routes: elsewhere nothing would close it."""
+    """What `HandlerDb` resolves to outside `SessionClosingRoute`, which gives the session
+    itself: nothing would close it there (tests/web/test_thread_crossings.py refuses it)."""
     return request.app.state.sessions()
 
 
@@ -58,9 +57,10 @@ def _close_sessions(arguments: dict[str, Any]) -> None:
 
 
 class SessionClosingRoute(APIRoute):
-    """A route whose plain `def` handler ends the database sessions it was given (`Db`, or a
-    desk's `db`) before returning, in its own thread: the dependency's cleanup then needs no
-    second trip to the thread pool."""
+    """A route whose plain `def` handler is given its `HandlerDb` session by the route, in the
+    handler's thread, and ends it there with the other sessions it was given (a desk's `db`)
+    before returning: neither a dependency to resolve for the session nor a cleanup step
+    with a second trip to the thread pool."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
         if not inspect.iscoroutinefunction(endpoint):
@@ -69,14 +69,35 @@ class SessionClosingRoute(APIRoute):
 
 
 def _closing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
-    def run(*args: Any, **kwargs: Any) -> Any:
+    """`endpoint` as FastAPI calls it: without its `HandlerDb` parameters (opened here) and
+    with the request they are opened from (added when `endpoint` does not take it)."""
+    signature = inspect.signature(endpoint, eval_str=True)
+    given = [name for name, p in signature.parameters.items() if p.annotation is HandlerDb]
+    parameters = [p for p in signature.parameters.values() if p.name not in given]
+    request_name = next((p.name for p in parameters if p.annotation is Request), None)
+    added = given and request_name is None
+    if added:
+        request_name = "request"
+        parameters.insert(0, inspect.Parameter("request", _KEYWORD, annotation=Request))
+
+    @functools.wraps(endpoint)
+    def run(**kwargs: Any) -> Any:
+        if given:
+            sessions = kwargs[request_name].app.state.sessions
+            kwargs.update({name: sessions() for name in given})
+            if added:
+                del kwargs["request"]
         try:
-            return endpoint(*args, **kwargs)
+            return endpoint(**kwargs)
         finally:
             _close_sessions(kwargs)
 
+    # FastAPI reads the parameters from here (annotations already evaluated).
+    run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     return run
+
+
+_KEYWORD = inspect.Parameter.POSITIONAL_OR_KEYWORD
 
 
 # Text areas send tabs and line breaks (CR LF); no field takes any other control character,

@@ -64,18 +64,16 @@ Choices = Annotated[
 
 # -- the session code of a wizard's address -----------------------------------------------------
 
-
-# Both are `async`: a plain `def` dependency is run on the thread pool, a second crossing per
-# request for a function that only returns its argument.
-async def session_code_in_path(code: SessionCode) -> str:
-    """The session code of `/<wizard path>/<code>/...` (workflows with a session field)."""
-    return code
+# The default of a wizard handler's `code` (`code: str | None = CodeInPath`): the session code
+# of `/<wizard path>/<code>/...`, a path parameter validated as the others, for workflows with a
+# session field. Not a dependency of its own: each one costs FastAPI a resolution per request.
+CodeInPath = Path(pattern=SESSION_CODE.pattern)
 
 
 async def no_session_code() -> None:
-    """Workflows without a session field have no code in their addresses."""
+    """Workflows without a session field have no code in their addresses. `async`: a plain
+    `def` dependency is run on the thread pool, a second crossing per request."""
     return None
 
 
-CodeInPath = Depends(session_code_in_path)
 NoCode = Depends(no_session_code)

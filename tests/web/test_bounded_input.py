@@ -104,7 +104,9 @@ def unbounded(parameter: Parameter) -> str:
         if parameter.where == "path" and (low.ge < 1 or high.le > ROW_ID_MAX):
             return f"a row id outside 1..{ROW_ID_MAX} (what an integer column holds)"
         return ""
-    if annotation is str:
+    # An optional text (a wizard's session code, none for a workflow without sessions) is
+    # judged as the text it is when given.
+    if annotation is str or set(typing.get_args(annotation)) == {str, type(None)}:
         longest = _bound(metadata, MaxLen)
         if (longest is None or longest.max_length > 500) and not _bounded_pattern(metadata):
             return "a text without a maximum length or a bounded pattern"

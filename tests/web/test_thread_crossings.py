@@ -58,3 +58,21 @@ def test_no_connection_stays_checked_out_after_the_applicants_pages(site: Site) 
     page = browser.get(f"{START}/etape/funding")  # no draft yet: sent back to the first step
     assert page.status in (200, 303)
     assert site.engine.pool.checkedout() == 0
+
+
+def test_a_wizard_step_resolves_no_dependency_but_its_form(site: Site) -> None:
+    """Each dependency costs FastAPI a resolution per request: a step's page has none, its
+    post only the form; the session comes from the route, the session code is a path
+    parameter."""
+    from web.deps import posted_form
+
+    include_every_route(site.app)
+    steps = {
+        method: route
+        for route in _api_routes(site.app.routes)
+        if route.path == "/inscription/{code}/etape/{step_id}"
+        for method in route.methods
+    }
+    assert dependencies(steps["GET"].dependant) == []
+    assert dependencies(steps["POST"].dependant) == [posted_form]
+    assert {p.name for p in steps["POST"].dependant.path_params} == {"code", "step_id"}
