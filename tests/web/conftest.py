@@ -7,13 +7,15 @@ PostgreSQL is reached at ONBOARDING_TEST_POSTGRES_URL (default: the local server
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.factory import create_app, make_runtime
 from engine.config import AppSettings
@@ -56,12 +58,14 @@ def database(
     if request.param == "sqlite":
         folder = tmp_path_factory.mktemp("sqlite")
         engine = make_engine(f"sqlite:///{folder / 'test.sqlite3'}")
+        event.listen(engine, "before_cursor_execute", _note_write_outside_writing)
         yield engine
         engine.dispose()
         return
     generator = postgres_database()
     url = next(generator)
     engine = make_engine(url, pool_size=5, max_overflow=5)
+    event.listen(engine, "before_cursor_execute", _note_write_outside_writing)
     yield engine
     engine.dispose()
     for _ in generator:
@@ -112,8 +116,42 @@ def cheap_password_hashing() -> None:
     use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
+# Every write made while the app answers a request runs in a write transaction (`writing`, or
+# a session made for writes): on SQLite, a write in a reading transaction fails at once
+# ("database is locked") whenever another connection committed since that transaction's first
+# read, which a registration rush makes likely. Noted as the app runs, checked after each test.
+_ANSWERING: ContextVar[bool] = ContextVar("answering", default=False)
+_WRITES_OUTSIDE_WRITING: list[str] = []
+
+
+class _Answering:
+    """Marks what runs while the app answers a request (the handler's thread included:
+    the thread pool runs it in a copy of the request's context)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        token = _ANSWERING.set(True)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _ANSWERING.reset(token)
+
+
+def _note_write_outside_writing(
+    connection: object, _cursor: object, statement: str, *_args: object
+) -> None:
+    if not _ANSWERING.get():
+        return  # the tests' own set-up, the embedded worker
+    if statement.lstrip()[:6].upper() not in ("INSERT", "UPDATE", "DELETE"):
+        return
+    if not connection.get_execution_options().get("writes", False):  # type: ignore[attr-defined]
+        _WRITES_OUTSIDE_WRITING.append(" ".join(statement.split())[:120])
+
+
 @pytest.fixture
-def site(database: Engine, tmp_path: Path) -> Site:
+def site(database: Engine, tmp_path: Path) -> Iterator[Site]:
     clock = Clock()
     settings = AppSettings(
         project_dir=PROJECT,
@@ -135,10 +173,16 @@ def site(database: Engine, tmp_path: Path) -> Site:
             runtime.registry.remember(db, compiled)
             sync_reference_lists(db, compiled)
         load_seed(
-            db, runtime.registry, read_seed(PROJECT / "demo" / "onboarding.yaml"),
+            db,
+            runtime.registry,
+            read_seed(PROJECT / "demo" / "onboarding.yaml"),
             settings.zone,
             today=clock.moment.date(),
         )
         db.commit()
     app = create_app(settings, runtime=runtime, engine=database)
-    return Site(app, database, clock, settings, runtime)
+    app.add_middleware(_Answering)
+    _WRITES_OUTSIDE_WRITING.clear()
+    yield Site(app, database, clock, settings, runtime)
+    written, _WRITES_OUTSIDE_WRITING[:] = list(_WRITES_OUTSIDE_WRITING), []
+    assert written == [], "the app wrote outside a write transaction (writing())"
