@@ -8,6 +8,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from engine.service.accounts import find_account, hash_password
 from engine.service.api_tokens import TokenProblem, create_token, list_tokens, revoke_token
 from engine.service.logins import set_password_hash
@@ -20,7 +22,7 @@ from engine.store.models import Account
 from engine.wizard.values import normalise_email
 
 from .factory import make_runtime
-from .prepare import prepare
+from .prepare import Prepared, prepare
 
 
 def upgrade_database() -> int:
@@ -38,7 +40,7 @@ def load_demo(paths: list[Path]) -> int:
     settings = prepared.settings
     paths = paths or sorted((settings.project_dir / "demo").glob("*.yaml"))
     try:
-        with make_session_factory(prepared.engine)() as db:
+        with _write_session(prepared) as db:
             for path in paths:
                 credentials = load_seed(db, prepared.registry, read_seed(path), settings.zone)
                 print(f"loaded {path}")
@@ -61,7 +63,8 @@ def change_setting(workflow_id: str, key: str | None, value: str | None) -> int:
         known = ", ".join(prepared.registry.current)
         print(f"unknown workflow '{workflow_id}' (known: {known})", file=sys.stderr)
         return 2
-    with make_session_factory(prepared.engine)() as db:
+    changing = key is not None and value is not None
+    with make_session_factory(prepared.engine, writes=changing)() as db:
         if key is not None and value is not None:
             try:
                 set_value(db, compiled, key, value, author="onboarding settings")
@@ -98,19 +101,27 @@ def create_user(email: str, roles: list[str], password: str | None) -> int:
     if len(chosen) < 10:
         print("the password must have at least 10 characters", file=sys.stderr)
         return 2
-    with make_session_factory(prepared.engine)() as db:
+    hashed = hash_password(chosen)  # a third of a second: before the write transaction
+    with _write_session(prepared) as db:
         account = find_account(db, address)
         if account is None:
             account = Account(email=address, profile={})
             db.add(account)
         account.roles = sorted(set(roles))
         account.active = True
-        set_password_hash(account, hash_password(chosen), datetime.now(UTC))
+        set_password_hash(account, hashed, datetime.now(UTC))
         db.commit()
     print(f"user {address}  roles {', '.join(sorted(set(roles)))}")
     if password is None:
         print(f"password {chosen}")
     return 0
+
+
+def _write_session(prepared: Prepared) -> Session:
+    """A session whose transactions write from their start, as the serving processes' writes
+    do: on SQLite, a command that read first and then wrote would be refused ("database is
+    locked") whenever a serving process had committed meanwhile."""
+    return make_session_factory(prepared.engine, writes=True)()
 
 
 def _declared_roles(prepared: object) -> set[str]:

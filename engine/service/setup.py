@@ -14,12 +14,10 @@ from .workflows import WorkflowRegistry
 
 
 def prepare_database(engine: Engine, registry: WorkflowRegistry) -> None:
+    """Migrations, then what `publish_versions` stores: a command run beside serving
+    processes (a setting changed, a user created) writes as they do, in write transactions."""
     upgrade(engine)
-    with make_session_factory(engine)() as db:
-        for compiled in registry.current.values():
-            registry.remember(db, compiled)
-            sync_reference_lists(db, compiled)
-        db.commit()
+    publish_versions(engine, registry)
 
 
 def publish_versions(engine: Engine, registry: WorkflowRegistry) -> None:
