@@ -6,10 +6,16 @@ crossing of its own; a session given to a route that does not end it would stay 
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 from typing import Any
 
+from fastapi import APIRouter, FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from engine.store.db import make_engine, make_session_factory
 from web.app import include_every_route
-from web.deps import SessionClosingRoute, open_db
+from web.deps import HandlerDb, SessionClosingRoute, open_db
 
 from .conftest import Site
 from .journey import START
@@ -76,3 +82,23 @@ def test_a_wizard_step_resolves_no_dependency_but_its_form(site: Site) -> None:
     assert dependencies(steps["GET"].dependant) == []
     assert dependencies(steps["POST"].dependant) == [posted_form]
     assert {p.name for p in steps["POST"].dependant.path_params} == {"code", "step_id"}
+
+
+def test_a_handler_that_does_not_take_the_request_is_given_its_session(tmp_path: Path) -> None:
+    """The route opens the session from the request it asks FastAPI for, then closes it."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    app = FastAPI()
+    app.state.sessions = make_session_factory(engine)
+    router = APIRouter(route_class=SessionClosingRoute)
+    given = []
+
+    @router.get("/un")
+    def one(db: HandlerDb) -> dict[str, int]:
+        given.append(db)
+        return {"value": db.execute(text("SELECT 1")).scalar_one()}
+
+    app.include_router(router)
+    assert TestClient(app).get("/un").json() == {"value": 1}
+    assert len(given) == 1 and not given[0].in_transaction()
+    assert engine.pool.checkedout() == 0
+    engine.dispose()
