@@ -78,7 +78,8 @@ def _closing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     added = given and request_name is None
     if added:
         request_name = "request"
-        parameters.insert(0, inspect.Parameter("request", _KEYWORD, annotation=Request))
+        request = inspect.Parameter("request", _BY_NAME_OR_POSITION, annotation=Request)
+        parameters.insert(0, request)
 
     @functools.wraps(endpoint)
     def run(**kwargs: Any) -> Any:
@@ -97,7 +98,7 @@ def _closing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-_KEYWORD = inspect.Parameter.POSITIONAL_OR_KEYWORD
+_BY_NAME_OR_POSITION = inspect.Parameter.POSITIONAL_OR_KEYWORD
 
 
 # Text areas send tabs and line breaks (CR LF); no field takes any other control character,
