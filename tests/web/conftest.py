@@ -139,14 +139,18 @@ class _Answering:
             _ANSWERING.reset(token)
 
 
+def writes_outside_writing(connection: object, statement: str) -> bool:
+    """Whether `statement` changes data on a connection not begun for writing."""
+    if statement.lstrip()[:6].upper() not in ("INSERT", "UPDATE", "DELETE"):
+        return False
+    return not connection.get_execution_options().get("writes", False)  # type: ignore[attr-defined]
+
+
 def _note_write_outside_writing(
     connection: object, _cursor: object, statement: str, *_args: object
 ) -> None:
-    if not _ANSWERING.get():
-        return  # the tests' own set-up, the embedded worker
-    if statement.lstrip()[:6].upper() not in ("INSERT", "UPDATE", "DELETE"):
-        return
-    if not connection.get_execution_options().get("writes", False):  # type: ignore[attr-defined]
+    # Only while answering: not the tests' own set-up, nor the embedded worker.
+    if _ANSWERING.get() and writes_outside_writing(connection, statement):
         _WRITES_OUTSIDE_WRITING.append(" ".join(statement.split())[:120])
 
 

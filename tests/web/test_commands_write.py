@@ -17,23 +17,18 @@ from app.cli import main
 from engine.service.settings_store import effective
 from engine.store.models import Account
 
-from .conftest import Site
+from .conftest import Site, writes_outside_writing
 
 
 @contextmanager
-def writes_outside_writing() -> Iterator[list[str]]:
+def commands_writing_outside_writing() -> Iterator[list[str]]:
     """INSERT, UPDATE and DELETE statements of any engine sent on a connection not begun for
     writing (the migration tool's own bookkeeping aside: migrations run before serving)."""
     found: list[str] = []
 
     def note(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        words = statement.split()
-        if not words or words[0].upper() not in ("INSERT", "UPDATE", "DELETE"):
-            return
-        if "alembic_version" in statement:
-            return
-        if not connection.get_execution_options().get("writes", False):
-            found.append(" ".join(words)[:120])
+        if "alembic_version" not in statement and writes_outside_writing(connection, statement):
+            found.append(" ".join(statement.split())[:120])
 
     event.listen(Engine, "before_cursor_execute", note)
     try:
@@ -54,7 +49,7 @@ def test_the_commands_that_change_data_write_in_write_transactions(
     command_env: Site, capsys: pytest.CaptureFixture[str]
 ) -> None:
     site = command_env
-    with writes_outside_writing() as found:
+    with commands_writing_outside_writing() as found:
         assert main(["db", "upgrade"]) == 0
         assert main(["settings", "onboarding", "test_mode", "true"]) == 0
         assert main(["settings", "onboarding"]) == 0
